@@ -1,0 +1,201 @@
+package store
+
+import (
+	"time"
+
+	"github.com/google/go-github/v62/github"
+)
+
+// Job is one row of workflow_jobs.
+//
+// Rows merge with Merge, which is commutative, associative and idempotent: every field is
+// combined by a rule that does not depend on arrival order (highest status, earliest
+// creation, non-empty over empty, a fixed tie-break). That is what makes any permutation of
+// a job's events, duplicates included, project to the same row.
+type Job struct {
+	JobID           int64
+	RunID           int64
+	RunAttempt      int64
+	Org             string
+	Repo            string
+	RepoID          int64
+	WorkflowName    string
+	JobName         string
+	HeadBranch      string
+	HeadSHA         string
+	Labels          []string
+	LabelKey        string
+	RunnerID        *int64
+	RunnerName      string
+	RunnerGroupID   *int64
+	RunnerGroupName string
+	Status          string
+	Conclusion      string
+	CreatedAt       *time.Time
+	StartedAt       *time.Time
+	CompletedAt     *time.Time
+	WaitingSince    *time.Time // first receipt of a 'waiting' event
+	WaitingLastAt   *time.Time // last receipt of a 'waiting' event
+	QueuedLastAt    *time.Time // last receipt of a 'queued' event
+	HTMLURL         string
+	RunURL          string
+	FirstSeenAt     time.Time
+	LastSeenAt      time.Time
+}
+
+// jobStatusRank orders job statuses; a job's status only ever moves up.
+var jobStatusRank = map[string]int{"queued": 1, "waiting": 2, "in_progress": 3, "completed": 4}
+
+func jobRank(status string) int { return jobStatusRank[status] }
+
+func jobFromEvent(ev *github.WorkflowJobEvent, received time.Time) *Job {
+	wj := ev.WorkflowJob
+	status := wj.GetStatus()
+	if jobRank(status) == 0 {
+		// An unknown status (GitHub adds some from time to time) counts as queued, the
+		// lowest rank, so it can never hide a later state.
+		status = "queued"
+	}
+	j := &Job{
+		JobID:        wj.GetID(),
+		RunID:        wj.GetRunID(),
+		RunAttempt:   wj.GetRunAttempt(),
+		Org:          orgOf(ev.Org, ev.Repo),
+		Repo:         clean(ev.Repo.GetFullName()),
+		RepoID:       ev.Repo.GetID(),
+		WorkflowName: clean(wj.GetWorkflowName()),
+		JobName:      clean(wj.GetName()),
+		HeadBranch:   clean(wj.GetHeadBranch()),
+		HeadSHA:      clean(wj.GetHeadSHA()),
+		Status:       status,
+		CreatedAt:    ts(wj.CreatedAt),
+		HTMLURL:      clean(wj.GetHTMLURL()),
+		RunURL:       clean(wj.GetRunURL()),
+		FirstSeenAt:  received.UTC(),
+		LastSeenAt:   received.UTC(),
+	}
+	for _, l := range wj.Labels {
+		j.Labels = append(j.Labels, clean(l))
+	}
+	j.LabelKey = labelKey(j.Labels)
+	rt := received.UTC()
+	switch status {
+	case "waiting":
+		j.WaitingSince, j.WaitingLastAt = &rt, &rt
+	case "queued":
+		j.QueuedLastAt = &rt
+	}
+	// Queued and waiting payloads carry started_at equal to created_at and sometimes a
+	// runner name that is not the one that will run the job; only a running or finished
+	// job's started_at and runner are real.
+	if jobRank(status) >= jobRank("in_progress") {
+		j.StartedAt = ts(wj.StartedAt)
+		j.RunnerID = wj.RunnerID
+		j.RunnerName = clean(wj.GetRunnerName())
+		j.RunnerGroupID = wj.RunnerGroupID
+		j.RunnerGroupName = clean(wj.GetRunnerGroupName())
+	}
+	if status == "completed" {
+		j.CompletedAt = ts(wj.CompletedAt)
+		j.Conclusion = clean(wj.GetConclusion())
+	}
+	return j
+}
+
+// Merge folds other into j. The result does not depend on the order of merges.
+func (j *Job) Merge(o *Job) {
+	j.RunID = maxInt(j.RunID, o.RunID)
+	j.RunAttempt = maxInt(j.RunAttempt, o.RunAttempt)
+	j.Org = joinStr(j.Org, o.Org)
+	j.Repo = joinStr(j.Repo, o.Repo)
+	j.RepoID = maxInt(j.RepoID, o.RepoID)
+	j.WorkflowName = joinStr(j.WorkflowName, o.WorkflowName)
+	j.JobName = joinStr(j.JobName, o.JobName)
+	j.HeadBranch = joinStr(j.HeadBranch, o.HeadBranch)
+	j.HeadSHA = joinStr(j.HeadSHA, o.HeadSHA)
+	if o.LabelKey > j.LabelKey || (o.LabelKey == j.LabelKey && len(o.Labels) > len(j.Labels)) {
+		j.Labels, j.LabelKey = o.Labels, o.LabelKey
+	}
+	if runnerAfter(o, j) {
+		j.RunnerID, j.RunnerName, j.RunnerGroupID, j.RunnerGroupName = o.RunnerID, o.RunnerName, o.RunnerGroupID, o.RunnerGroupName
+	}
+	if jobRank(o.Status) > jobRank(j.Status) {
+		j.Status = o.Status
+	}
+	j.Conclusion = joinStr(j.Conclusion, o.Conclusion)
+	j.CreatedAt = minTime(j.CreatedAt, o.CreatedAt)
+	j.StartedAt = minTime(j.StartedAt, o.StartedAt)
+	j.CompletedAt = maxTime(j.CompletedAt, o.CompletedAt)
+	j.WaitingSince = minTime(j.WaitingSince, o.WaitingSince)
+	j.WaitingLastAt = maxTime(j.WaitingLastAt, o.WaitingLastAt)
+	j.QueuedLastAt = maxTime(j.QueuedLastAt, o.QueuedLastAt)
+	j.HTMLURL = joinStr(j.HTMLURL, o.HTMLURL)
+	j.RunURL = joinStr(j.RunURL, o.RunURL)
+	if o.FirstSeenAt.Before(j.FirstSeenAt) {
+		j.FirstSeenAt = o.FirstSeenAt
+	}
+	if o.LastSeenAt.After(j.LastSeenAt) {
+		j.LastSeenAt = o.LastSeenAt
+	}
+}
+
+// runnerAfter orders runner assignments: a named runner beats none, then the larger id,
+// then the greater name. Only running and finished events carry one, so in practice this
+// picks the one runner the job ran on.
+func runnerAfter(a, b *Job) bool {
+	if (a.RunnerName != "") != (b.RunnerName != "") {
+		return a.RunnerName != ""
+	}
+	ai, bi := derefInt(a.RunnerID), derefInt(b.RunnerID)
+	if ai != bi {
+		return ai > bi
+	}
+	if a.RunnerName != b.RunnerName {
+		return a.RunnerName > b.RunnerName
+	}
+	if derefInt(a.RunnerGroupID) != derefInt(b.RunnerGroupID) {
+		return derefInt(a.RunnerGroupID) > derefInt(b.RunnerGroupID)
+	}
+	return a.RunnerGroupName > b.RunnerGroupName
+}
+
+// ApprovedAt is when the job left an environment approval: the last 'queued' receipt that
+// came after the last 'waiting' receipt. Nil when the job never waited, or is still waiting.
+func (j *Job) ApprovedAt() *time.Time {
+	if j.WaitingLastAt == nil || j.QueuedLastAt == nil || !j.QueuedLastAt.After(*j.WaitingLastAt) {
+		return nil
+	}
+	return j.QueuedLastAt
+}
+
+// ApprovalWait is the time spent waiting for an environment approval. It ends at the
+// approval, or at the start when no requeue was seen; it is never negative and never longer
+// than the whole wait from creation to start.
+func (j *Job) ApprovalWait() time.Duration {
+	if j.WaitingSince == nil {
+		return 0
+	}
+	end := j.ApprovedAt()
+	if end == nil {
+		end = j.StartedAt
+	}
+	if end == nil {
+		return 0
+	}
+	w := end.Sub(*j.WaitingSince)
+	if j.StartedAt != nil && j.CreatedAt != nil {
+		w = min(w, j.StartedAt.Sub(*j.CreatedAt))
+	}
+	return max(w, 0)
+}
+
+// QueueSeconds is the time the job waited for a runner: created (or approved) to started,
+// approval excluded. Nil until a runner has taken the job.
+func (j *Job) QueueSeconds() *float64 {
+	if j.StartedAt == nil || j.CreatedAt == nil || j.RunnerName == "" {
+		return nil
+	}
+	q := j.StartedAt.Sub(*j.CreatedAt) - j.ApprovalWait()
+	s := max(q, 0).Seconds()
+	return &s
+}

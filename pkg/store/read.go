@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// JobFilter narrows Jobs. Zero values mean no bound.
+type JobFilter struct {
+	MinID, MaxID int64
+	Statuses     []string
+}
+
+// Jobs reads projected jobs ordered by id. It serves tests, reproject checks and the
+// reconciler; the plugin's queries have their own SQL.
+func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
+	maxID := f.MaxID
+	if maxID == 0 {
+		maxID = 1<<63 - 1
+	}
+	rows, err := queryJobs(ctx, s.pool, selectJobsSQL+
+		" WHERE job_id BETWEEN $1 AND $2 AND (cardinality($3::text[]) = 0 OR status = ANY($3)) ORDER BY job_id",
+		f.MinID, maxID, nonNil(f.Statuses))
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	out := make([]Job, len(rows))
+	for i, j := range rows {
+		out[i] = *j
+	}
+	return out, nil
+}
+
+// Runs reads every projected run ordered by id and attempt.
+func (s *Store) Runs(ctx context.Context) ([]Run, error) {
+	rows, err := queryRuns(ctx, s.pool, selectRunsSQL+" ORDER BY run_id, run_attempt")
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	out := make([]Run, len(rows))
+	for i, r := range rows {
+		out[i] = *r
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+// Package store owns CI Radar's Postgres schema: the embedded migrations, the raw delivery
+// log, the projections built from it, and the group-commit write path the receiver uses.
+//
+// Every write goes through Write, which stores raw deliveries and merges their projections
+// in one transaction. Projections merge as a join-semilattice (see projection.go), so the
+// same set of deliveries gives the same rows whatever order they arrive in, and Reproject can
+// rebuild them from the raw log at any time.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store is a handle on the CI Radar database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Options tune the connection pool.
+type Options struct {
+	MaxConns       int32
+	ConnectTimeout time.Duration
+}
+
+// Open connects to the database at url. It does not run migrations.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", redactErr(err))
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	if opts.ConnectTimeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Pool exposes the pool to packages that read the store (queries, reconciler).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close releases every connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// redactErr drops the connection string from pgx's parse errors, which quote it whole,
+// password included.
+func redactErr(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("invalid connection string (details withheld: it may hold a password)")
+	}
+	return err
+}

@@ -1,0 +1,179 @@
+import {
+  ANNOTATIONS_QUERY_TYPE,
+  CIRadarQuery,
+  FilterKey,
+  Filters,
+  OwnField,
+  PanelQueryType,
+  QUERY_TYPES,
+  QueryType,
+} from './types';
+
+interface QueryTypeSpec {
+  label: string;
+  description: string;
+  // The own fields the editor shows for this type, in display order.
+  fields: OwnField[];
+  defaults: Partial<Pick<CIRadarQuery, OwnField>>;
+  // docs/queries.md lets every type take every filter; these are the ones that mean something for the type,
+  // so the editor never offers a filter the backend would have to ignore.
+  filters: FilterKey[];
+}
+
+const ALL_FILTERS: FilterKey[] = [
+  'orgs',
+  'repos',
+  'workflows',
+  'labels',
+  'branches',
+  'events',
+  'conclusions',
+  'runnerGroups',
+];
+// Jobs that have not finished have no conclusion yet.
+const UNFINISHED_FILTERS = ALL_FILTERS.filter((f) => f !== 'conclusions');
+const RUNNER_FILTERS: FilterKey[] = ['orgs', 'repos', 'labels', 'runnerGroups'];
+
+export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
+  queue_time: {
+    label: 'Queue time',
+    description: 'Percentiles of the wait from created to started, over time',
+    fields: ['groupBy'],
+    defaults: { groupBy: 'labels' },
+    filters: UNFINISHED_FILTERS,
+  },
+  queued_now: {
+    label: 'Queued now',
+    description: 'Jobs still waiting and the oldest wait, per label set',
+    fields: [],
+    defaults: {},
+    filters: UNFINISHED_FILTERS,
+  },
+  jobs: {
+    label: 'Jobs',
+    description: 'A table of jobs in the chosen states',
+    fields: ['states', 'limit'],
+    defaults: { states: ['queued', 'in_progress'], limit: 500 },
+    filters: ALL_FILTERS,
+  },
+  job_states: {
+    label: 'Job states',
+    description: 'Jobs queued, in progress and completed over time',
+    fields: [],
+    defaults: {},
+    filters: UNFINISHED_FILTERS,
+  },
+  runners: {
+    label: 'Runners',
+    description: 'The self-hosted runner inventory',
+    fields: [],
+    defaults: {},
+    filters: RUNNER_FILTERS,
+  },
+  runner_utilization: {
+    label: 'Runner utilization',
+    description: 'Busy ratio per runner pool over time',
+    fields: [],
+    defaults: {},
+    filters: RUNNER_FILTERS,
+  },
+  repo_stats: {
+    label: 'Top N',
+    description: 'Repositories, workflows, jobs or labels ranked by a metric',
+    fields: ['dimension', 'metric', 'limit'],
+    defaults: { dimension: 'repo', metric: 'runs', limit: 10 },
+    filters: ALL_FILTERS,
+  },
+  build_results: {
+    label: 'Build results',
+    description: 'Runs per conclusion and success rate over time',
+    fields: ['splitBy'],
+    defaults: { splitBy: 'none' },
+    filters: ALL_FILTERS,
+  },
+  flaky_jobs: {
+    label: 'Flaky jobs',
+    description: 'Jobs that fail intermittently',
+    fields: ['limit'],
+    defaults: {},
+    filters: UNFINISHED_FILTERS,
+  },
+  nightly_failures: {
+    label: 'Nightly failures',
+    description: 'Scheduled runs, repository by night',
+    fields: [],
+    defaults: {},
+    filters: ['orgs', 'repos', 'workflows', 'branches'],
+  },
+  error_signatures: {
+    label: 'Error signatures',
+    description: 'The most common errors in failed job logs',
+    fields: ['onlyNew', 'limit'],
+    defaults: { onlyNew: false },
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches'],
+  },
+  pipeline: {
+    label: 'Pipeline',
+    description: "One run's jobs on a timeline: a run id, or the latest run of a repository and branch",
+    fields: ['runId', 'repo', 'branch'],
+    defaults: {},
+    filters: [],
+  },
+  github_status: {
+    label: 'GitHub status',
+    description: 'Components and incidents from the status page',
+    fields: ['view'],
+    defaults: { view: 'components' },
+    filters: [],
+  },
+  ingest_health: {
+    label: 'Ingest health',
+    description: 'Deliveries per event and outcome, and the age of the newest one',
+    fields: [],
+    defaults: {},
+    filters: ['orgs', 'repos', 'events'],
+  },
+  [ANNOTATIONS_QUERY_TYPE]: {
+    label: 'Annotations',
+    description: 'Failed runs on default branches, or status page incidents',
+    fields: ['source'],
+    defaults: { source: 'failed_runs' },
+    filters: ['orgs', 'repos', 'workflows', 'events'],
+  },
+};
+
+const OWN_FIELDS = Array.from(new Set(Object.values(QUERY_TYPE_SPECS).flatMap((s) => s.fields)));
+
+export function isPanelQueryType(t: unknown): t is PanelQueryType {
+  return typeof t === 'string' && (QUERY_TYPES as readonly string[]).includes(t);
+}
+
+// keepFilters drops the filters a type does not offer, and empty lists, so nothing hidden narrows the query.
+export function keepFilters(filters: Filters | undefined, allowed: FilterKey[]): Filters | undefined {
+  const kept: Filters = {};
+  for (const key of allowed) {
+    const values = filters?.[key];
+    if (values && values.length > 0) {
+      kept[key] = values;
+    }
+  }
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
+// withQueryType turns any query into a valid query of the given type: the base DataQuery fields stay, the
+// filters the new type offers stay, the own fields of the old type go and those of the new type get defaults.
+export function withQueryType(query: CIRadarQuery, type: QueryType): CIRadarQuery {
+  const spec = QUERY_TYPE_SPECS[type];
+  const next: CIRadarQuery = { ...query, queryType: type };
+  for (const field of OWN_FIELDS) {
+    delete next[field];
+  }
+  Object.assign(next, spec.defaults);
+  const filters = keepFilters(query.filters, spec.filters);
+  if (filters) {
+    next.filters = filters;
+  } else {
+    delete next.filters;
+  }
+  return next;
+}

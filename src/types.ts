@@ -1,0 +1,121 @@
+import { DataSourceJsonData } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+
+// The query model mirrors docs/queries.md, the contract with the Go backend. Change that file first.
+
+export const QUERY_TYPES = [
+  'queue_time',
+  'queued_now',
+  'jobs',
+  'job_states',
+  'runners',
+  'runner_utilization',
+  'repo_stats',
+  'build_results',
+  'flaky_jobs',
+  'nightly_failures',
+  'error_signatures',
+  'pipeline',
+  'github_status',
+  'ingest_health',
+] as const;
+export type PanelQueryType = (typeof QUERY_TYPES)[number];
+
+// Annotations share the query model but have their own editor, so they stay out of QUERY_TYPES.
+export const ANNOTATIONS_QUERY_TYPE = 'annotations';
+export type QueryType = PanelQueryType | typeof ANNOTATIONS_QUERY_TYPE;
+
+export type GroupBy = 'none' | 'labels' | 'repo' | 'workflow' | 'runner_group';
+export type JobState = 'queued' | 'waiting' | 'in_progress' | 'completed';
+export type Dimension = 'repo' | 'workflow' | 'job' | 'label';
+export type Metric = 'runs' | 'failures' | 'failure_rate' | 'minutes' | 'p95_duration' | 'p95_queue';
+export type SplitBy = 'none' | 'trigger' | 'event' | 'repo' | 'workflow';
+export type StatusView = 'components' | 'incidents';
+export type AnnotationSource = 'failed_runs' | 'incidents';
+
+export interface Filters {
+  orgs?: string[];
+  repos?: string[];
+  workflows?: string[];
+  labels?: string[];
+  branches?: string[];
+  events?: string[];
+  conclusions?: string[];
+  runnerGroups?: string[];
+}
+export type FilterKey = keyof Filters;
+
+export interface CIRadarQuery extends DataQuery {
+  queryType?: QueryType;
+  filters?: Filters;
+  groupBy?: GroupBy;
+  states?: JobState[];
+  limit?: number;
+  dimension?: Dimension;
+  metric?: Metric;
+  splitBy?: SplitBy;
+  onlyNew?: boolean;
+  // A string only while it holds a template variable such as "$run_id"; the backend always gets a number.
+  runId?: number | string;
+  repo?: string;
+  branch?: string;
+  view?: StatusView;
+  source?: AnnotationSource;
+}
+
+// The fields a query type may own besides filters; queryTypes.ts says which type owns which.
+export type OwnField =
+  | 'groupBy'
+  | 'states'
+  | 'limit'
+  | 'dimension'
+  | 'metric'
+  | 'splitBy'
+  | 'onlyNew'
+  | 'runId'
+  | 'repo'
+  | 'branch'
+  | 'view'
+  | 'source';
+
+export interface CIRadarOptions extends DataSourceJsonData {
+  host?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  sslmode?: SSLMode;
+  maxConns?: number;
+  statusPageUrl?: string;
+  staleIngestMinutes?: number;
+}
+
+export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export const SSL_MODES: SSLMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+// Shown as placeholders: the backend applies the same defaults when a field is left empty.
+export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJsonData>> = {
+  host: 'localhost',
+  port: 5432,
+  database: 'ciradar',
+  user: 'ciradar_reader',
+  sslmode: 'prefer',
+  maxConns: 4,
+  statusPageUrl: 'https://www.githubstatus.com/api/v2/summary.json',
+  staleIngestMinutes: 60,
+};
+
+export interface CIRadarSecureOptions {
+  password?: string;
+}
+
+// The lists served by GET /variables/{name}.
+export const VARIABLE_NAMES = ['repos', 'workflows', 'labels', 'runner_groups', 'branches', 'events'] as const;
+export type VariableName = (typeof VARIABLE_NAMES)[number];
+
+export interface VariableQuery extends DataQuery {
+  name: VariableName;
+  org?: string;
+  repo?: string;
+}
+
+export const DEFAULT_VARIABLE_QUERY: Omit<VariableQuery, 'refId'> = { name: 'repos' };
