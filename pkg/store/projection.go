@@ -14,8 +14,9 @@ import (
 // Projection is what one delivery contributes to the projected tables. Events that CI Radar
 // does not project give an empty Projection.
 type Projection struct {
-	Job *Job
-	Run *Run
+	Action string // the payload's top-level "action", when it has one
+	Job    *Job
+	Run    *Run
 }
 
 // ErrMalformed marks a payload that is not valid JSON, or not the shape its event promises.
@@ -33,7 +34,7 @@ func Project(d Delivery) (Projection, error) {
 		if ev.WorkflowJob == nil || ev.WorkflowJob.GetID() == 0 {
 			return Projection{}, fmt.Errorf("%w: workflow_job without workflow_job.id", ErrMalformed)
 		}
-		return Projection{Job: jobFromEvent(&ev, d.ReceivedAt)}, nil
+		return Projection{Action: ev.GetAction(), Job: jobFromEvent(&ev, d.ReceivedAt)}, nil
 	case "workflow_run":
 		var ev github.WorkflowRunEvent
 		if err := json.Unmarshal(d.Payload, &ev); err != nil {
@@ -42,12 +43,16 @@ func Project(d Delivery) (Projection, error) {
 		if ev.WorkflowRun == nil || ev.WorkflowRun.GetID() == 0 {
 			return Projection{}, fmt.Errorf("%w: workflow_run without workflow_run.id", ErrMalformed)
 		}
-		return Projection{Run: runFromEvent(&ev, d.ReceivedAt)}, nil
+		return Projection{Action: ev.GetAction(), Run: runFromEvent(&ev, d.ReceivedAt)}, nil
 	default:
-		if !json.Valid(d.Payload) {
-			return Projection{}, fmt.Errorf("%w: %s: not valid JSON", ErrMalformed, d.Event)
+		// Not projected, but still checked: the raw log holds only well-formed JSON.
+		var head struct {
+			Action string `json:"action"`
 		}
-		return Projection{}, nil
+		if err := json.Unmarshal(d.Payload, &head); err != nil {
+			return Projection{}, fmt.Errorf("%w: %s: %v", ErrMalformed, d.Event, err)
+		}
+		return Projection{Action: head.Action}, nil
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 type WriteResult struct {
 	Stored     int // new raw deliveries
 	Duplicates int // deliveries already in the log, not projected again
+	// New holds the ids stored by this write; the others were duplicates.
+	New map[string]bool
 }
 
 // maxAttempts bounds retries of a batch that lost a deadlock or serialization race.
@@ -32,7 +34,7 @@ func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 	var res WriteResult
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		res, err = s.writeOnce(ctx, items, true)
+		res, err = s.writeOnce(ctx, items)
 		if err == nil || !retryable(err) {
 			break
 		}
@@ -40,18 +42,17 @@ func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 	return res, err
 }
 
-func (s *Store) writeOnce(ctx context.Context, items []Item, dedupe bool) (WriteResult, error) {
+func (s *Store) writeOnce(ctx context.Context, items []Item) (WriteResult, error) {
 	var res WriteResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		fresh := items
-		if dedupe {
-			var err error
-			fresh, err = insertDeliveries(ctx, tx, items)
-			if err != nil {
-				return err
-			}
+		fresh, err := insertDeliveries(ctx, tx, items)
+		if err != nil {
+			return err
 		}
-		res = WriteResult{Stored: len(fresh), Duplicates: len(items) - len(fresh)}
+		res = WriteResult{Stored: len(fresh), Duplicates: len(items) - len(fresh), New: make(map[string]bool, len(fresh))}
+		for _, it := range fresh {
+			res.New[it.Delivery.ID] = true
+		}
 		return applyProjections(ctx, tx, fresh)
 	})
 	if err != nil {

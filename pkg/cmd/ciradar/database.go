@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/store"
+)
+
+// databaseFlags are shared by every command that talks to Postgres.
+type databaseFlags struct {
+	url      string
+	maxConns int
+}
+
+func addDatabaseFlags(cfg *config) *databaseFlags {
+	d := &databaseFlags{}
+	cfg.Secret(&d.url, "database-url", "CIRADAR_DATABASE_URL",
+		"Postgres connection URL of the owner role, e.g. postgres://ciradar:PASSWORD@localhost:5432/ciradar")
+	cfg.Int(&d.maxConns, "db-max-conns", "CIRADAR_DB_MAX_CONNS", 8, "connections in the pool")
+	cfg.Check(func() error {
+		var errs []error
+		if d.url == "" {
+			errs = append(errs, errors.New("-database-url or CIRADAR_DATABASE_URL is required"))
+		}
+		if d.maxConns < 2 {
+			errs = append(errs, fmt.Errorf("-db-max-conns must be at least 2, got %d", d.maxConns))
+		}
+		return errors.Join(errs...)
+	})
+	return d
+}
+
+func (d *databaseFlags) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, d.url, store.Options{MaxConns: int32(d.maxConns), ConnectTimeout: time.Second})
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/ciradar/ciradar/pkg/webhook"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+type serveFlags struct {
+	listen, secret, secretFile string
+	writers, maxBatch          int
+	commitTimeout, shutdown    time.Duration
+	startupWait, retention     time.Duration
+	migrate                    bool
+}
+
+var serveCommand = command{
+	name:    "serve",
+	summary: "run the webhook receiver (POST /webhook, /healthz, /readyz, /metrics)",
+	setup: func(cfg *config) func(context.Context) error {
+		db := addDatabaseFlags(cfg)
+		logs := addLogFlags(cfg)
+		f := &serveFlags{}
+		cfg.String(&f.listen, "listen", "CIRADAR_LISTEN", ":8080", "address the receiver listens on")
+		cfg.Secret(&f.secret, "webhook-secret", "CIRADAR_WEBHOOK_SECRET",
+			"webhook secret; several, comma-separated, are all accepted (for rotation)")
+		cfg.String(&f.secretFile, "webhook-secret-file", "CIRADAR_WEBHOOK_SECRET_FILE", "",
+			"file holding webhook secrets, one per line (used with or instead of -webhook-secret)")
+		cfg.Int(&f.writers, "writers", "CIRADAR_WRITERS", 2, "concurrent group-commit transactions")
+		cfg.Int(&f.maxBatch, "max-batch", "CIRADAR_MAX_BATCH", 256, "deliveries per transaction at most")
+		cfg.Duration(&f.commitTimeout, "commit-timeout", "CIRADAR_COMMIT_TIMEOUT", 1500*time.Millisecond,
+			"longest a delivery waits for its commit before the answer is 503")
+		cfg.Duration(&f.shutdown, "shutdown-timeout", "CIRADAR_SHUTDOWN_TIMEOUT", 20*time.Second,
+			"on SIGTERM, longest wait for in-flight deliveries to commit")
+		cfg.Duration(&f.startupWait, "startup-wait", "CIRADAR_STARTUP_WAIT", time.Minute,
+			"how long to keep retrying the database at start")
+		cfg.Duration(&f.retention, "retention", "CIRADAR_RETENTION", 0,
+			"delete raw deliveries older than this (0 keeps them forever); projections stay")
+		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
+		var secrets []string
+		cfg.Check(func() (err error) {
+			secrets, err = loadSecrets(f.secret, f.secretFile)
+			return err
+		})
+		cfg.Check(func() error {
+			var errs []error
+			if f.writers < 1 || f.writers > 32 {
+				errs = append(errs, fmt.Errorf("-writers must be between 1 and 32, got %d", f.writers))
+			}
+			if f.maxBatch < 1 {
+				errs = append(errs, fmt.Errorf("-max-batch must be positive, got %d", f.maxBatch))
+			}
+			if f.commitTimeout <= 0 {
+				errs = append(errs, errors.New("-commit-timeout must be positive"))
+			}
+			if f.retention < 0 {
+				errs = append(errs, errors.New("-retention cannot be negative"))
+			}
+			return errors.Join(errs...)
+		})
+		return func(ctx context.Context) error {
+			return serve(ctx, db, f, secrets, logs.logger())
+		}
+	},
+}
+
+// loadSecrets merges the secret list from the flag and the file. Empty entries are an
+// error: an empty secret would accept unsigned payloads.
+func loadSecrets(list, file string) ([]string, error) {
+	var out []string
+	if list != "" {
+		for _, s := range strings.Split(list, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				return nil, errors.New("-webhook-secret holds an empty entry")
+			}
+			out = append(out, s)
+		}
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("read -webhook-secret-file: %w", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				out = append(out, line)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("a webhook secret is required (-webhook-secret, CIRADAR_WEBHOOK_SECRET or -webhook-secret-file): the receiver will not accept unsigned deliveries")
+	}
+	return out, nil
+}
+
+func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []string, log *slog.Logger) error {
+	if f.migrate {
+		if err := retry(ctx, f.startupWait, log, func() error { return migrate(ctx, db.url, log) }); err != nil {
+			return err
+		}
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := webhook.NewMetrics(reg)
+	committer := store.NewCommitter(s, store.CommitterOptions{
+		Writers: f.writers, MaxBatch: f.maxBatch, ObserveBatch: metrics.ObserveBatch,
+	})
+	hook, err := webhook.NewHandler(webhook.Config{
+		Secrets: secrets, Sink: committer, Rejections: s, Metrics: metrics, Logger: log, Timeout: f.commitTimeout,
+	})
+	if err != nil {
+		committer.Close()
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhook", hook)
+	mux.Handle("GET /healthz", webhook.Liveness())
+	mux.Handle("GET /readyz", webhook.Readiness(s))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		committer.Close()
+		return fmt.Errorf("listen on %s: %w", f.listen, err)
+	}
+	srv := &http.Server{
+		Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if f.retention > 0 {
+		go pruneLoop(ctx, s, f.retention, log)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("receiver listening", "addr", ln.Addr().String(), "secrets", len(secrets), "writers", f.writers)
+
+	select {
+	case err := <-served:
+		committer.Close()
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: no new deliveries, finishing in-flight commits")
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	committer.Close()
+	if shutdownErr != nil {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
+	}
+	log.Info("receiver stopped cleanly")
+	return nil
+}
+
+// retry runs f until it succeeds, ctx ends, or wait has passed since the first try.
+func retry(ctx context.Context, wait time.Duration, log *slog.Logger, f func() error) error {
+	deadline := time.Now().Add(wait)
+	backoff := 250 * time.Millisecond
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn("database not ready, retrying", "error", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+func pruneLoop(ctx context.Context, s *store.Store, keep time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := s.PruneDeliveries(ctx, time.Now().Add(-keep))
+		if err != nil {
+			log.Warn("pruning raw deliveries failed", "error", err)
+		} else if n > 0 {
+			log.Info("pruned raw deliveries", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ReprojectStats says what Reproject did.
+type ReprojectStats struct {
+	Deliveries int // raw deliveries read
+	Projected  int // deliveries that contributed to a projection
+	Skipped    int // deliveries that no longer parse (kept raw, counted here)
+}
+
+// Reproject rebuilds workflow_jobs and workflow_runs from the raw log, in one transaction:
+// readers see the old projections until it commits. batch bounds memory.
+func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error) {
+	if batch <= 0 {
+		batch = 1000
+	}
+	var st ReprojectStats
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Lock out live writers' merges for the duration; they queue and then merge on top.
+		if _, err := tx.Exec(ctx, "LOCK TABLE workflow_jobs, workflow_runs IN EXCLUSIVE MODE"); err != nil {
+			return fmt.Errorf("lock projections: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "TRUNCATE workflow_jobs, workflow_runs"); err != nil {
+			return fmt.Errorf("truncate projections: %w", err)
+		}
+		lastAt, lastID := time.Time{}, ""
+		for {
+			rows, err := tx.Query(ctx, `SELECT delivery_id, event, action, coalesce(hook_id, 0), target_type,
+					coalesce(target_id, 0), received_at, payload
+				FROM deliveries WHERE event IN ('workflow_job', 'workflow_run') AND (received_at, delivery_id) > ($1, $2)
+				ORDER BY received_at, delivery_id LIMIT $3`, lastAt, lastID, batch)
+			if err != nil {
+				return fmt.Errorf("read deliveries: %w", err)
+			}
+			ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Delivery, error) {
+				var d Delivery
+				err := r.Scan(&d.ID, &d.Event, &d.Action, &d.HookID, &d.TargetType, &d.TargetID, &d.ReceivedAt, &d.Payload)
+				return d, err
+			})
+			if err != nil {
+				return fmt.Errorf("read deliveries: %w", err)
+			}
+			if len(ds) == 0 {
+				return nil
+			}
+			items := make([]Item, 0, len(ds))
+			for _, d := range ds {
+				st.Deliveries++
+				p, err := Project(d)
+				if err != nil {
+					st.Skipped++
+					continue
+				}
+				st.Projected++
+				items = append(items, Item{Delivery: d, Projection: p})
+			}
+			if err := applyProjections(ctx, tx, items); err != nil {
+				return err
+			}
+			last := ds[len(ds)-1]
+			lastAt, lastID = last.ReceivedAt, last.ID
+		}
+	})
+	if err != nil {
+		return st, fmt.Errorf("reproject: %w", err)
+	}
+	return st, nil
+}
