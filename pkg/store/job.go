@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -113,7 +114,7 @@ func (j *Job) Merge(o *Job) {
 	j.JobName = joinStr(j.JobName, o.JobName)
 	j.HeadBranch = joinStr(j.HeadBranch, o.HeadBranch)
 	j.HeadSHA = joinStr(j.HeadSHA, o.HeadSHA)
-	if o.LabelKey > j.LabelKey || (o.LabelKey == j.LabelKey && len(o.Labels) > len(j.Labels)) {
+	if labelsAfter(o, j) {
 		j.Labels, j.LabelKey = o.Labels, o.LabelKey
 	}
 	if runnerAfter(o, j) {
@@ -137,6 +138,17 @@ func (j *Job) Merge(o *Job) {
 	if o.LastSeenAt.After(j.LastSeenAt) {
 		j.LastSeenAt = o.LastSeenAt
 	}
+}
+
+// labelsAfter orders label lists: by their sorted key, then length, then as written.
+func labelsAfter(a, b *Job) bool {
+	if a.LabelKey != b.LabelKey {
+		return a.LabelKey > b.LabelKey
+	}
+	if len(a.Labels) != len(b.Labels) {
+		return len(a.Labels) > len(b.Labels)
+	}
+	return strings.Join(a.Labels, "\x00") > strings.Join(b.Labels, "\x00")
 }
 
 // runnerAfter orders runner assignments: a named runner beats none, then the larger id,

@@ -56,3 +56,8 @@ func (m *Metrics) observe(event, outcome string, code int, d time.Duration) {
 	m.deliveries.WithLabelValues(event, outcome).Inc()
 	m.latency.WithLabelValues(strconv.Itoa(code)).Observe(d.Seconds())
 }
+
+// Deliveries exposes one counter, for tests and for the plugin's ingest view.
+func (m *Metrics) Deliveries(event, outcome string) prometheus.Counter {
+	return m.deliveries.WithLabelValues(event, outcome)
+}

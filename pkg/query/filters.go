@@ -1,0 +1,87 @@
+package query
+
+import "fmt"
+
+// Filters are the shared filters of docs/queries.md. Each list is a set of exact values;
+// an empty list, or one holding "$__all" or "*", means no filter.
+type Filters struct {
+	Orgs         []string `json:"orgs"`
+	Repos        []string `json:"repos"`
+	Workflows    []string `json:"workflows"`
+	Labels       []string `json:"labels"`
+	Branches     []string `json:"branches"`
+	Events       []string `json:"events"`
+	Conclusions  []string `json:"conclusions"`
+	RunnerGroups []string `json:"runnerGroups"`
+}
+
+// common is the part of every query's model that is shared.
+type common struct {
+	Filters Filters `json:"filters"`
+}
+
+// values normalises one filter list: nil when it means "everything".
+func values(vs []string) []string {
+	for _, v := range vs {
+		if v == "$__all" || v == "*" {
+			return nil
+		}
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	return vs
+}
+
+// filterTarget says how each filter applies to one table: a column compared with = ANY, or
+// an EXISTS sub-query (with %s for the placeholder) for filters that live in another table.
+// Filters a target does not list do not apply to it.
+type filterTarget map[string]string
+
+// jobFilters applies to workflow_jobs aliased j.
+var jobFilters = filterTarget{
+	"orgs": "j.org = ANY(%s)", "repos": "j.repo = ANY(%s)", "workflows": "j.workflow_name = ANY(%s)",
+	"labels": "j.label_key = ANY(%s)", "branches": "j.head_branch = ANY(%s)",
+	"conclusions": "j.conclusion = ANY(%s)", "runnerGroups": "j.runner_group_name = ANY(%s)",
+	"events": "EXISTS (SELECT 1 FROM workflow_runs fr WHERE fr.run_id = j.run_id AND fr.event = ANY(%s))",
+}
+
+// runFilters applies to workflow_runs aliased r.
+var runFilters = filterTarget{
+	"orgs": "r.org = ANY(%s)", "repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)",
+	"branches": "r.head_branch = ANY(%s)", "events": "r.event = ANY(%s)", "conclusions": "r.conclusion = ANY(%s)",
+	"labels":       "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.run_id = r.run_id AND fj.label_key = ANY(%s))",
+	"runnerGroups": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.run_id = r.run_id AND fj.runner_group_name = ANY(%s))",
+}
+
+// without returns a copy of t that ignores the named filters, for queries where a filter
+// makes no sense (a conclusion for jobs still queued).
+func (t filterTarget) without(names ...string) filterTarget {
+	out := make(filterTarget, len(t))
+	for k, v := range t {
+		out[k] = v
+	}
+	for _, n := range names {
+		delete(out, n)
+	}
+	return out
+}
+
+// where appends " AND cond" for every filter that is set and applies to t.
+func (f Filters) where(s *stmt, t filterTarget) {
+	for _, c := range []struct {
+		name string
+		vals []string
+	}{
+		{"orgs", f.Orgs}, {"repos", f.Repos}, {"workflows", f.Workflows}, {"labels", f.Labels},
+		{"branches", f.Branches}, {"events", f.Events}, {"conclusions", f.Conclusions},
+		{"runnerGroups", f.RunnerGroups},
+	} {
+		tmpl, ok := t[c.name]
+		vs := values(c.vals)
+		if !ok || vs == nil {
+			continue
+		}
+		s.add(" AND ", fmt.Sprintf(tmpl, s.arg(vs)))
+	}
+}

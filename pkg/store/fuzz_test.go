@@ -1,0 +1,65 @@
+package store_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/fixtures"
+	"github.com/ciradar/ciradar/pkg/store"
+)
+
+// FuzzProject feeds arbitrary payloads to the projection. It must never panic, and a
+// projected job or run must merge idempotently and commutatively with a real one.
+func FuzzProject(f *testing.F) {
+	for _, p := range fixtures.All() {
+		f.Add(p.Event, p.Body)
+	}
+	realJob, err := store.Project(store.Delivery{Event: "workflow_job", Payload: fixtures.Get("workflow_job.completed.1"), ReceivedAt: time.Unix(1e9, 0)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	realRun, err := store.Project(store.Delivery{Event: "workflow_run", Payload: fixtures.Get("workflow_run.completed.1"), ReceivedAt: time.Unix(1e9, 0)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, event string, body []byte) {
+		p, err := store.Project(store.Delivery{ID: "fuzz", Event: event, Payload: body, ReceivedAt: time.Unix(2e9, 0)})
+		if err != nil {
+			return
+		}
+		if j := p.Job; j != nil {
+			if j.JobID == 0 {
+				t.Fatal("projected a job without an id")
+			}
+			checkJobMerge(t, j, realJob.Job)
+			_ = j.QueueSeconds()
+		}
+		if r := p.Run; r != nil {
+			a, b := *r, *realRun.Run
+			b.RunID, b.RunAttempt = a.RunID, a.RunAttempt
+			ab, ba := a, b
+			ab.Merge(&b)
+			ba.Merge(&a)
+			if !reflect.DeepEqual(ab, ba) {
+				t.Fatalf("run merge not commutative:\n%+v\n%+v", ab, ba)
+			}
+		}
+	})
+}
+
+func checkJobMerge(t *testing.T, fuzzed, real *store.Job) {
+	a, b := *fuzzed, *real
+	b.JobID = a.JobID
+	self := a
+	self.Merge(&a)
+	if !reflect.DeepEqual(self, a) {
+		t.Fatalf("job merge not idempotent:\n%+v\n%+v", self, a)
+	}
+	ab, ba := a, b
+	ab.Merge(&b)
+	ba.Merge(&a)
+	if !reflect.DeepEqual(ab, ba) {
+		t.Fatalf("job merge not commutative:\n%+v\n%+v", ab, ba)
+	}
+}
