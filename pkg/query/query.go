@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/status"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
 )
@@ -24,7 +25,8 @@ type DB interface {
 // StatusSource is what github_status and the incident annotations need from the status
 // page client.
 type StatusSource interface {
-	Summary(ctx context.Context) (StatusSummary, error)
+	Summary(ctx context.Context) (status.Summary, error)
+	Incidents(ctx context.Context) ([]status.Incident, error)
 }
 
 // Env is what a query may use.

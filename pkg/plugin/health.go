@@ -1,0 +1,94 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// CheckHealth reports, in order of severity: the database unreachable or its schema behind
+// (errors), then the newest delivery older than the threshold or the status page
+// unreachable (warnings: dashboards still work).
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.pool.Ping(ctx); err != nil {
+		return healthError("database unreachable at %s:%d as %s: %v", d.settings.Host, d.settings.Port, d.settings.User, err), nil
+	}
+	applied, err := d.appliedVersions(ctx)
+	if err != nil {
+		return healthError("cannot read the schema version (has `ciradar migrate` run, and may %s read it?): %v", d.settings.User, err), nil
+	}
+	var missing []string
+	latest := 0
+	for _, m := range migrations() {
+		latest = max(latest, m)
+		if !applied[m] {
+			missing = append(missing, fmt.Sprint(m))
+		}
+	}
+	if len(missing) > 0 {
+		return healthError("database schema is behind this plugin: migrations %s are missing; run `ciradar migrate`", strings.Join(missing, ", ")), nil
+	}
+
+	var msgs []string
+	status := backend.HealthStatusOk
+	var newest *time.Time
+	if err := d.pool.QueryRow(ctx, "SELECT max(received_at) FROM deliveries").Scan(&newest); err != nil {
+		return healthError("cannot read deliveries: %v", err), nil
+	}
+	switch {
+	case newest == nil:
+		status = backend.HealthStatusUnknown
+		msgs = append(msgs, "no delivery received yet: point a GitHub webhook at `ciradar serve`")
+	case time.Since(*newest) > d.settings.StaleAfter():
+		status = backend.HealthStatusUnknown
+		msgs = append(msgs, fmt.Sprintf("newest delivery is %s old (warning past %d minutes)", time.Since(*newest).Round(time.Second), d.settings.StaleIngestMinutes))
+	default:
+		msgs = append(msgs, fmt.Sprintf("newest delivery %s ago", time.Since(*newest).Round(time.Second)))
+	}
+	if _, err := d.status.Summary(ctx); err != nil {
+		status = backend.HealthStatusUnknown
+		msgs = append(msgs, fmt.Sprintf("status page unreachable (github_status panels will fail): %v", err))
+	}
+	// The SDK has no "warning" status; Unknown is what Grafana shows as a yellow warning.
+	return &backend.CheckHealthResult{
+		Status:  status,
+		Message: fmt.Sprintf("Database connected, schema %d current; %s", latest, strings.Join(msgs, "; ")),
+	}, nil
+}
+
+func healthError(format string, args ...any) *backend.CheckHealthResult {
+	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(format, args...)}
+}
+
+func (d *Datasource) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := d.pool.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
+}
+
+// migrations lists the versions this plugin was built with.
+func migrations() []int {
+	ms, _ := store.Migrations()
+	out := make([]int, len(ms))
+	for i, m := range ms {
+		out[i] = m.Version
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+// Package plugin is the thin seam between Grafana's plugin SDK and CI Radar: it reads the
+// data source settings, owns the connection pool of one data source instance, and forwards
+// queries, health checks, resource calls and annotations to package query, classifying
+// errors once on the way out. Nothing here knows SQL.
+package plugin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/status"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Settings are one data source's configuration (docs/queries.md, "Data source settings").
+type Settings struct {
+	Host               string `json:"host"`
+	Port               int    `json:"port"`
+	Database           string `json:"database"`
+	User               string `json:"user"`
+	SSLMode            string `json:"sslmode"`
+	MaxConns           int    `json:"maxConns"`
+	StatusPageURL      string `json:"statusPageUrl"`
+	StaleIngestMinutes int    `json:"staleIngestMinutes"`
+
+	password string // from secureJsonData; unexported so it never reaches a log or JSON
+}
+
+var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+// LoadSettings reads and validates the settings, applying defaults to empty fields. Every
+// problem is reported at once.
+func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
+	st := Settings{}
+	if len(s.JSONData) > 0 {
+		if err := json.Unmarshal(s.JSONData, &st); err != nil {
+			return Settings{}, fmt.Errorf("data source settings are not valid JSON: %w", err)
+		}
+	}
+	st.password = s.DecryptedSecureJSONData["password"]
+	st.defaults()
+	return st, st.validate()
+}
+
+func (s *Settings) defaults() {
+	s.Host = strings.TrimSpace(s.Host)
+	if s.Host == "" {
+		s.Host = "localhost"
+	}
+	if s.Port == 0 {
+		s.Port = 5432
+	}
+	if s.Database == "" {
+		s.Database = "ciradar"
+	}
+	if s.User == "" {
+		s.User = "ciradar_reader"
+	}
+	if s.SSLMode == "" {
+		s.SSLMode = "prefer"
+	}
+	if s.MaxConns == 0 {
+		s.MaxConns = 4
+	}
+	if s.StatusPageURL == "" {
+		s.StatusPageURL = status.DefaultURL
+	}
+	if s.StaleIngestMinutes == 0 {
+		s.StaleIngestMinutes = 60
+	}
+}
+
+func (s Settings) validate() error {
+	var errs []error
+	if s.Port < 1 || s.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d is not between 1 and 65535", s.Port))
+	}
+	if !contains(sslModes, s.SSLMode) {
+		errs = append(errs, fmt.Errorf("sslmode %q is not one of %s", s.SSLMode, strings.Join(sslModes, ", ")))
+	}
+	if s.MaxConns < 1 || s.MaxConns > 100 {
+		errs = append(errs, fmt.Errorf("maxConns %d is not between 1 and 100", s.MaxConns))
+	}
+	if s.StaleIngestMinutes < 1 {
+		errs = append(errs, fmt.Errorf("staleIngestMinutes %d must be at least 1", s.StaleIngestMinutes))
+	}
+	if u, err := url.Parse(s.StatusPageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("statusPageUrl %q is not an http(s) URL", s.StatusPageURL))
+	}
+	for name, v := range map[string]string{"host": s.Host, "database": s.Database, "user": s.User} {
+		if strings.ContainsAny(v, "\x00") {
+			errs = append(errs, fmt.Errorf("%s holds a NUL byte", name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid data source settings: %w", err)
+	}
+	return nil
+}
+
+// StaleAfter is the age past which the newest delivery makes health a warning.
+func (s Settings) StaleAfter() time.Duration { return time.Duration(s.StaleIngestMinutes) * time.Minute }
+
+// PoolConfig builds the pgx pool configuration. The password is set on the parsed config,
+// never written into a connection string, so no parse error can quote it.
+func (s Settings) PoolConfig() (*pgxpool.Config, error) {
+	dsn := fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=%s connect_timeout=5 application_name=ciradar-datasource",
+		dsnQuote(s.Host), s.Port, dsnQuote(s.Database), dsnQuote(s.User), s.SSLMode)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database settings: %w", err)
+	}
+	cfg.ConnConfig.Password = s.password
+	cfg.MaxConns = int32(s.MaxConns)
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	return cfg, nil
+}
+
+// dsnQuote quotes a keyword/value connection string value.
+func dsnQuote(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,91 @@
+package query
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// annotationsModel is an annotation query.
+type annotationsModel struct {
+	common
+	Source string `json:"source"`
+}
+
+// Annotations answers annotation queries: failed runs on default branches, or status page
+// incidents, as frames with time, time_end, title, text and tags (comma-separated, which
+// Grafana splits).
+func Annotations(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m annotationsModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	source, err := oneOf("source", m.Source, "failed_runs", "failed_runs", "incidents")
+	if err != nil {
+		return nil, err
+	}
+	f := data.NewFrame("annotations",
+		data.NewField("time", nil, []time.Time{}),
+		data.NewField("time_end", nil, []*time.Time{}),
+		data.NewField("title", nil, []string{}),
+		data.NewField("text", nil, []string{}),
+		data.NewField("tags", nil, []string{}),
+	)
+	if source == "incidents" {
+		return incidentAnnotations(ctx, env, req, f)
+	}
+	st := newStmt("annotations_failed_runs")
+	st.add("SELECT coalesce(r.run_started_at, r.created_at), r.updated_at,\n",
+		"  r.workflow_name || ' failed on ' || r.head_branch,\n",
+		"  r.repo || ': ' || r.display_title || ' (' || r.conclusion || ') ' || r.html_url,\n",
+		"  concat_ws(',', r.repo, r.workflow_name, r.event)\n",
+		"FROM workflow_runs r\nWHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
+		" AND r.conclusion IN ", failed, " AND r.default_branch <> '' AND r.head_branch = r.default_branch")
+	m.Filters.where(st, runFilters.without("conclusions", "branches"))
+	st.add("\nORDER BY 1, r.run_id LIMIT 1000")
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}
+
+// incidentAnnotations lists the status page incidents that overlap the range.
+func incidentAnnotations(ctx context.Context, env Env, req Request, f *data.Frame) (data.Frames, error) {
+	if env.Status == nil {
+		return nil, badQuery("no status page is configured")
+	}
+	list, err := env.Status.Incidents(ctx)
+	if err != nil {
+		return nil, &UpstreamError{Service: "status page", Err: err}
+	}
+	for _, in := range list {
+		end := in.ResolvedAt
+		if in.CreatedAt.After(req.To) || (end != nil && end.Before(req.From)) {
+			continue
+		}
+		var endUTC *time.Time
+		if end != nil {
+			e := end.UTC()
+			endUTC = &e
+		}
+		text := in.Shortlink
+		if len(in.Updates) > 0 {
+			text = strings.TrimSpace(in.Updates[0].Body + " " + in.Shortlink)
+		}
+		f.AppendRow(in.CreatedAt.UTC(), endUTC, in.Name, text, strings.Join([]string{"github-status", in.Impact, in.Status}, ","))
+	}
+	finish(f, nil, data.FrameTypeTable)
+	f.Meta.ExecutedQueryString = "GET status page incidents.json"
+	return data.Frames{f}, nil
+}

@@ -1,0 +1,76 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// errorSignaturesModel is the error_signatures query.
+type errorSignaturesModel struct {
+	common
+	OnlyNew bool `json:"onlyNew"`
+	Limit   int  `json:"limit"`
+}
+
+// occurrenceFilters applies to error_occurrences aliased o: the repository is on the row,
+// everything else is on the job it hit.
+var occurrenceFilters = filterTarget{
+	"repos":     "o.repo = ANY(%s)",
+	"orgs":      "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.org = ANY(%s))",
+	"workflows": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.workflow_name = ANY(%s))",
+	"labels":    "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.label_key = ANY(%s))",
+	"branches":  "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.head_branch = ANY(%s))",
+}
+
+// ErrorSignatures answers error_signatures: signatures by occurrences within the range,
+// with first and last seen, the repositories hit, and whether the signature is new (first
+// seen within the range). onlyNew keeps the new ones: "which errors have never been seen
+// before?".
+func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m errorSignaturesModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	limit, err := limitOf(m.Limit, 20, 1000)
+	if err != nil {
+		return nil, err
+	}
+	st := newStmt("error_signatures")
+	from := st.arg(req.From)
+	st.add("SELECT s.signature_hash, s.text, count(*)::float8, s.count::float8, s.first_seen, s.last_seen,\n",
+		"  string_agg(DISTINCT o.repo, ', '), s.first_seen >= ", from, ", max(o.excerpt)\n",
+		"FROM error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash\n",
+		"WHERE o.seen_at >= ", from, " AND o.seen_at < ", st.arg(req.To))
+	m.Filters.where(st, occurrenceFilters)
+	if m.OnlyNew {
+		st.add(" AND s.first_seen >= ", from)
+	}
+	st.add("\nGROUP BY s.signature_hash ORDER BY 3 DESC, s.first_seen DESC, s.signature_hash LIMIT ", st.arg(limit))
+
+	f := data.NewFrame("error_signatures",
+		data.NewField("signature_hash", nil, []string{}),
+		data.NewField("text", nil, []string{}),
+		data.NewField("occurrences", nil, []float64{}),
+		data.NewField("total_count", nil, []float64{}),
+		data.NewField("first_seen", nil, []time.Time{}),
+		data.NewField("last_seen", nil, []time.Time{}),
+		data.NewField("repos", nil, []string{}),
+		data.NewField("new", nil, []bool{}),
+		data.NewField("example", nil, []string{}),
+	)
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}

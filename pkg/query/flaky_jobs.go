@@ -1,0 +1,71 @@
+package query
+
+import (
+	"time"
+
+	"context"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// flakyJobsModel is the flaky_jobs query.
+type flakyJobsModel struct {
+	common
+	Limit int `json:"limit"`
+}
+
+// FlakyJobs answers flaky_jobs: jobs (repository, workflow, job name) that failed on a
+// commit and later passed on the same commit, a re-run that changed nothing but the luck.
+// Ranked by how many commits it happened on, then by the share of commits it hit.
+func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m flakyJobsModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	limit, err := limitOf(m.Limit, 20, 1000)
+	if err != nil {
+		return nil, err
+	}
+	st := newStmt("flaky_jobs")
+	st.add("WITH per_sha AS (\n",
+		"  SELECT j.repo, j.workflow_name, j.job_name, j.head_sha,\n",
+		"    min(j.completed_at) FILTER (WHERE j.conclusion = 'failure') AS first_fail,\n",
+		"    max(j.completed_at) FILTER (WHERE j.conclusion = 'success') AS last_pass,\n",
+		"    (array_agg(j.html_url ORDER BY j.completed_at DESC) FILTER (WHERE j.conclusion = 'failure'))[1] AS fail_url\n",
+		"  FROM workflow_jobs j\n  WHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
+		" AND j.status = 'completed' AND j.conclusion IN ('success', 'failure') AND j.head_sha <> ''")
+	m.Filters.where(st, jobFilters.without("conclusions"))
+	st.add("\n  GROUP BY 1, 2, 3, 4\n), flaky AS (\n",
+		"  SELECT *, first_fail < last_pass AS flaked FROM per_sha\n",
+		")\n",
+		"SELECT repo, workflow_name, job_name, count(*) FILTER (WHERE flaked)::float8, count(*)::float8,\n",
+		"  (count(*) FILTER (WHERE flaked))::float8 / count(*),\n",
+		"  max(last_pass) FILTER (WHERE flaked),\n",
+		"  nullif((array_agg(fail_url ORDER BY last_pass DESC) FILTER (WHERE flaked))[1], '')\n",
+		"FROM flaky GROUP BY 1, 2, 3 HAVING bool_or(flaked)\n",
+		"ORDER BY 4 DESC, 6 DESC, 1, 2, 3 LIMIT ", st.arg(limit))
+
+	f := data.NewFrame("flaky_jobs",
+		data.NewField("repo", nil, []string{}),
+		data.NewField("workflow", nil, []string{}),
+		data.NewField("job_name", nil, []string{}),
+		data.NewField("flaky_commits", nil, []float64{}),
+		data.NewField("commits", nil, []float64{}),
+		unit(data.NewField("flake_rate", nil, []float64{}), "percentunit"),
+		data.NewField("last_flake", nil, []*time.Time{}),
+		link(data.NewField("failed_job_url", nil, []*string{}), "Open the failed job"),
+	)
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}

@@ -1,0 +1,66 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// IngestHealth answers ingest_health: deliveries per bucket by event and outcome (stored,
+// or rejected as unparseable) as one wide frame, and the age of the newest delivery at the
+// end of the range as a numeric frame, the value "no delivery for an hour" alerts on.
+func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m common
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	st := newStmt("ingest_health")
+	b, origin := st.arg(seconds(bucketFor(req))), st.arg(bucketOrigin)
+	from, to := st.arg(req.From), st.arg(req.To)
+	st.add("SELECT t, event, outcome, n FROM (\n",
+		"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, ") AS t, d.event, 'stored' AS outcome, count(*)::float8 AS n\n",
+		"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", to, " GROUP BY 1, 2\n",
+		"  UNION ALL\n",
+		"  SELECT date_bin(", b, "::interval, x.received_at, ", origin, "), x.event, 'rejected', count(*)::float8\n",
+		"  FROM delivery_rejections x WHERE x.received_at >= ", from, " AND x.received_at < ", to, " GROUP BY 1, 2\n",
+		") c ORDER BY 1, 2, 3")
+
+	type point struct {
+		t              time.Time
+		event, outcome string
+		n              float64
+	}
+	var pts []point
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var p point
+		if err := r.Scan(&p.t, &p.event, &p.outcome, &p.n); err != nil {
+			return err
+		}
+		p.t = p.t.UTC()
+		pts = append(pts, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	series := finish(wide("ingest_health", pts, func(p point) (time.Time, string, data.Labels, float64) {
+		return p.t, p.event + "\x00" + p.outcome, data.Labels{"event": p.event, "outcome": p.outcome}, p.n
+	}, "deliveries"), st, data.FrameTypeTimeSeriesWide)
+
+	age := newStmt("ingest_health_newest")
+	at := age.arg(req.To)
+	age.add("SELECT extract(epoch FROM ", at, " - max(d.received_at))::float8 FROM deliveries d WHERE d.received_at <= ", at)
+	var newest *float64
+	if err := collect(ctx, env.DB, age, func(r pgx.Rows) error { return r.Scan(&newest) }); err != nil {
+		return nil, err
+	}
+	frames := data.Frames{series}
+	if newest != nil {
+		frames = append(frames, numeric("newest_delivery_age_seconds", nil, *newest, "s", age))
+	} else {
+		frames = append(frames, finish(data.NewFrame("newest_delivery_age_seconds"), age, data.FrameTypeNumericMulti))
+	}
+	return frames, nil
+}

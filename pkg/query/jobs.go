@@ -1,0 +1,90 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// jobsModel is the jobs query.
+type jobsModel struct {
+	common
+	States []string `json:"states"`
+	Limit  int      `json:"limit"`
+}
+
+var jobStates = map[string]bool{"queued": true, "waiting": true, "in_progress": true, "completed": true}
+
+// repoWebBase recovers a repository's web address from a job's html_url, which holds
+// GitHub's host: the same expression works for github.com and Enterprise Server.
+const repoWebBase = "substring(j.html_url FROM '^(.*)/actions/')"
+
+// Jobs answers jobs: the newest jobs in the chosen states. Jobs not yet completed are
+// listed whenever they were created, since a job queued since yesterday is still news;
+// completed ones only when created within the range.
+func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m jobsModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	limit, err := limitOf(m.Limit, 500, 5000)
+	if err != nil {
+		return nil, err
+	}
+	states := values(m.States)
+	for _, s := range states {
+		if !jobStates[s] {
+			return nil, badQuery("state %q is not one of queued, waiting, in_progress, completed", truncate(s, 80))
+		}
+	}
+	if states == nil {
+		states = []string{"queued", "waiting", "in_progress", "completed"}
+	}
+	st := newStmt("jobs")
+	st.add("SELECT j.job_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
+		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, j.queue_s,\n",
+		"  extract(epoch FROM j.completed_at - j.started_at)::float8,\n",
+		"  nullif(j.html_url, ''), nullif(r.html_url, ''), ", repoWebBase, " || '/commit/' || nullif(j.head_sha, ''),\n",
+		"  ", repoWebBase, " || '/pull/' || r.pull_requests[1]\n",
+		"FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt\n",
+		"WHERE j.status = ANY(", st.arg(states), ") AND j.created_at < ", st.arg(req.To),
+		" AND (j.status <> 'completed' OR j.created_at >= ", st.arg(req.From), ")")
+	m.Filters.where(st, jobFilters)
+	st.add("\nORDER BY j.created_at DESC, j.job_id DESC LIMIT ", st.arg(limit))
+
+	f := data.NewFrame("jobs",
+		data.NewField("job_id", nil, []int64{}),
+		data.NewField("created_at", nil, []*time.Time{}),
+		data.NewField("started_at", nil, []*time.Time{}),
+		data.NewField("completed_at", nil, []*time.Time{}),
+		data.NewField("repo", nil, []string{}),
+		data.NewField("workflow", nil, []string{}),
+		data.NewField("job_name", nil, []string{}),
+		data.NewField("status", nil, []string{}),
+		data.NewField("conclusion", nil, []string{}),
+		data.NewField("label_key", nil, []string{}),
+		data.NewField("runner_name", nil, []string{}),
+		data.NewField("runner_group", nil, []string{}),
+		data.NewField("head_branch", nil, []string{}),
+		unit(data.NewField("queue_seconds", nil, []*float64{}), "s"),
+		unit(data.NewField("duration_seconds", nil, []*float64{}), "s"),
+		link(data.NewField("job_url", nil, []*string{}), "Open job"),
+		link(data.NewField("run_url", nil, []*string{}), "Open run"),
+		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
+		link(data.NewField("pull_request_url", nil, []*string{}), "Open pull request"),
+	)
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}

@@ -1,0 +1,91 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// pipelineModel is the pipeline query: a run id, or a repository and branch whose latest
+// run (created before the end of the range) is shown.
+type pipelineModel struct {
+	RunID  json.RawMessage `json:"runId"`
+	Repo   string          `json:"repo"`
+	Branch string          `json:"branch"`
+}
+
+// runID reads runId, which the frontend sends as a number; a numeric string is accepted
+// too, because an uninterpolated variable must give a clear error, not a JSON one.
+func (m pipelineModel) runID() (int64, error) {
+	raw := strings.Trim(strings.TrimSpace(string(m.RunID)), `"`)
+	if raw == "" || raw == "null" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badQuery("runId %q is not a positive number", truncate(raw, 80))
+	}
+	return id, nil
+}
+
+// Pipeline answers pipeline: the jobs of one run's latest attempt, in start order, with
+// their times for a timeline panel.
+func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m pipelineModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	id, err := m.runID()
+	if err != nil {
+		return nil, err
+	}
+	st := newStmt("pipeline")
+	switch {
+	case id > 0:
+		st.add("WITH run AS (SELECT run_id, max(run_attempt) AS run_attempt FROM workflow_jobs WHERE run_id = ", st.arg(id), " GROUP BY run_id)\n")
+	case m.Repo != "" && m.Branch != "":
+		st.add("WITH run AS (SELECT run_id, run_attempt FROM workflow_jobs WHERE repo = ", st.arg(m.Repo),
+			" AND head_branch = ", st.arg(m.Branch), " AND created_at < ", st.arg(req.To),
+			" ORDER BY created_at DESC, run_id DESC, run_attempt DESC LIMIT 1)\n")
+	default:
+		return nil, badQuery("pipeline needs runId, or repo and branch")
+	}
+	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
+		"  j.queue_s, extract(epoch FROM j.completed_at - j.started_at)::float8, j.runner_name, j.label_key, nullif(j.html_url, '')\n",
+		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt)\n",
+		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
+
+	f := data.NewFrame("pipeline",
+		data.NewField("run_id", nil, []int64{}),
+		data.NewField("run_attempt", nil, []int64{}),
+		data.NewField("job_id", nil, []int64{}),
+		data.NewField("job_name", nil, []string{}),
+		data.NewField("status", nil, []string{}),
+		data.NewField("conclusion", nil, []string{}),
+		data.NewField("created_at", nil, []*time.Time{}),
+		data.NewField("started_at", nil, []*time.Time{}),
+		data.NewField("completed_at", nil, []*time.Time{}),
+		unit(data.NewField("queue_seconds", nil, []*float64{}), "s"),
+		unit(data.NewField("duration_seconds", nil, []*float64{}), "s"),
+		data.NewField("runner_name", nil, []string{}),
+		data.NewField("label_key", nil, []string{}),
+		link(data.NewField("job_url", nil, []*string{}), "Open job"),
+	)
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}

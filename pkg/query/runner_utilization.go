@@ -1,0 +1,66 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// RunnerUtilization answers runner_utilization: per pool (the label set jobs asked for),
+// the share of the pool's runner time spent running jobs in each bucket. Busy time comes
+// from job events (runner, start, end), cut at bucket edges; the pool's size is the number
+// of distinct runners that ran its jobs in the range, until the runner inventory of issue 5
+// gives real capacity. GitHub-hosted runners are single-use, so their pools read near 1.
+func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m common
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	st := newStmt("runner_utilization")
+	b, origin := st.arg(seconds(bucketFor(req))), st.arg(bucketOrigin)
+	from, to := st.arg(req.From), st.arg(req.To)
+	st.add("WITH j AS (\n",
+		"  SELECT j.label_key AS pool, j.runner_name, greatest(j.started_at, ", from, ") AS s,\n",
+		"    least(coalesce(j.completed_at, ", to, "), ", to, ") AS e\n",
+		"  FROM workflow_jobs j\n  WHERE j.runner_name <> '' AND j.started_at < ", to,
+		" AND j.created_at >= ", st.arg(req.From.Add(-stateLookback)),
+		"\n    AND (j.completed_at >= ", from, " OR (j.completed_at IS NULL AND j.status = 'in_progress'))")
+	m.Filters.where(st, runnerFilters)
+	st.add("\n), size AS (SELECT pool, count(DISTINCT runner_name) AS n FROM j GROUP BY pool),\n",
+		"busy AS (\n",
+		"  SELECT j.pool, t, extract(epoch FROM least(j.e, t + ", b, "::interval) - greatest(j.s, t)) AS secs\n",
+		"  FROM j, generate_series(date_bin(", b, "::interval, j.s, ", origin, "), j.e, ", b, "::interval) AS t\n",
+		"  WHERE j.e > j.s\n",
+		")\n",
+		"SELECT busy.pool, t, (sum(secs) / (size.n * extract(epoch FROM ", b, "::interval)))::float8\n",
+		"FROM busy JOIN size USING (pool) WHERE t + ", b, "::interval > ", from,
+		"\nGROUP BY busy.pool, t, size.n ORDER BY 2, 1")
+
+	type point struct {
+		pool string
+		t    time.Time
+		v    float64
+	}
+	var pts []point
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var p point
+		if err := r.Scan(&p.pool, &p.t, &p.v); err != nil {
+			return err
+		}
+		p.t = p.t.UTC()
+		pts = append(pts, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f := wide("runner_utilization", pts, func(p point) (time.Time, string, data.Labels, float64) {
+		return p.t, p.pool, data.Labels{"pool": p.pool}, p.v
+	}, "busy_ratio")
+	for _, fl := range f.Fields[1:] {
+		unit(fl, "percentunit")
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTimeSeriesWide)}, nil
+}

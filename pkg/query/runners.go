@@ -1,0 +1,58 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+)
+
+// runnerFilters: a runner has an org, repositories it served, label sets and a group, but no
+// workflow, branch, event or conclusion of its own.
+var runnerFilters = jobFilters.without("workflows", "branches", "events", "conclusions")
+
+// Runners answers runners. Until the reconciler fills a runner inventory (issue 5), the
+// runners are the ones job events name: each with its group, the label sets it ran, the
+// jobs and busy time within the range, when it was last seen and whether it is busy now
+// (running a job at the end of the range).
+func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m common
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	st := newStmt("runners")
+	from, to := st.arg(req.From), st.arg(req.To)
+	st.add("SELECT j.runner_name, max(j.runner_group_name), string_agg(DISTINCT j.label_key, ' | '),\n",
+		"  CASE WHEN bool_or(j.status = 'in_progress' AND j.started_at < ", to, ") THEN 'busy' ELSE 'idle' END,\n",
+		"  count(*)::float8,\n",
+		"  sum(extract(epoch FROM least(coalesce(j.completed_at, ", to, "), ", to, ") - greatest(j.started_at, ", from, ")))::float8,\n",
+		"  max(greatest(j.started_at, j.completed_at))\n",
+		"FROM workflow_jobs j\nWHERE j.runner_name <> '' AND j.started_at < ", to,
+		" AND j.created_at >= ", st.arg(req.From.Add(-stateLookback)),
+		" AND (j.completed_at >= ", from, " OR (j.completed_at IS NULL AND j.status = 'in_progress'))")
+	m.Filters.where(st, runnerFilters)
+	st.add("\nGROUP BY j.runner_name ORDER BY j.runner_name")
+
+	f := data.NewFrame("runners",
+		data.NewField("runner_name", nil, []string{}),
+		data.NewField("runner_group", nil, []string{}),
+		data.NewField("label_keys", nil, []string{}),
+		data.NewField("status", nil, []string{}),
+		data.NewField("jobs", nil, []float64{}),
+		unit(data.NewField("busy_seconds", nil, []float64{}), "s"),
+		data.NewField("last_seen", nil, []*time.Time{}),
+	)
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}

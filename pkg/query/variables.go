@@ -1,0 +1,50 @@
+package query
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// variableSQL lists the distinct values behind each template variable. $1 narrows to an
+// organisation and $2 to a repository; an empty string means no narrowing. Repositories
+// use a skip scan over the (repo, created_at) index: one index probe per repository instead
+// of reading every job.
+var variableSQL = map[string]string{
+	"repos": `WITH RECURSIVE r AS (
+  (SELECT repo FROM workflow_jobs WHERE repo > '' ORDER BY repo LIMIT 1)
+  UNION ALL
+  SELECT (SELECT j.repo FROM workflow_jobs j WHERE j.repo > r.repo ORDER BY j.repo LIMIT 1) FROM r WHERE r.repo IS NOT NULL)
+SELECT repo FROM r WHERE repo IS NOT NULL AND ($1 = '' OR starts_with(repo, $1 || '/')) AND ($2 = '' OR repo = $2)`,
+	"workflows":     `SELECT DISTINCT workflow_name FROM workflow_runs WHERE workflow_name <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2) ORDER BY 1 LIMIT 5000`,
+	"branches":      `SELECT DISTINCT head_branch FROM workflow_runs WHERE head_branch <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2) ORDER BY 1 LIMIT 5000`,
+	"events":        `SELECT DISTINCT event FROM workflow_runs WHERE event <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2) ORDER BY 1 LIMIT 5000`,
+	"labels":        `SELECT DISTINCT label_key FROM workflow_jobs WHERE label_key <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2) ORDER BY 1 LIMIT 5000`,
+	"runner_groups": `SELECT DISTINCT runner_group_name FROM workflow_jobs WHERE runner_group_name <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2) ORDER BY 1 LIMIT 5000`,
+}
+
+// VariableNames are the names Variables accepts.
+func VariableNames() []string {
+	return []string{"repos", "workflows", "labels", "runner_groups", "branches", "events"}
+}
+
+// Variables lists the sorted values of one template variable.
+func Variables(ctx context.Context, db DB, name, org, repo string) ([]string, error) {
+	sql, ok := variableSQL[name]
+	if !ok {
+		return nil, badQuery("unknown variable %q: use one of repos, workflows, labels, runner_groups, branches, events", truncate(name, 80))
+	}
+	st := newStmt("variable " + name)
+	st.add(sql)
+	st.args = []any{org, repo}
+	out := []string{}
+	err := collect(ctx, db, st, func(r pgx.Rows) error {
+		var v string
+		if err := r.Scan(&v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
