@@ -12,6 +12,8 @@ import (
 	"github.com/ciradar/ciradar/pkg/store"
 )
 
+func pgtestDB(t testing.TB) string { return pgtest.NewDatabase(t) }
+
 func newStore(t *testing.T) *store.Store {
 	t.Helper()
 	ctx := context.Background()

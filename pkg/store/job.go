@@ -3,8 +3,6 @@ package store
 import (
 	"strings"
 	"time"
-
-	"github.com/google/go-github/v62/github"
 )
 
 // Job is one row of workflow_jobs.
@@ -49,7 +47,7 @@ var jobStatusRank = map[string]int{"queued": 1, "waiting": 2, "in_progress": 3, 
 
 func jobRank(status string) int { return jobStatusRank[status] }
 
-func jobFromEvent(ev *github.WorkflowJobEvent, received time.Time) *Job {
+func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 	wj := ev.WorkflowJob
 	status := wj.GetStatus()
 	if jobRank(status) == 0 {
@@ -62,8 +60,8 @@ func jobFromEvent(ev *github.WorkflowJobEvent, received time.Time) *Job {
 		RunID:        wj.GetRunID(),
 		RunAttempt:   wj.GetRunAttempt(),
 		Org:          orgOf(ev.Org, ev.Repo),
-		Repo:         clean(ev.Repo.GetFullName()),
-		RepoID:       ev.Repo.GetID(),
+		Repo:         clean(ev.Repo.FullName),
+		RepoID:       ev.Repo.ID,
 		WorkflowName: clean(wj.GetWorkflowName()),
 		JobName:      clean(wj.GetName()),
 		HeadBranch:   clean(wj.GetHeadBranch()),

@@ -3,8 +3,6 @@ package store
 import (
 	"slices"
 	"time"
-
-	"github.com/google/go-github/v62/github"
 )
 
 // Run is one row of workflow_runs: one attempt of one workflow run. It merges like Job.
@@ -43,7 +41,7 @@ var runStatusRank = map[string]int{
 
 func runRank(status string) int { return runStatusRank[status] }
 
-func runFromEvent(ev *github.WorkflowRunEvent, received time.Time) *Run {
+func runFromEvent(ev *runEnvelope, received time.Time) *Run {
 	wr := ev.WorkflowRun
 	attempt := int64(wr.GetRunAttempt())
 	if attempt == 0 {
@@ -51,14 +49,14 @@ func runFromEvent(ev *github.WorkflowRunEvent, received time.Time) *Run {
 	}
 	name := wr.GetName()
 	if name == "" {
-		name = ev.Workflow.GetName()
+		name = ev.Workflow.Name
 	}
 	r := &Run{
 		RunID:           wr.GetID(),
 		RunAttempt:      attempt,
 		Org:             orgOf(ev.Org, ev.Repo),
-		Repo:            clean(ev.Repo.GetFullName()),
-		RepoID:          ev.Repo.GetID(),
+		Repo:            clean(ev.Repo.FullName),
+		RepoID:          ev.Repo.ID,
 		WorkflowID:      wr.GetWorkflowID(),
 		WorkflowName:    clean(name),
 		DisplayTitle:    clean(wr.GetDisplayTitle()),
@@ -69,7 +67,7 @@ func runFromEvent(ev *github.WorkflowRunEvent, received time.Time) *Run {
 		Status:          clean(wr.GetStatus()),
 		HeadBranch:      clean(wr.GetHeadBranch()),
 		HeadSHA:         clean(wr.GetHeadSHA()),
-		DefaultBranch:   clean(ev.Repo.GetDefaultBranch()),
+		DefaultBranch:   clean(ev.Repo.DefaultBranch),
 		CreatedAt:       ts(wr.CreatedAt),
 		RunStartedAt:    ts(wr.RunStartedAt),
 		UpdatedAt:       ts(wr.UpdatedAt),

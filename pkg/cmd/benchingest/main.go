@@ -1,0 +1,128 @@
+// Command benchingest measures durable ingest end to end on one machine: it starts a
+// throwaway Postgres with production durability (fsync and synchronous_commit on), the real
+// `ciradar serve` binary, and `ciradar loadgen` as a separate process, then reports the
+// load tool's figures and the receiver's peak RSS. Used for BENCHMARKS.md:
+//
+//	go run ./pkg/cmd/benchingest -concurrency 64 -duration 30s
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/pgtest"
+)
+
+func main() {
+	concurrency := flag.Int("concurrency", 64, "load tool connections")
+	duration := flag.Duration("duration", 30*time.Second, "load duration")
+	jobs := flag.Int("jobs", 120000, "jobs prepared by the load tool")
+	writers := flag.Int("writers", 2, "receiver group-commit writers")
+	maxBatch := flag.Int("max-batch", 256, "receiver batch cap")
+	flag.Parse()
+	if err := run(*concurrency, *duration, *jobs, *writers, *maxBatch); err != nil {
+		fmt.Fprintln(os.Stderr, "benchingest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) error {
+	dir, err := os.MkdirTemp("", "benchingest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "ciradar")
+	if out, err := exec.Command("go", "build", "-o", bin, "./pkg/cmd/ciradar").CombinedOutput(); err != nil {
+		return fmt.Errorf("build (run from the repository root): %v\n%s", err, out)
+	}
+	// Durable settings: later lines override pgtest's test-speed defaults.
+	cluster, err := pgtest.StartCluster("fsync=on", "synchronous_commit=on", "full_page_writes=on",
+		"shared_buffers=512MB", "max_wal_size=4GB", "wal_compression=lz4")
+	if err != nil {
+		return err
+	}
+	defer cluster.Remove()
+	db := cluster.URL("postgres")
+	const secret = "benchmark-secret"
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+
+	serve := exec.Command(bin, "serve", "-listen", addr, "-writers", fmt.Sprint(writers), "-max-batch", fmt.Sprint(maxBatch),
+		"-log-level", "warn")
+	serve.Env = append(os.Environ(), "CIRADAR_DATABASE_URL="+db, "CIRADAR_WEBHOOK_SECRET="+secret)
+	serve.Stderr = os.Stderr
+	if err := serve.Start(); err != nil {
+		return err
+	}
+	defer serve.Process.Kill()
+	if err := waitHealthy(addr); err != nil {
+		return err
+	}
+	load := exec.Command(bin, "loadgen", "-url", "http://"+addr+"/webhook", "-concurrency", fmt.Sprint(concurrency),
+		"-duration", duration.String(), "-jobs", fmt.Sprint(jobs))
+	load.Env = append(os.Environ(), "CIRADAR_WEBHOOK_SECRET="+secret, "CIRADAR_DATABASE_URL="+db)
+	load.Stdout, load.Stderr = os.Stdout, os.Stderr
+	stop := make(chan struct{})
+	peak := make(chan int64, 1)
+	go samplePeakRSS(serve.Process.Pid, stop, peak)
+	loadErr := load.Run()
+	close(stop)
+	fmt.Printf("receiver peak RSS %.1f MB (VmHWM)\n", float64(<-peak)/1024)
+	fmt.Printf("settings: writers=%d max-batch=%d; postgres fsync=on synchronous_commit=on\n", writers, maxBatch)
+	return loadErr
+}
+
+func waitHealthy(addr string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("receiver not ready")
+}
+
+// samplePeakRSS reads the kernel's high-water mark of the receiver's resident set (kB).
+func samplePeakRSS(pid int, stop <-chan struct{}, out chan<- int64) {
+	var peak int64
+	read := func() {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				var kb int64
+				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
+				peak = max(peak, kb)
+			}
+		}
+	}
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			read()
+			out <- peak
+			return
+		case <-t.C:
+			read()
+		}
+	}
+}
