@@ -24,6 +24,7 @@ func smallWorld() simulate.Config {
 	c.NewError.StartDay, c.NewError.RepoShare = 1, 0.5
 	c.Workflows[2].Share = 1 // every repo has the approval-gated release workflow
 	c.Activity.DispatchPerDay = 2
+	c.Pools[3].Capacity = 2 // few x64 runners, so queues build up
 	return c
 }
 

@@ -24,7 +24,7 @@ type sim struct {
 	runsByID map[int64]*Run // the latest attempt
 	attempts map[int64][]*Run
 	byRepo   map[*Repo][]int64 // run ids in creation order
-	hosted   int64          // ephemeral hosted runners handed out so far
+	hosted   int64             // ephemeral hosted runners handed out so far
 	nextID   int64
 }
 

@@ -28,6 +28,7 @@ var commands = []command{
 	migrateCommand,
 	reprojectCommand,
 	loadgenCommand,
+	simulateCommand,
 }
 
 func main() {

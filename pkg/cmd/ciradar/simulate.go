@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/simulate"
+	"github.com/ciradar/ciradar/pkg/simulate/fakegithub"
+)
+
+type simulateFlags struct {
+	url, secret, world, truth, apiAddr, apiToken, start string
+	speedS, dupS, reorderS, dropS                       string
+	seed, concurrency                                   int
+	since, duration                                     time.Duration
+	speed                                               float64
+	noise                                               simulate.Noise
+	logs                                                *logFlags
+}
+
+var simulateCommand = command{
+	name:    "simulate",
+	summary: "play a simulated GitHub Actions world into a receiver, with a fake REST API and ground truth",
+	setup: func(cfg *config) func(context.Context) error {
+		f := &simulateFlags{}
+		cfg.String(&f.url, "url", "CIRADAR_SIMULATE_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL")
+		cfg.Secret(&f.secret, "webhook-secret", "CIRADAR_WEBHOOK_SECRET", "secret to sign deliveries with")
+		cfg.String(&f.world, "world", "CIRADAR_SIMULATE_WORLD", "", "world config file (JSON); empty: the built-in mid-size company")
+		cfg.Int(&f.seed, "seed", "CIRADAR_SIMULATE_SEED", 1, "random seed: the same seed, world and start give the same deliveries")
+		cfg.Duration(&f.since, "since", "CIRADAR_SIMULATE_SINCE", 0, "history to send first, as fast as accepted, ending now (e.g. 720h)")
+		cfg.Duration(&f.duration, "duration", "CIRADAR_SIMULATE_DURATION", 0, "simulated time to play after the history; 0: keep going")
+		cfg.String(&f.speedS, "speed", "CIRADAR_SIMULATE_SPEED", "1", "simulated seconds per wall second; 0: as fast as the receiver accepts")
+		cfg.String(&f.start, "start", "CIRADAR_SIMULATE_START", "", "RFC 3339 start of simulated time (default: worked out so the run ends now)")
+		cfg.Int(&f.concurrency, "concurrency", "CIRADAR_SIMULATE_CONCURRENCY", 8, "requests in flight; 1 sends in order")
+		cfg.String(&f.dupS, "duplicate-rate", "CIRADAR_SIMULATE_DUPLICATE_RATE", "0", "share of deliveries sent twice (0..1)")
+		cfg.String(&f.reorderS, "reorder-rate", "CIRADAR_SIMULATE_REORDER_RATE", "0", "share of deliveries overtaken by later ones (0..1)")
+		cfg.String(&f.dropS, "drop-rate", "CIRADAR_SIMULATE_DROP_RATE", "0", "share of deliveries never sent, listed as failed by the fake API (0..1)")
+		cfg.String(&f.truth, "truth", "CIRADAR_SIMULATE_TRUTH", "", "write the ground truth JSON here when the run ends")
+		cfg.String(&f.apiAddr, "api-addr", "CIRADAR_SIMULATE_API_ADDR", "", "serve the fake GitHub REST API on this address (e.g. :8081)")
+		cfg.Secret(&f.apiToken, "api-token", "CIRADAR_SIMULATE_API_TOKEN", "token the fake API requires; empty: any")
+		f.logs = addLogFlags(cfg)
+		cfg.Check(f.check)
+		return func(ctx context.Context) error { return runSimulate(ctx, f, f.logs.logger()) }
+	},
+}
+
+func (f *simulateFlags) check() error {
+	var errs []error
+	rate := func(name, v string, into *float64) {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || x < 0 || x > 1 {
+			errs = append(errs, fmt.Errorf("-%s %q: want a number from 0 to 1", name, v))
+		}
+		*into = x
+	}
+	rate("duplicate-rate", f.dupS, &f.noise.Duplicate)
+	rate("reorder-rate", f.reorderS, &f.noise.Reorder)
+	rate("drop-rate", f.dropS, &f.noise.Drop)
+	speed, err := strconv.ParseFloat(f.speedS, 64)
+	if err != nil || speed < 0 {
+		errs = append(errs, fmt.Errorf("-speed %q: want a number, 0 or more", f.speedS))
+	}
+	f.speed = speed
+	if f.secret == "" {
+		errs = append(errs, errors.New("-webhook-secret or CIRADAR_WEBHOOK_SECRET is required"))
+	}
+	if f.since < 0 || f.duration < 0 || f.concurrency < 1 || f.seed < 0 {
+		errs = append(errs, errors.New("-since, -duration and -seed must not be negative, -concurrency at least 1"))
+	}
+	if speed == 0 && f.since == 0 && f.duration == 0 {
+		errs = append(errs, errors.New("-speed 0 sends as fast as accepted: give it -since or -duration to send"))
+	}
+	if speed > 1 && f.duration == 0 && f.start == "" {
+		errs = append(errs, errors.New("-speed above 1 needs -duration: otherwise simulated time runs into the future"))
+	}
+	if f.start != "" {
+		if _, err := time.Parse(time.RFC3339, f.start); err != nil {
+			errs = append(errs, fmt.Errorf("-start %q: want RFC 3339, like 2025-03-03T00:00:00Z", f.start))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// window works out the simulated start. Unless -start is given, it is chosen so that
+// simulated time never passes the wall clock: the history ends now, and a sped-up run
+// starts that much further back that it catches up with now exactly as it ends.
+func (f *simulateFlags) window(now time.Time) time.Time {
+	if f.start != "" {
+		t, _ := time.Parse(time.RFC3339, f.start)
+		return t
+	}
+	back := f.since
+	switch {
+	case f.speed == 0:
+		back += f.duration
+	case f.speed > 1:
+		back += time.Duration(float64(f.duration) * (1 - 1/f.speed))
+	}
+	return now.Add(-back)
+}
+
+func runSimulate(ctx context.Context, f *simulateFlags, log *slog.Logger) error {
+	cfg, err := simulate.LoadConfig(f.world)
+	if err != nil {
+		return err
+	}
+	start := f.window(time.Now().UTC().Truncate(time.Second))
+	w, err := simulate.NewWorld(cfg, uint64(f.seed), start)
+	if err != nil {
+		return err
+	}
+	target := simulate.HTTPTarget{URL: f.url, Secret: f.secret, Client: &http.Client{Timeout: 30 * time.Second}}
+	var sim *simulate.Simulator
+	hooks := fakegithub.NewHookLog(72*time.Hour, func(ctx context.Context, d fakegithub.HookDelivery) (int, error) {
+		return target.Resend(ctx, d.Headers, d.Body)
+	})
+	sim, err = simulate.New(w, simulate.Options{Noise: f.noise, Deliver: target.Deliver, Concurrency: f.concurrency,
+		Hooks: hooks, Secret: f.secret})
+	if err != nil {
+		return err
+	}
+	if f.apiAddr != "" {
+		stop, err := serveFakeAPI(f.apiAddr, fakegithub.New(fakegithub.Config{Source: sim.Source(), Hooks: hooks,
+			Token: f.apiToken, Now: sim.Now}), log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	log.Info("simulating", "start", start, "since", f.since, "duration", f.duration, "speed", f.speed,
+		"repos", len(w.Repos), "seed", f.seed, "receiver", f.url)
+	err = play(ctx, sim, f, start)
+	truth := sim.Truth()
+	log.Info("simulation ended", "simulated_until", truth.End, "events", truth.Deliveries.Events,
+		"sent", truth.Deliveries.Sent, "failed", truth.Deliveries.Failed, "dropped", truth.Deliveries.Dropped)
+	if werr := writeTruth(f.truth, truth); werr != nil {
+		return errors.Join(err, werr)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if f.apiAddr != "" && ctx.Err() == nil {
+		log.Info("the fake GitHub API stays up until interrupted", "addr", f.apiAddr)
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// play sends the history as fast as accepted, then the rest at the chosen speed.
+func play(ctx context.Context, sim *simulate.Simulator, f *simulateFlags, start time.Time) error {
+	if f.since > 0 {
+		if err := sim.RunFast(ctx, start.Add(f.since)); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+	}
+	var end time.Time
+	if f.duration > 0 {
+		end = start.Add(f.since + f.duration)
+	}
+	switch {
+	case f.speed == 0 && f.duration > 0:
+		return sim.RunFast(ctx, end)
+	case f.speed > 0:
+		return sim.RunPaced(ctx, end, f.speed)
+	}
+	return nil
+}
+
+func writeTruth(path string, t simulate.Truth) error {
+	if path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode truth: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write truth: %w", err)
+	}
+	return nil
+}
+
+func serveFakeAPI(addr string, h http.Handler, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake GitHub API: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Info("fake GitHub API listening", "addr", ln.Addr().String())
+	return func() {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(c)
+	}, nil
+}
