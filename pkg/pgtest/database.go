@@ -66,14 +66,29 @@ func setup() {
 // ends. The test fails, with what to install, when no Postgres can be had.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	return newDatabase(t, true)
+}
+
+// NewEmptyDatabase is NewDatabase without the migrations, for tests of migrating itself.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, false)
+}
+
+func newDatabase(t testing.TB, migrated bool) string {
+	t.Helper()
 	server.once.Do(setup)
 	if server.err != nil {
 		t.Fatalf("pgtest: no Postgres for this test: %v", server.err)
 	}
+	template := ""
+	if migrated {
+		template = server.template
+	}
 	name := "ciradar_test_" + randomSuffix()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := createDatabase(ctx, server.admin, name, server.template); err != nil {
+	if err := createDatabase(ctx, server.admin, name, template); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
