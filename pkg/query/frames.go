@@ -64,12 +64,11 @@ func (g *groupedSeries) add(group string, t time.Time, vals ...*float64) {
 // answer must still say what it is, and what ran.
 func (g *groupedSeries) result(name string, st *stmt) data.Frames {
 	if len(g.frames) == 0 {
-		g.add("", time.Time{})
-		f := g.frames[0]
-		for _, fl := range f.Fields {
-			fl.Extend(-1)
+		f := data.NewFrame(name, data.NewField("time", nil, []time.Time{}))
+		for _, n := range g.fields {
+			f.Fields = append(f.Fields, data.NewField(n, nil, []*float64{}))
 		}
-		f.Name = name
+		g.frames = append(g.frames, f)
 	}
 	for _, f := range g.frames {
 		finish(f, st, data.FrameTypeTimeSeriesWide)

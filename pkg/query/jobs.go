@@ -19,7 +19,7 @@ var jobStates = map[string]bool{"queued": true, "waiting": true, "in_progress": 
 
 // repoWebBase recovers a repository's web address from a job's html_url, which holds
 // GitHub's host: the same expression works for github.com and Enterprise Server.
-const repoWebBase = "substring(j.html_url FROM '^(.*)/actions/')"
+const repoWebBase = "substring(j.html_url FROM '^(https?://[^/]+/[^/]+/[^/]+)/')"
 
 // Jobs answers jobs: the newest jobs in the chosen states. Jobs not yet completed are
 // listed whenever they were created, since a job queued since yesterday is still news;

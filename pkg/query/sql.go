@@ -49,4 +49,6 @@ func bucketFor(req Request) time.Duration {
 var bucketOrigin = time.Unix(0, 0).UTC()
 
 // seconds formats a duration as a Postgres interval argument.
-func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds" }
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds"
+}
