@@ -104,7 +104,9 @@ func (s Settings) validate() error {
 }
 
 // StaleAfter is the age past which the newest delivery makes health a warning.
-func (s Settings) StaleAfter() time.Duration { return time.Duration(s.StaleIngestMinutes) * time.Minute }
+func (s Settings) StaleAfter() time.Duration {
+	return time.Duration(s.StaleIngestMinutes) * time.Minute
+}
 
 // PoolConfig builds the pgx pool configuration. The password is set on the parsed config,
 // never written into a connection string, so no parse error can quote it.
