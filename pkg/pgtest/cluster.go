@@ -79,6 +79,14 @@ func StartCluster(extraSettings ...string) (*Cluster, error) {
 	return c, nil
 }
 
+// Pid is the postmaster's process id, or 0 when the server is stopped.
+func (c *Cluster) Pid() int {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return 0
+	}
+	return c.cmd.Process.Pid
+}
+
 // DataDir is the cluster's data directory.
 func (c *Cluster) DataDir() string { return filepath.Join(c.dir, "data") }
 

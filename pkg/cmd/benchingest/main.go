@@ -75,9 +75,14 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) e
 	stop := make(chan struct{})
 	peak := make(chan int64, 1)
 	go samplePeakRSS(serve.Process.Pid, stop, peak)
+	recv0, pg0 := treeCPU(serve.Process.Pid), treeCPU(cluster.Pid())
 	loadErr := load.Run()
+	recv1, pg1 := treeCPU(serve.Process.Pid), treeCPU(cluster.Pid())
 	close(stop)
 	fmt.Printf("receiver peak RSS %.1f MB (VmHWM)\n", float64(<-peak)/1024)
+	// CPU seconds spent are steadier than wall time on a shared machine: compare variants
+	// by these, measured in the same run.
+	fmt.Printf("cpu during load: receiver %.1fs, postgres %.1fs\n", (recv1 - recv0).Seconds(), (pg1 - pg0).Seconds())
 	fmt.Printf("settings: writers=%d max-batch=%d; postgres fsync=on synchronous_commit=on\n", writers, maxBatch)
 	return loadErr
 }
