@@ -12,6 +12,11 @@ import (
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
+
+	// The SDK's targets (sdk:build:linux, sdk:buildAll, ...) under their own namespace, so
+	// that its Test and Clean do not shadow ours.
+	// mage:import sdk
+	build "github.com/grafana/grafana-plugin-sdk-go/build"
 )
 
 // Test runs every test of the repository: the README's test command and what CI runs.
@@ -38,4 +43,22 @@ func TestFrontend() error {
 		}
 	}
 	return nil
+}
+
+// Plugin builds gpx_ciradar for every platform Grafana runs on, into dist/, with the SDK's
+// build (executable name and plugin id from src/plugin.json).
+func Plugin() {
+	mg.Deps(build.BuildAll)
+}
+
+// Ciradar builds the receiver/CLI into bin/ciradar.
+func Ciradar() error {
+	return sh.RunV("go", "build", "-o", "bin/ciradar", "./pkg/cmd/ciradar")
+}
+
+// TestPlugin runs the data source's tests: query types (golden files; refresh them with
+// `go test ./pkg/query -update`), the SDK seam, the status page client, and the plugin-host
+// test that starts gpx_ciradar over gRPC as Grafana does.
+func TestPlugin() error {
+	return sh.RunV("go", "test", "./pkg/query/...", "./pkg/plugin/...", "./pkg/status/...")
 }
