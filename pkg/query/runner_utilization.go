@@ -12,7 +12,7 @@ import (
 // the share of the pool's runner time spent running jobs in each bucket. Busy time comes
 // from job events (runner, start, end), cut at bucket edges; the pool's size is the number
 // of distinct runners that ran its jobs in the range, until the runner inventory of issue 5
-// gives real capacity. GitHub-hosted runners are single-use, so their pools read near 1.
+// gives real capacity. GitHub-hosted runners are left out (see hostedGroup).
 func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -24,7 +24,7 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	st.add("WITH j AS (\n",
 		"  SELECT j.label_key AS pool, j.runner_name, greatest(j.started_at, ", from, ") AS s,\n",
 		"    least(coalesce(j.completed_at, ", to, "), ", to, ") AS e\n",
-		"  FROM workflow_jobs j\n  WHERE j.runner_name <> '' AND j.started_at < ", to,
+		"  FROM workflow_jobs j\n  WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
 		" AND j.created_at >= ", st.arg(req.From.Add(-stateLookback)),
 		"\n    AND (j.completed_at >= ", from, " OR (j.completed_at IS NULL AND j.status = 'in_progress'))")
 	m.Filters.where(st, runnerFilters)

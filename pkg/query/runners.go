@@ -8,6 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// hostedGroup is the runner group of GitHub-hosted runners. Those are single-use machines
+// named per job: as an inventory they would be one row per job, and a pool of them is never
+// "full", so runners and runner_utilization leave them out.
+const hostedGroup = "'GitHub Actions'"
+
 // runnerFilters: a runner has an org, repositories it served, label sets and a group, but no
 // workflow, branch, event or conclusion of its own.
 var runnerFilters = jobFilters.without("workflows", "branches", "events", "conclusions")
@@ -28,7 +33,7 @@ func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"  count(*)::float8,\n",
 		"  sum(extract(epoch FROM least(coalesce(j.completed_at, ", to, "), ", to, ") - greatest(j.started_at, ", from, ")))::float8,\n",
 		"  max(greatest(j.started_at, j.completed_at))\n",
-		"FROM workflow_jobs j\nWHERE j.runner_name <> '' AND j.started_at < ", to,
+		"FROM workflow_jobs j\nWHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
 		" AND j.created_at >= ", st.arg(req.From.Add(-stateLookback)),
 		" AND (j.completed_at >= ", from, " OR (j.completed_at IS NULL AND j.status = 'in_progress'))")
 	m.Filters.where(st, runnerFilters)

@@ -1,0 +1,188 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/ciradar/ciradar/pkg/query"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// benchQueries are the query types the benchmark times, with typical panel settings.
+// github_status is left out: it reads a cached HTTP page, not the store.
+var benchQueries = map[string]string{
+	"queue_time": `{"groupBy": "labels"}`, "queued_now": `{}`, "jobs": `{"states": ["queued", "in_progress", "completed"]}`,
+	"job_states": `{}`, "runners": `{}`, "runner_utilization": `{}`,
+	"repo_stats": `{"dimension": "repo", "metric": "p95_queue"}`, "build_results": `{"splitBy": "trigger"}`,
+	"flaky_jobs": `{}`, "nightly_failures": `{}`, "error_signatures": `{}`, "pipeline": `{"repo": "org1/repo1", "branch": "main"}`,
+	"ingest_health": `{}`, "annotations": `{"source": "failed_runs"}`,
+}
+
+// BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread
+// over 90 days and times every query type through QueryData, over 7 and 90 days, against
+// the same SQL run directly with pgx. It reports p95s; -v prints the whole table.
+//
+//	go test ./pkg/plugin -run '^$' -bench Queries -benchtime 1x -timeout 60m -v
+//
+// CIRADAR_BENCH_DATABASE_URL reuses a filled database (as a superuser URL) between runs;
+// CIRADAR_BENCH_ITER sets the samples per query (default 15).
+func BenchmarkQueries(b *testing.B) {
+	ctx := context.Background()
+	jobs := envInt("CIRADAR_BENCH_JOBS", 1_000_000)
+	iters := envInt("CIRADAR_BENCH_ITER", 15)
+	adminURL := os.Getenv("CIRADAR_BENCH_DATABASE_URL")
+	if adminURL == "" {
+		adminURL = pgtest.NewDatabase(b)
+	}
+	end := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	began := time.Now()
+	if err := fill(ctx, adminURL, jobs, end); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("store ready with %d jobs in %s", jobs, time.Since(began).Round(time.Second))
+
+	u, _ := url.Parse(adminURL)
+	u.User = url.User("ciradar_reader")
+	readerURL := u.String()
+	js, _ := json.Marshal(map[string]any{"host": u.Query().Get("host"), "port": atoiOr(u.Port(), 5432), "database": strings.TrimPrefix(u.Path, "/"),
+		"user": "ciradar_reader", "sslmode": "disable"})
+	if u.Host != "" {
+		js, _ = json.Marshal(map[string]any{"host": u.Hostname(), "port": atoiOr(u.Port(), 5432), "database": strings.TrimPrefix(u.Path, "/"),
+			"user": "ciradar_reader", "sslmode": "disable"})
+	}
+	inst, err := NewDatasource(ctx, backend.DataSourceInstanceSettings{JSONData: js})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := inst.(*Datasource)
+	defer d.Dispose()
+	raw, err := pgxpool.New(ctx, readerURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+
+	names := make([]string, 0, len(benchQueries))
+	for n := range benchQueries {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	b.ResetTimer()
+	for range b.N {
+		b.Logf("%-20s %5s %10s %10s %10s %9s", "query", "range", "p50 ms", "p95 ms", "raw p95", "overhead")
+		for _, name := range names {
+			for _, days := range []int{7, 90} {
+				q := backend.DataQuery{RefID: "A", QueryType: name, JSON: json.RawMessage(benchQueries[name]), Interval: time.Duration(days) * 24 * time.Hour / 1000,
+					MaxDataPoints: 1000, TimeRange: backend.TimeRange{From: end.Add(-time.Duration(days) * 24 * time.Hour), To: end}}
+				plugin := timeIt(iters, func() error {
+					resp, err := d.QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{q}})
+					if err != nil {
+						return err
+					}
+					return resp.Responses["A"].Error
+				})
+				stmts, err := capture(ctx, name, q, d)
+				if err != nil {
+					b.Fatalf("%s: %v", name, err)
+				}
+				direct := timeIt(iters, func() error { return replay(ctx, raw, stmts) })
+				p95, rp95 := pct(plugin, 0.95), pct(direct, 0.95)
+				b.Logf("%-20s %4dd %10.1f %10.1f %10.1f %8.0f%%", name, days, ms(pct(plugin, 0.5)), ms(p95), ms(rp95), 100*(float64(p95)/float64(rp95)-1))
+				b.ReportMetric(ms(p95), name+"_"+strconv.Itoa(days)+"d_p95_ms")
+			}
+		}
+	}
+}
+
+// recorder is a query.DB that runs statements and remembers them, for the pgx replay.
+type recorder struct {
+	db    query.DB
+	stmts []recorded
+}
+
+type recorded struct {
+	sql  string
+	args []any
+}
+
+func (r *recorder) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	r.stmts = append(r.stmts, recorded{sql, args})
+	return r.db.Query(ctx, sql, args...)
+}
+
+func capture(ctx context.Context, name string, q backend.DataQuery, d *Datasource) ([]recorded, error) {
+	rec := &recorder{db: d.pool}
+	_, err := queryTypes[name](ctx, query.Env{DB: rec, Status: d.status}, query.Request{RefID: "A", From: q.TimeRange.From, To: q.TimeRange.To,
+		Interval: q.Interval, MaxDataPoints: q.MaxDataPoints, JSON: q.JSON})
+	return rec.stmts, err
+}
+
+// replay runs the same statements with pgx and reads every value, the floor any plugin
+// has to pay.
+func replay(ctx context.Context, pool *pgxpool.Pool, stmts []recorded) error {
+	for _, s := range stmts {
+		rows, err := pool.Query(ctx, s.sql, s.args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if _, err := rows.Values(); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func timeIt(n int, f func() error) []time.Duration {
+	out := make([]time.Duration, 0, n)
+	if err := f(); err != nil { // warm-up, and a failing query fails loudly
+		panic(fmt.Sprintf("benchmark query failed: %v", err))
+	}
+	for range n {
+		t := time.Now()
+		if err := f(); err != nil {
+			panic(fmt.Sprintf("benchmark query failed: %v", err))
+		}
+		out = append(out, time.Since(t))
+	}
+	return out
+}
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func atoiOr(s string, def int) int {
+	if v, err := strconv.Atoi(s); err == nil {
+		return v
+	}
+	return def
+}
