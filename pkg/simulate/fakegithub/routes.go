@@ -163,6 +163,10 @@ func (s *Server) job(w http.ResponseWriter, r *http.Request) {
 
 // jobLogRedirect answers like GitHub: a 302 to a short-lived download URL.
 func (s *Server) jobLogRedirect(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.LogGone != nil && s.cfg.LogGone(r.PathValue("owner"), r.PathValue("repo"), id(r, "job")) {
+		s.reply(w, r, http.StatusGone, msg("Gone"))
+		return
+	}
 	if _, ok := s.cfg.Source.JobLog(r.PathValue("owner"), r.PathValue("repo"), id(r, "job")); !ok {
 		s.notFound(w, r)
 		return

@@ -44,6 +44,10 @@ type Config struct {
 	RateLimit int
 	// Now is the clock for rate-limit windows and redeliveries; default time.Now.
 	Now func() time.Time
+	// App, when set, also accepts a GitHub App's JWT and installation tokens (see app.go).
+	App *App
+	// LogGone, when set, makes a job's log answer 410 Gone, as GitHub does once logs expire.
+	LogGone func(owner, repo string, job int64) bool
 }
 
 // Server is the fake API.
@@ -56,6 +60,7 @@ type Server struct {
 	resetAt   time.Time
 	served    int
 	notModded int
+	tokens    map[string]bool // installation tokens handed out
 }
 
 // New builds the server.
@@ -71,6 +76,9 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
+	if cfg.App != nil {
+		s.appRoutes()
+	}
 	return s
 }
 
@@ -86,7 +94,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p, ok := strings.CutPrefix(r.URL.Path, "/api/v3"); ok {
 		r.URL.Path = p
 	}
-	if s.cfg.Token != "" && !s.authorised(r) {
+	// /_logs stands for GitHub's pre-signed log URLs, which take no credential.
+	if (s.cfg.Token != "" || s.cfg.App != nil) && !strings.HasPrefix(r.URL.Path, "/_logs/") && !s.authorised(r) && !s.appAuthorised(r) {
 		s.reply(w, r, http.StatusUnauthorized, msg("Bad credentials"))
 		return
 	}
@@ -99,7 +108,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) authorised(r *http.Request) bool {
 	a := r.Header.Get("Authorization")
-	return a == "Bearer "+s.cfg.Token || a == "token "+s.cfg.Token
+	return s.cfg.Token != "" && (a == "Bearer "+s.cfg.Token || a == "token "+s.cfg.Token)
 }
 
 func msg(m string) map[string]string {
