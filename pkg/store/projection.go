@@ -19,7 +19,6 @@ import (
 var decodeOptions = jsonv2.JoinOptions(
 	jsontext.AllowInvalidUTF8(true),
 	jsontext.AllowDuplicateNames(true),
-	jsonv2.MatchCaseInsensitiveNames(true),
 )
 
 func decode(payload []byte, v any) error { return jsonv2.Unmarshal(payload, v, decodeOptions) }

@@ -40,6 +40,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.ConnectTimeout > 0 {
 		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
 	}
+	// pgx prepares every statement, and Postgres switches a prepared statement to a generic
+	// plan after five runs. Planned while the projections were small, that plan scans them
+	// whole for ever after: measured, the merge's "SELECT ... WHERE job_id = ANY($1)" cost
+	// 3.3 ms a batch instead of 0.1 ms. Custom plans follow the table as it grows.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)

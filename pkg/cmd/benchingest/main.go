@@ -46,7 +46,8 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) e
 	}
 	// Durable settings: later lines override pgtest's test-speed defaults.
 	cluster, err := pgtest.StartCluster("fsync=on", "synchronous_commit=on", "full_page_writes=on",
-		"shared_buffers=512MB", "max_wal_size=4GB", "wal_compression=lz4")
+		"shared_buffers=512MB", "max_wal_size=4GB", "wal_compression=lz4",
+		"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all")
 	if err != nil {
 		return err
 	}
@@ -83,6 +84,9 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) e
 	// CPU seconds spent are steadier than wall time on a shared machine: compare variants
 	// by these, measured in the same run.
 	fmt.Printf("cpu during load: receiver %.1fs, postgres %.1fs\n", (recv1 - recv0).Seconds(), (pg1 - pg0).Seconds())
+	if err := printTopStatements(db); err != nil {
+		fmt.Fprintln(os.Stderr, "pg_stat_statements:", err)
+	}
 	fmt.Printf("settings: writers=%d max-batch=%d; postgres fsync=on synchronous_commit=on\n", writers, maxBatch)
 	return loadErr
 }
