@@ -1,0 +1,172 @@
+// Package reconcile repairs what webhooks miss, from GitHub's REST API: it redelivers
+// failed deliveries, corrects jobs stuck as queued or running, keeps the self-hosted runner
+// inventory and its samples, turns failed jobs' logs into error signatures, and backfills
+// history. One reconciler works at a time across replicas, elected by a Postgres advisory
+// lock (leader.go).
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/githubapi"
+	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/google/go-github/v62/github"
+)
+
+// API is the part of the GitHub client a reconcile cycle uses.
+type API interface {
+	HookDeliveries(ctx context.Context, h githubapi.Hook, cursor string) ([]*github.HookDelivery, string, error)
+	Redeliver(ctx context.Context, h githubapi.Hook, id int64) error
+	Job(ctx context.Context, owner, repo string, id int64) (*github.WorkflowJob, error)
+	JobLog(ctx context.Context, owner, repo string, id int64) (io.ReadCloser, error)
+	Runners(ctx context.Context, s githubapi.Scope) ([]*github.Runner, error)
+	Stats() githubapi.Stats
+}
+
+// Config is what a Reconciler does and how much of it per cycle.
+type Config struct {
+	Store *store.Store
+	API   API
+	// Hooks whose failed deliveries are redelivered.
+	Hooks []githubapi.Hook
+	// RunnerScopes are listed into the runner inventory each cycle.
+	RunnerScopes []githubapi.Scope
+	Interval     time.Duration // between cycles; default 1m
+	// StuckAfter: a job queued, waiting or running longer is asked about (default 30m);
+	// RecheckAfter: a job confirmed open is asked again after this long (default 15m).
+	StuckAfter, RecheckAfter time.Duration
+	// Lookback is how far back the first cycle looks for failed deliveries (default 72h,
+	// GitHub's retention).
+	Lookback time.Duration
+	// Per-cycle caps: redeliveries, stuck-job fetches, log downloads.
+	MaxRedeliveries, MaxStuck, MaxLogs int
+	// RedeliveryTries: a GUID asked for this many times is given up (default 3).
+	RedeliveryTries int
+	LogBytes        int64 // cap on one log's bytes read (default logscan.DefaultMaxBytes)
+	Metrics         *Metrics
+	Logger          *slog.Logger
+	Now             func() time.Time
+	// OnCycle, when set, is called as each led cycle starts (true) and ends (false).
+	OnCycle func(start bool)
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.Interval, time.Minute)
+	def(&c.StuckAfter, 30*time.Minute)
+	def(&c.RecheckAfter, 15*time.Minute)
+	def(&c.Lookback, 72*time.Hour)
+	for _, p := range []struct {
+		v   *int
+		def int
+	}{{&c.MaxRedeliveries, 100}, {&c.MaxStuck, 50}, {&c.MaxLogs, 50}, {&c.RedeliveryTries, 3}} {
+		if *p.v <= 0 {
+			*p.v = p.def
+		}
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Reconciler runs reconcile cycles.
+type Reconciler struct{ cfg Config }
+
+// New checks cfg and fills its defaults.
+func New(cfg Config) (*Reconciler, error) {
+	if cfg.Store == nil || cfg.API == nil {
+		return nil, errors.New("reconcile: a store and a GitHub client are required")
+	}
+	cfg.defaults()
+	return &Reconciler{cfg: cfg}, nil
+}
+
+// CycleStats says what one cycle did and what it cost.
+type CycleStats struct {
+	Redelivered, RedeliverSkipped, RedeliverBacklog int
+	StuckChecked, StuckCorrected                    int
+	Runners                                         int
+	LogsScanned, LogsExpired                        int
+	API                                             githubapi.Stats // requests made during the cycle
+}
+
+// Cycle runs every task once. A failing task does not stop the others; their errors are
+// joined.
+func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
+	began, before := time.Now(), r.cfg.API.Stats()
+	var st CycleStats
+	var errs []error
+	for _, task := range []struct {
+		name string
+		run  func(context.Context, *CycleStats) error
+	}{
+		{"redeliver", r.redeliver},
+		{"stuck jobs", r.stuckJobs},
+		{"runners", r.runners},
+		{"logs", r.scanLogs},
+	} {
+		if err := task.run(ctx, &st); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", task.name, err))
+		}
+	}
+	st.API = r.cfg.API.Stats().Sub(before)
+	err := errors.Join(errs...)
+	r.cfg.Metrics.observeCycle(st, time.Since(began), err)
+	r.cfg.Logger.Info("reconcile cycle", "redelivered", st.Redelivered, "backlog", st.RedeliverBacklog,
+		"stuck_checked", st.StuckChecked, "stuck_corrected", st.StuckCorrected, "runners", st.Runners,
+		"logs_scanned", st.LogsScanned, "api_requests", st.API.Requests, "api_charged", st.API.Charged(),
+		"rate_limit_remaining", st.API.Remaining, "took", time.Since(began).Round(time.Millisecond), "error", err)
+	return st, err
+}
+
+// Run runs cycles every Interval while this process holds the leader lock, and keeps
+// trying for the lock otherwise, until ctx ends.
+func (r *Reconciler) Run(ctx context.Context) error {
+	l := NewLeader(r.cfg.Store.Pool(), LockKey)
+	defer l.Release()
+	t := time.NewTicker(r.cfg.Interval)
+	defer t.Stop()
+	for {
+		lead, err := l.Try(ctx)
+		r.cfg.Metrics.leader.Set(b2f(lead))
+		if err != nil && ctx.Err() == nil {
+			r.cfg.Logger.Warn("reconciler leader election failed", "error", err)
+		}
+		if lead {
+			if r.cfg.OnCycle != nil {
+				r.cfg.OnCycle(true)
+			}
+			r.Cycle(ctx) //nolint:errcheck // logged and counted; the next cycle tries again
+			if r.cfg.OnCycle != nil {
+				r.cfg.OnCycle(false)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,53 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/ciradar/ciradar/pkg/githubapi"
+	"github.com/ciradar/ciradar/pkg/store"
+)
+
+// stuckJobs asks GitHub about jobs open for longer than StuckAfter. A job GitHub reports
+// running or finished is merged into the projection through the same path as a webhook; a
+// job still queued is recorded as "confirmed still queued at" now, and asked about again
+// after RecheckAfter; a job GitHub no longer knows is recorded as missing.
+func (r *Reconciler) stuckJobs(ctx context.Context, st *CycleStats) error {
+	now := r.cfg.Now()
+	jobs, err := r.cfg.Store.StuckJobs(ctx, now.Add(-r.cfg.StuckAfter), now.Add(-r.cfg.RecheckAfter), r.cfg.MaxStuck)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, j := range jobs {
+		owner, name, _ := strings.Cut(j.Repo.FullName, "/")
+		st.StuckChecked++
+		api, err := r.cfg.API.Job(ctx, owner, name, j.JobID)
+		switch {
+		case githubapi.IsGone(err):
+			errs = append(errs, r.cfg.Store.ConfirmJob(ctx, j.JobID, "missing", now))
+			continue
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		}
+		status := api.GetStatus()
+		if store.JobStatusAfter(status, j.Status) {
+			item, err := store.JobItem(j.Repo, api, now)
+			if err == nil {
+				_, err = r.cfg.Store.Write(ctx, []store.Item{item})
+			}
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			st.StuckCorrected++
+			r.cfg.Metrics.stuck.WithLabelValues("corrected").Inc()
+		} else {
+			r.cfg.Metrics.stuck.WithLabelValues("confirmed").Inc()
+		}
+		errs = append(errs, r.cfg.Store.ConfirmJob(ctx, j.JobID, status, now))
+	}
+	return errors.Join(errs...)
+}
