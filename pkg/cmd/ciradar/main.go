@@ -29,6 +29,8 @@ var commands = []command{
 	reprojectCommand,
 	loadgenCommand,
 	simulateCommand,
+	reconcileCommand,
+	backfillCommand,
 }
 
 func main() {

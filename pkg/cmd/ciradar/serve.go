@@ -26,6 +26,8 @@ type serveFlags struct {
 	commitTimeout, shutdown    time.Duration
 	startupWait, retention     time.Duration
 	migrate                    bool
+	github                     *githubFlags
+	reconcile                  *reconcileFlags
 }
 
 var serveCommand = command{
@@ -51,6 +53,8 @@ var serveCommand = command{
 		cfg.Duration(&f.retention, "retention", "CIRADAR_RETENTION", 0,
 			"delete raw deliveries older than this (0 keeps them forever); projections stay")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
+		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
+		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
 		cfg.String(&f.debugListen, "debug-listen", "CIRADAR_DEBUG_LISTEN", "",
 			"when set, serve Go's pprof profiler on this address (keep it private, e.g. 127.0.0.1:6060)")
 		var secrets []string
@@ -153,6 +157,14 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	}
 	if f.retention > 0 {
 		go pruneLoop(ctx, s, f.retention, log)
+	}
+	if f.github.configured() {
+		rec, err := newReconciler(s, f.github, f.reconcile, reg, log)
+		if err != nil {
+			committer.Close()
+			return fmt.Errorf("reconciler: %w", err)
+		}
+		go rec.Run(ctx) //nolint:errcheck // returns when ctx ends; cycles log their own errors
 	}
 	if f.debugListen != "" {
 		go serveDebug(ctx, f.debugListen, log)

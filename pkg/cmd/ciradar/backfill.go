@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/reconcile"
+)
+
+var backfillCommand = command{
+	name:    "backfill",
+	summary: "load run and job history from the GitHub REST API (-since 30d, -repo OWNER/NAME)",
+	setup: func(cfg *config) func(context.Context) error {
+		db := addDatabaseFlags(cfg)
+		logs := addLogFlags(cfg)
+		g := addGitHubFlags(cfg)
+		var since, repos string
+		var window time.Duration
+		cfg.String(&since, "since", "CIRADAR_BACKFILL_SINCE", "30d", "how far back: days (30d) or a Go duration (720h)")
+		cfg.String(&repos, "repo", "CIRADAR_BACKFILL_REPOS", "",
+			"comma-separated OWNER/NAME repositories (default: every repository of -github-orgs)")
+		cfg.Duration(&window, "backfill-window", "CIRADAR_BACKFILL_WINDOW", 24*time.Hour,
+			"first time slice per listing; cut smaller automatically under GitHub's 1,000-result cap")
+		var back time.Duration
+		cfg.Check(func() (err error) {
+			var errs []error
+			if back, err = parseSince(since); err != nil {
+				errs = append(errs, err)
+			}
+			if !g.configured() {
+				errs = append(errs, errors.New("backfill needs -github-token or a GitHub App (-github-app-id and its key)"))
+			}
+			if len(g.orgList()) == 0 && repos == "" {
+				errs = append(errs, errors.New("name what to backfill: -github-orgs and/or -repo"))
+			}
+			return errors.Join(errs...)
+		})
+		return func(ctx context.Context) error {
+			log := logs.logger()
+			if err := migrate(ctx, db.url, log); err != nil {
+				return err
+			}
+			s, err := db.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			client, err := g.client(nil)
+			if err != nil {
+				return err
+			}
+			bar := newProgressBar(os.Stderr)
+			st, err := reconcile.Backfill(ctx, reconcile.BackfillConfig{Store: s, API: client, Orgs: g.orgList(),
+				Repos: splitList(repos), Since: time.Now().Add(-back), Window: window, Logger: log, Progress: bar.update})
+			bar.done()
+			log.Info("backfill finished", "repos", st.Repos, "runs", st.Runs, "jobs", st.Jobs, "stored", st.Stored,
+				"api_requests", st.API.Requests, "api_charged", st.API.Charged(), "error", err)
+			return err
+		}
+	},
+}
+
+// parseSince reads "30d" or a Go duration.
+func parseSince(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("-since %q: want days like 30d or a duration like 720h", s)
+	}
+	return d, nil
+}
+
+// progressBar redraws one line on a terminal; elsewhere it stays quiet and the log lines
+// (one per repository) tell the progress.
+type progressBar struct {
+	w   io.Writer
+	tty bool
+}
+
+func newProgressBar(f *os.File) *progressBar {
+	fi, err := f.Stat()
+	return &progressBar{w: f, tty: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+}
+
+func (p *progressBar) update(pr reconcile.BackfillProgress) {
+	if !p.tty {
+		return
+	}
+	const width = 30
+	frac := (float64(pr.RepoIndex-1) + float64(pr.Covered)/float64(max(pr.Total, 1))) / float64(max(pr.Repos, 1))
+	n := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% repo %d/%d %-30.30s %d runs %d jobs %d calls", strings.Repeat("#", n),
+		strings.Repeat(".", width-n), frac*100, pr.RepoIndex, pr.Repos, pr.Repo, pr.Runs, pr.Jobs, pr.APIRequests)
+}
+
+func (p *progressBar) done() {
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+}
