@@ -61,6 +61,8 @@ type BackfillProgress struct {
 type BackfillStats struct {
 	Repos, Runs, Jobs int
 	Stored            int // new raw rows; 0 on a re-run
+	Slices            int // time slices listed (each at least one call), cut ones included
+	Attempts          int // earlier run attempts fetched one by one (re-runs)
 	API               githubapi.Stats
 }
 
@@ -183,6 +185,7 @@ func (b *backfill) slice(ctx context.Context, repo *store.RepoRef, from, to time
 	// GitHub's created range is inclusive at both ends and has one-second resolution.
 	created := from.UTC().Format(time.RFC3339) + ".." + to.Add(-time.Second).UTC().Format(time.RFC3339)
 	var runs []*github.WorkflowRun
+	b.stats.Slices++
 	for page := 1; page > 0; {
 		p, err := b.cfg.API.Runs(ctx, owner, name, created, page)
 		if err != nil {
@@ -222,6 +225,7 @@ func (b *backfill) run(ctx context.Context, repo *store.RepoRef, owner, name str
 		return err
 	}
 	for a := 1; a < run.GetRunAttempt(); a++ {
+		b.stats.Attempts++
 		prev, err := b.cfg.API.RunAttempt(ctx, owner, name, run.GetID(), a)
 		if err != nil {
 			return err

@@ -39,6 +39,10 @@ type envOptions struct {
 	noise     simulate.Noise
 	seed      uint64
 	nodeliver bool // the world's deliveries never reach the receiver (backfill from nothing)
+	// cutoff, when set: deliveries after it are lost (stuck jobs)
+	cutoff time.Time
+	// logGone: job logs answer 410
+	logGone bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -73,6 +77,14 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.nodeliver {
 		deliver = func(context.Context, simulate.Delivery) (int, error) { return 0, nil }
 	}
+	if !o.cutoff.IsZero() {
+		deliver = func(ctx context.Context, d simulate.Delivery) (int, error) {
+			if d.At.After(o.cutoff) {
+				return 0, nil
+			}
+			return target.Deliver(ctx, d)
+		}
+	}
 	sim, err := simulate.New(w, simulate.Options{Noise: o.noise, Deliver: deliver, Hooks: hooks, Secret: secret, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +92,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err := sim.RunFast(ctx, start.Add(time.Duration(o.hours)*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	fake := fakegithub.New(fakegithub.Config{Source: sim.Source(), Hooks: hooks, Token: "tok", Now: sim.Now, RateLimit: 1_000_000})
+	fc := fakegithub.Config{Source: sim.Source(), Hooks: hooks, Token: "tok", Now: sim.Now, RateLimit: 1_000_000}
+	if o.logGone {
+		fc.LogGone = func(string, string, int64) bool { return true }
+	}
+	fake := fakegithub.New(fc)
 	api := httptest.NewServer(fake)
 	t.Cleanup(api.Close)
 	client, err := githubapi.New(githubapi.Config{BaseURL: api.URL + "/api/v3/", Token: "tok"})
