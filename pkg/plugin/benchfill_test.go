@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -16,6 +17,9 @@ import (
 // 6 runner pools (3 self-hosted with 40 runners each), push/pull_request/schedule/dispatch
 // events, ~85% success. A filled database is reused.
 func fill(ctx context.Context, url string, n int, end time.Time) error {
+	if _, err := store.Migrate(ctx, url); err != nil {
+		return err
+	}
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return fmt.Errorf("connect to fill: %w", err)

@@ -8,16 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// stateLookback is how far before the range job_states looks for jobs that were already
-// queued or running when it began. GitHub cancels a job queued for 24 hours and ends any job
-// after 5 days on a self-hosted runner, so older jobs cannot still be open; a job stuck open
-// by a lost webhook stops counting here instead of haunting every chart.
-const stateLookback = 5 * 24 * time.Hour
-
 // JobStates answers job_states: at each bucket's start, how many jobs were queued and how
-// many running (levels), and how many completed during the bucket (a count). Levels come
-// from +1/-1 steps at each job's transitions, summed in time order, so the cost grows with
-// the jobs in the range and not with jobs × buckets.
+// many running (levels), and how many completed during the bucket (a count).
+//
+// The database counts transitions per bucket in one pass (grouping sets over the queue,
+// start and completion times); the levels are running sums of those counts, done here. So
+// the cost grows with the jobs in the range, never with jobs × buckets.
 func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -26,43 +22,93 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	bucket := bucketFor(req)
 	st := newStmt("job_states")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
-	from, to := st.arg(req.From), st.arg(req.To)
-	st.add("WITH j AS (\n",
-		"  SELECT j.created_at + make_interval(secs => j.approval_wait_s) AS q_at,\n",
-		"    CASE WHEN j.runner_name <> '' THEN j.started_at END AS s_at, j.completed_at AS c_at, j.status\n",
-		"  FROM workflow_jobs j\n  WHERE j.created_at >= ", st.arg(req.From.Add(-stateLookback)), " AND j.created_at < ", to,
-		"\n    AND j.status <> 'waiting' AND (j.completed_at IS NULL OR j.completed_at >= ", from, ")")
-	m.Filters.where(st, jobFilters.without("conclusions"))
-	st.add("\n), steps AS (\n",
-		"  SELECT q_at AS at, 1 AS dq, 0 AS dr, 0 AS dc FROM j\n",
-		"  UNION ALL SELECT coalesce(s_at, c_at), -1, 0, CASE WHEN s_at IS NULL THEN 1 ELSE 0 END FROM j WHERE coalesce(s_at, c_at) IS NOT NULL\n",
-		"  UNION ALL SELECT s_at, 0, 1, 0 FROM j WHERE s_at IS NOT NULL\n",
-		"  UNION ALL SELECT c_at, 0, -1, 1 FROM j WHERE s_at IS NOT NULL AND c_at IS NOT NULL\n",
-		"), binned AS (\n",
-		// A step at time x moves the level of every bucket starting after x, and counts as a
-		// completion in the bucket holding x.
-		"  SELECT greatest(date_bin(", b, "::interval, at, ", origin, ") + ", b, "::interval, date_bin(", b, "::interval, ", from, ", ", origin, ")) AS t,\n",
-		"    sum(dq) AS dq, sum(dr) AS dr, 0 AS dc FROM steps GROUP BY 1\n",
-		"  UNION ALL SELECT date_bin(", b, "::interval, at, ", origin, "), 0, 0, sum(dc) FROM steps WHERE dc = 1 AND at >= ", from, " GROUP BY 1\n",
-		"), grid AS (\n",
-		"  SELECT generate_series(date_bin(", b, "::interval, ", from, ", ", origin, "), ", to, ", ", b, "::interval) AS t\n",
-		")\n",
-		"SELECT g.t, sum(coalesce(sum(x.dq), 0)) OVER w, sum(coalesce(sum(x.dr), 0)) OVER w, coalesce(sum(x.dc), 0)\n",
-		"FROM grid g LEFT JOIN binned x ON x.t = g.t\n",
-		"GROUP BY g.t WINDOW w AS (ORDER BY g.t) ORDER BY g.t")
+	st.add("SELECT GROUPING(bq, bs, bc), coalesce(bq, bs, bc), count(*), count(s_at)\n",
+		"FROM (SELECT date_bin(", b, "::interval, j.created_at + make_interval(secs => j.approval_wait_s), ", origin, ") AS bq,\n",
+		"    date_bin(", b, "::interval, s.s_at, ", origin, ") AS bs, date_bin(", b, "::interval, j.completed_at, ", origin, ") AS bc, s.s_at\n  FROM ")
+	activeJobs(st, req, m.Filters, jobFilters.without("conclusions"),
+		"j.created_at, j.approval_wait_s, j.runner_name, j.started_at, j.completed_at, j.status")
+	// Only a job a runner took has really started; a job waiting for an approval is not
+	// queued for a runner yet.
+	st.add("\n  CROSS JOIN LATERAL (SELECT CASE WHEN j.runner_name <> '' THEN j.started_at END AS s_at) s\n",
+		"  WHERE j.status <> 'waiting') x\n",
+		"GROUP BY GROUPING SETS ((bq), (bs), (bc))")
 
-	series := &groupedSeries{fields: []string{"queued", "in_progress", "completed"}}
+	// GROUPING's bit mask says which time a row counts: 3 queued, 5 started, 6 completed.
+	const queuedAt, startedAt, completedAt = 3, 5, 6
+	g := newGrid(req.From, req.To, bucket)
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var t time.Time
-		var q, run, done float64
-		if err := r.Scan(&t, &q, &run, &done); err != nil {
+		var set int32
+		var t *time.Time
+		var n, started int64
+		if err := r.Scan(&set, &t, &n, &started); err != nil {
 			return err
 		}
-		series.add("", t.UTC(), fp(q), fp(run), fp(done))
+		if t == nil {
+			return nil // not started, or not completed, yet
+		}
+		i := g.index(*t)
+		switch set {
+		case queuedAt:
+			g.step(i+1, 0, float64(n))
+		case startedAt:
+			g.step(i+1, 0, -float64(n))
+			g.step(i+1, 1, float64(n))
+		case completedAt:
+			g.step(i+1, 0, -float64(n-started)) // finished (cancelled) before a runner took it
+			g.step(i+1, 1, -float64(started))
+			if i >= 0 && i < len(g.times) {
+				g.count[i] += float64(n)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	series := &groupedSeries{fields: []string{"queued", "in_progress", "completed"}}
+	var levels [2]float64
+	for i, t := range g.times {
+		levels[0] += g.delta[0][i]
+		levels[1] += g.delta[1][i]
+		series.add("", t, fp(levels[0]), fp(levels[1]), fp(g.count[i]))
+	}
 	return series.result("job_states", st), nil
+}
+
+// grid is the buckets of a range, aligned like date_bin with bucketOrigin.
+type grid struct {
+	start time.Time
+	width time.Duration
+	times []time.Time
+	delta [2][]float64 // level changes taking effect at each bucket start
+	count []float64
+}
+
+func newGrid(from, to time.Time, width time.Duration) *grid {
+	start := bucketOrigin.Add(from.Sub(bucketOrigin) / width * width)
+	g := &grid{start: start, width: width}
+	for t := start; !t.After(to); t = t.Add(width) {
+		g.times = append(g.times, t)
+	}
+	g.delta[0], g.delta[1] = make([]float64, len(g.times)), make([]float64, len(g.times))
+	g.count = make([]float64, len(g.times))
+	return g
+}
+
+// index is the bucket holding t; negative before the range.
+func (g *grid) index(t time.Time) int {
+	d := t.Sub(g.start)
+	if d < 0 {
+		return int((d - g.width + 1) / g.width)
+	}
+	return int(d / g.width)
+}
+
+// step applies a level change at bucket i; changes before the range set the first level,
+// changes after it are dropped.
+func (g *grid) step(i, level int, v float64) {
+	if i >= len(g.times) {
+		return
+	}
+	g.delta[level][max(i, 0)] += v
 }

@@ -23,11 +23,10 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	from, to := st.arg(req.From), st.arg(req.To)
 	st.add("WITH j AS (\n",
 		"  SELECT j.label_key AS pool, j.runner_name, greatest(j.started_at, ", from, ") AS s,\n",
-		"    least(coalesce(j.completed_at, ", to, "), ", to, ") AS e\n",
-		"  FROM workflow_jobs j\n  WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
-		" AND j.created_at >= ", st.arg(req.From.Add(-stateLookback)),
-		"\n    AND (j.completed_at >= ", from, " OR (j.completed_at IS NULL AND j.status = 'in_progress'))")
-	m.Filters.where(st, runnerFilters)
+		"    least(coalesce(j.completed_at, ", to, "), ", to, ") AS e\n  FROM ")
+	activeJobs(st, req, m.Filters, runnerFilters, "j.label_key, j.runner_name, j.runner_group_name, j.status, j.started_at, j.completed_at")
+	st.add("\n  WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
+		" AND j.status IN ('in_progress', 'completed')")
 	st.add("\n), size AS (SELECT pool, count(DISTINCT runner_name) AS n FROM j GROUP BY pool),\n",
 		"busy AS (\n",
 		"  SELECT j.pool, t, extract(epoch FROM least(j.e, t + ", b, "::interval) - greatest(j.s, t)) AS secs\n",

@@ -29,15 +29,13 @@ func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("runners")
 	from, to := st.arg(req.From), st.arg(req.To)
 	st.add("SELECT j.runner_name, max(j.runner_group_name), string_agg(DISTINCT j.label_key, ' | '),\n",
-		"  CASE WHEN bool_or(j.status = 'in_progress' AND j.started_at < ", to, ") THEN 'busy' ELSE 'idle' END,\n",
+		"  CASE WHEN bool_or(j.status = 'in_progress') THEN 'busy' ELSE 'idle' END,\n",
 		"  count(*)::float8,\n",
 		"  sum(extract(epoch FROM least(coalesce(j.completed_at, ", to, "), ", to, ") - greatest(j.started_at, ", from, ")))::float8,\n",
-		"  max(greatest(j.started_at, j.completed_at))\n",
-		"FROM workflow_jobs j\nWHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
-		" AND j.created_at >= ", st.arg(req.From.Add(-stateLookback)),
-		" AND (j.completed_at >= ", from, " OR (j.completed_at IS NULL AND j.status = 'in_progress'))")
-	m.Filters.where(st, runnerFilters)
-	st.add("\nGROUP BY j.runner_name ORDER BY j.runner_name")
+		"  max(greatest(j.started_at, j.completed_at))\nFROM ")
+	activeJobs(st, req, m.Filters, runnerFilters, "j.runner_name, j.runner_group_name, j.label_key, j.status, j.started_at, j.completed_at")
+	st.add("\nWHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
+		" AND j.status IN ('in_progress', 'completed')\nGROUP BY j.runner_name ORDER BY j.runner_name")
 
 	f := data.NewFrame("runners",
 		data.NewField("runner_name", nil, []string{}),
