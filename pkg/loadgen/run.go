@@ -1,11 +1,8 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,12 +41,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Concurrency < 1 {
 		return Result{}, fmt.Errorf("concurrency must be positive")
 	}
-	client := &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{MaxIdleConns: cfg.Concurrency, MaxIdleConnsPerHost: cfg.Concurrency,
-			MaxConnsPerHost: cfg.Concurrency, IdleConnTimeout: time.Minute},
+	if _, err := newClient(cfg.URL); err != nil {
+		return Result{}, err
 	}
-	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 
@@ -63,6 +57,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			c, _ := newClient(cfg.URL)
+			defer c.close()
+			// A request cut off by the end of the run must not hang the worker.
+			stop := context.AfterFunc(ctx, c.interrupt)
+			defer stop()
 			local := make([]time.Duration, 0, 4096)
 			codes := map[int]int{}
 			var sent, errs int
@@ -77,7 +76,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 						break
 					}
 					t0 := time.Now()
-					code := send(ctx, client, cfg.URL, d)
+					code, _ := c.do(d, 30*time.Second)
 					if ctx.Err() != nil && code == 0 {
 						break // cut off by the end of the run, not an answer
 					}
@@ -116,26 +115,4 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.P50, res.P99, res.Max = latencies[n/2], latencies[min(n-1, n*99/100)], latencies[n-1]
 	}
 	return res, nil
-}
-
-func send(ctx context.Context, c *http.Client, url string, d Delivery) int {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.Body))
-	if err != nil {
-		return 0
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "GitHub-Hookshot/ciradar-loadgen")
-	req.Header.Set("X-GitHub-Event", d.Event)
-	req.Header.Set("X-GitHub-Delivery", d.ID)
-	req.Header.Set("X-GitHub-Hook-ID", "1")
-	req.Header.Set("X-GitHub-Hook-Installation-Target-Type", "organization")
-	req.Header.Set("X-GitHub-Hook-Installation-Target-ID", "1")
-	req.Header.Set("X-Hub-Signature-256", d.Signature)
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
 }
