@@ -130,12 +130,7 @@ func (j *Job) Merge(o *Job) {
 	j.QueuedLastAt = maxTime(j.QueuedLastAt, o.QueuedLastAt)
 	j.HTMLURL = joinStr(j.HTMLURL, o.HTMLURL)
 	j.RunURL = joinStr(j.RunURL, o.RunURL)
-	if o.FirstSeenAt.Before(j.FirstSeenAt) {
-		j.FirstSeenAt = o.FirstSeenAt
-	}
-	if o.LastSeenAt.After(j.LastSeenAt) {
-		j.LastSeenAt = o.LastSeenAt
-	}
+	widenSeen(&j.FirstSeenAt, &j.LastSeenAt, o.FirstSeenAt, o.LastSeenAt)
 }
 
 // labelsAfter orders label lists: by their sorted key, then length, then as written.

@@ -45,3 +45,13 @@ func maxTime(a, b *time.Time) *time.Time {
 	}
 	return a
 }
+
+// widenSeen stretches a first-seen/last-seen window over another one.
+func widenSeen(first, last *time.Time, oFirst, oLast time.Time) {
+	if oFirst.Before(*first) {
+		*first = oFirst
+	}
+	if oLast.After(*last) {
+		*last = oLast
+	}
+}

@@ -112,12 +112,7 @@ func (r *Run) Merge(o *Run) {
 	r.RunStartedAt = minTime(r.RunStartedAt, o.RunStartedAt)
 	r.UpdatedAt = maxTime(r.UpdatedAt, o.UpdatedAt)
 	r.HTMLURL = joinStr(r.HTMLURL, o.HTMLURL)
-	if o.FirstSeenAt.Before(r.FirstSeenAt) {
-		r.FirstSeenAt = o.FirstSeenAt
-	}
-	if o.LastSeenAt.After(r.LastSeenAt) {
-		r.LastSeenAt = o.LastSeenAt
-	}
+	widenSeen(&r.FirstSeenAt, &r.LastSeenAt, o.FirstSeenAt, o.LastSeenAt)
 }
 
 func unionSorted(a, b []int32) []int32 {
