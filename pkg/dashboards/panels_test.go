@@ -13,14 +13,22 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
-// TestDashboardsAnswer loads every provisioned dashboard and runs every panel's query,
-// every annotation and every template variable through the plugin against a store the
-// simulator filled. Each must use the provisioned data source, name a query type the
-// plugin knows, and come back without error and with rows; the fields that panels
-// configure by name must exist in the answer.
-func TestDashboardsAnswer(t *testing.T) {
+// TestProvisioned seeds one store with the simulator (the slow part) and holds every
+// provisioned dashboard and alert rule to it.
+func TestProvisioned(t *testing.T) {
 	began := time.Now()
 	s := seed(t)
+	t.Run("dashboards", func(t *testing.T) { dashboardsAnswer(t, s) })
+	t.Run("alert rules", func(t *testing.T) { alertRulesAnswer(t, s) })
+	t.Logf("whole test took %s", time.Since(began).Round(time.Millisecond))
+}
+
+// dashboardsAnswer loads every provisioned dashboard and runs every panel's query, every
+// annotation and every template variable through the plugin against the seeded store.
+// Each must use the provisioned data source, name a query type the plugin knows, and come
+// back without error and with rows; the fields that panels configure by name must exist in
+// the answer.
+func dashboardsAnswer(t *testing.T, s seeded) {
 	files, err := filepath.Glob(filepath.Join(dashboardsDir, "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no dashboards in %s: %v", dashboardsDir, err)
@@ -66,7 +74,6 @@ func TestDashboardsAnswer(t *testing.T) {
 			t.Errorf("dashboard %s is missing", want)
 		}
 	}
-	t.Logf("whole test took %s", time.Since(began).Round(time.Millisecond))
 }
 
 func rangeOf(from, to string, now time.Time) (span, error) {
