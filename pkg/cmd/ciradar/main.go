@@ -31,6 +31,7 @@ var commands = []command{
 	simulateCommand,
 	reconcileCommand,
 	backfillCommand,
+	demoCommand,
 }
 
 func main() {

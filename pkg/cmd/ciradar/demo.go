@@ -1,0 +1,297 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/logscan"
+	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/ciradar/ciradar/pkg/simulate"
+	"github.com/jackc/pgx/v5"
+)
+
+type demoFlags struct {
+	listen, apiAddr, repo, speed string
+	history, duration            time.Duration
+	readerPassword               string
+	logs                         *logFlags
+}
+
+var demoCommand = command{
+	name:    "demo",
+	summary: "run CI Radar here without Docker: a throwaway Postgres, the receiver, the simulator and its fake GitHub API",
+	setup: func(cfg *config) func(context.Context) error {
+		f := &demoFlags{}
+		cfg.String(&f.listen, "demo-listen", "CIRADAR_DEMO_LISTEN", "127.0.0.1:8080", "address of the demo's receiver")
+		cfg.String(&f.apiAddr, "demo-api-addr", "CIRADAR_DEMO_API_ADDR", "127.0.0.1:8081",
+			"address of the simulator's fake GitHub API, which the demo's reconciler reads")
+		cfg.Duration(&f.history, "demo-history", "CIRADAR_DEMO_HISTORY", 7*24*time.Hour,
+			"simulated history sent first, as fast as the receiver takes it")
+		cfg.String(&f.speed, "demo-speed", "CIRADAR_DEMO_SPEED", "1", "simulated seconds per wall second after the history")
+		cfg.Duration(&f.duration, "demo-duration", "CIRADAR_DEMO_DURATION", 0, "stop after this long; 0: run until interrupted")
+		cfg.String(&f.repo, "demo-repo", "CIRADAR_DEMO_REPO", ".", "the CI Radar checkout, whose dist/, provisioning/ and dashboards/ Grafana is pointed at")
+		cfg.Secret(&f.readerPassword, "reader-password", "CIRADAR_READER_PASSWORD",
+			"password the demo gives the read-only role ciradar_reader; empty: a random one, written to a file")
+		f.logs = addLogFlags(cfg)
+		cfg.Check(func() error {
+			if f.history < 0 || f.duration < 0 {
+				return errors.New("-demo-history and -demo-duration must not be negative")
+			}
+			if strings.ContainsRune(f.readerPassword, 0) {
+				return errors.New("-reader-password holds a NUL byte")
+			}
+			return nil
+		})
+		return func(ctx context.Context) error { return runDemo(ctx, f, os.Stdout, f.logs.logger()) }
+	},
+}
+
+// runDemo starts everything, prints how to reach it, and tears it all down when ctx ends
+// (or after -demo-duration).
+func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger) error {
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.duration)
+		defer cancel()
+	}
+	dir, err := os.MkdirTemp("", "ciradar-demo-")
+	if err != nil {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	// Grafana may run as another user: it must reach the plugin link (the password file
+	// itself stays 0600).
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	cluster, dbURL, err := startDemoPostgres(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer cluster.Remove()
+	pwFile, err := setDemoReaderPassword(ctx, dbURL, f.readerPassword, dir)
+	if err != nil {
+		return err
+	}
+	if err := requireReaderPassword(cluster); err != nil {
+		return err
+	}
+	secret, token := randomHex(), randomHex()
+	sf, hooks, orgs, err := demoSimulation(f, secret, token)
+	if err != nil {
+		return err
+	}
+	rf := &reconcileFlags{interval: 20 * time.Second, stuckAfter: 30 * time.Minute, recheck: 15 * time.Minute,
+		maxRedeliveries: 100, maxStuck: 50, maxLogs: 200, logBytes: logscan.DefaultMaxBytes}
+	serveF := &serveFlags{listen: f.listen, writers: 2, maxBatch: 256, commitTimeout: 1500 * time.Millisecond,
+		shutdown: 10 * time.Second, startupWait: time.Minute, reconcile: rf,
+		github: &githubFlags{url: "http://" + f.apiAddr + "/api/v3/", token: token, orgs: orgs, hooks: hooks}}
+	db := &databaseFlags{url: dbURL, maxConns: 8}
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, db, serveF, []string{secret}, log) }()
+	if err := waitHealthy(ctx, "http://"+f.listen+"/healthz", served); err != nil {
+		return err
+	}
+	simulated := make(chan error, 1)
+	go func() { simulated <- runSimulate(ctx, sf, log) }()
+	printDemo(out, f, cluster.SocketDir(), pwFile, linkPlugin(f.repo, dir))
+
+	var firstErr error
+	select {
+	case <-ctx.Done():
+	case firstErr = <-served:
+	case firstErr = <-simulated:
+	}
+	stop()
+	for _, ch := range []chan error{served, simulated} {
+		select {
+		case err := <-ch:
+			firstErr = errors.Join(firstErr, err)
+		case <-time.After(15 * time.Second):
+		}
+	}
+	fmt.Fprintln(out, "CI Radar demo stopped; its database is gone.")
+	return firstErr
+}
+
+// startDemoPostgres starts a throwaway server (pkg/pgtest's, run as the postgres user when
+// root) with a database ciradar, migrated.
+func startDemoPostgres(ctx context.Context, log *slog.Logger) (*pgtest.Cluster, string, error) {
+	cluster, err := pgtest.StartCluster()
+	if err != nil {
+		return nil, "", fmt.Errorf("start Postgres: %w", err)
+	}
+	// Grafana may run as another user: it must reach the socket.
+	if err := os.Chmod(cluster.SocketDir(), 0o755); err != nil {
+		cluster.Remove()
+		return nil, "", fmt.Errorf("open the socket directory: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, cluster.URL("postgres"))
+	if err == nil {
+		_, err = conn.Exec(ctx, "CREATE DATABASE ciradar")
+		conn.Close(context.Background())
+	}
+	if err != nil {
+		cluster.Remove()
+		return nil, "", fmt.Errorf("create database ciradar: %w", err)
+	}
+	dbURL := cluster.URL("ciradar")
+	if err := migrate(ctx, dbURL, log); err != nil {
+		cluster.Remove()
+		return nil, "", err
+	}
+	return cluster, dbURL, nil
+}
+
+// setDemoReaderPassword gives ciradar_reader its password, the chosen one or a random one,
+// and writes it to a file (0600) that Grafana's environment can read: it is never printed.
+func setDemoReaderPassword(ctx context.Context, dbURL, password, dir string) (string, error) {
+	if password == "" {
+		password = randomHex()
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", fmt.Errorf("connect to set the reader password: %w", err)
+	}
+	defer conn.Close(context.Background())
+	// ALTER ROLE takes no bind parameters; with standard_conforming_strings (the default
+	// since 9.1) doubling quotes makes any value a literal.
+	lit := "'" + strings.ReplaceAll(password, "'", "''") + "'"
+	if _, err := conn.Exec(ctx, "ALTER ROLE ciradar_reader PASSWORD "+lit); err != nil {
+		return "", fmt.Errorf("set the reader password: %w", err)
+	}
+	path := filepath.Join(dir, "reader-password")
+	if err := os.WriteFile(path, []byte(password), 0o600); err != nil {
+		return "", fmt.Errorf("write the reader password file: %w", err)
+	}
+	return path, nil
+}
+
+// requireReaderPassword makes the server check passwords for every role but the
+// superuser, which the receiver uses over the socket: the data source then proves that the
+// password it was provisioned with is the one the role has.
+func requireReaderPassword(c *pgtest.Cluster) error {
+	hba := "local all postgres trust\nlocal all all scram-sha-256\n"
+	if err := os.WriteFile(filepath.Join(c.DataDir(), "pg_hba.conf"), []byte(hba), 0o600); err != nil {
+		return fmt.Errorf("write pg_hba.conf: %w", err)
+	}
+	if err := syscall.Kill(c.Pid(), syscall.SIGHUP); err != nil {
+		return fmt.Errorf("reload Postgres: %w", err)
+	}
+	return nil
+}
+
+// demoSimulation configures the simulator like `ciradar simulate`: history first, then
+// live, with a few dropped deliveries for the reconciler to redeliver through the fake API.
+// It returns the hooks and orgs of the built-in world for the reconciler.
+func demoSimulation(f *demoFlags, secret, token string) (*simulateFlags, string, string, error) {
+	sf := &simulateFlags{url: "http://" + f.listen + "/webhook", secret: secret, seed: 1, since: f.history,
+		speedS: f.speed, concurrency: 8, dupS: "0.01", reorderS: "0.02", dropS: "0.005",
+		apiAddr: f.apiAddr, apiToken: token, logs: f.logs}
+	if err := sf.check(); err != nil {
+		return nil, "", "", err
+	}
+	cfg, err := simulate.LoadConfig("")
+	if err != nil {
+		return nil, "", "", err
+	}
+	w, err := simulate.NewWorld(cfg, uint64(sf.seed), time.Now())
+	if err != nil {
+		return nil, "", "", err
+	}
+	var hooks, orgs []string
+	for _, o := range w.Orgs {
+		hooks = append(hooks, fmt.Sprintf("%s:%d", o.Name, o.HookID))
+		orgs = append(orgs, o.Name)
+	}
+	return sf, strings.Join(hooks, ","), strings.Join(orgs, ","), nil
+}
+
+func waitHealthy(ctx context.Context, url string, served <-chan error) error {
+	for {
+		if res, err := http.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-served:
+			return fmt.Errorf("receiver stopped during start-up: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// linkPlugin makes a plugins directory holding the built plugin (dist/) under its id, as
+// Grafana's plugin path wants it. It returns "" when dist/ has not been built.
+func linkPlugin(repo, dir string) string {
+	dist, err := filepath.Abs(filepath.Join(repo, "dist"))
+	if err != nil {
+		return ""
+	}
+	if _, err := os.Stat(filepath.Join(dist, "plugin.json")); err != nil {
+		return ""
+	}
+	plugins := filepath.Join(dir, "plugins")
+	if os.MkdirAll(plugins, 0o755) != nil || os.Symlink(dist, filepath.Join(plugins, "ciradar-datasource")) != nil {
+		return ""
+	}
+	return plugins
+}
+
+func printDemo(w io.Writer, f *demoFlags, socketDir, pwFile, plugins string) {
+	repo, _ := filepath.Abs(f.repo)
+	fmt.Fprintf(w, `
+CI Radar demo is running. Ctrl-C stops it and deletes its database.
+
+  receiver          http://%[1]s/webhook   (health: /healthz, /readyz; metrics: /metrics)
+  fake GitHub API   http://%[2]s/api/v3/   (the reconciler in the receiver reads it)
+  Postgres          unix socket in %[3]s, port 5432, database ciradar
+  history           %[4]s of simulated activity, then live at speed %[5]s
+
+Point a Grafana (12.3 or later) at it, from a shell on this machine:
+
+  export CIRADAR_PG_HOST=%[3]s
+  export CIRADAR_PG_DATABASE=ciradar
+  export CIRADAR_PG_SSLMODE=disable
+  export CIRADAR_READER_PASSWORD="$(cat %[6]s)"
+  export CIRADAR_DASHBOARDS_DIR=%[7]s/dashboards
+  export GF_PATHS_PROVISIONING=%[7]s/provisioning
+  export GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=ciradar-datasource
+`, f.listen, f.apiAddr, socketDir, f.history, f.speed, pwFile, repo)
+	if plugins != "" {
+		fmt.Fprintf(w, "  export GF_PATHS_PLUGINS=%s\n", plugins)
+	} else {
+		fmt.Fprintf(w, "  # dist/ is not built yet: run npm ci && npm run build && go tool mage plugin in %s,\n"+
+			"  # then set GF_PATHS_PLUGINS to a directory holding a link ciradar-datasource -> %s/dist\n", repo, repo)
+	}
+	fmt.Fprint(w, `  grafana server --homepath /usr/share/grafana   # where your Grafana is installed
+
+GF_PATHS_PROVISIONING replaces that Grafana's own provisioning: to keep yours, copy the files
+of provisioning/ into it instead. Then open http://localhost:3000 (admin/admin): the CI Radar
+folder holds the dashboards.
+`)
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
