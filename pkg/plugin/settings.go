@@ -121,7 +121,7 @@ func (s Settings) PoolConfig() (*pgxpool.Config, error) {
 	// Dashboard queries sort and group up to millions of jobs: with Postgres's default 4 MB
 	// they spill to disk. JIT compiles each big query afresh and costs more than it saves
 	// on queries that run in well under a second.
-	cfg.ConnConfig.RuntimeParams["work_mem"] = "32MB"
+	cfg.ConnConfig.RuntimeParams["work_mem"] = "64MB"
 	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	cfg.MaxConns = int32(s.MaxConns)
 	cfg.MaxConnIdleTime = 5 * time.Minute
