@@ -170,7 +170,7 @@ func table(title, desc string, t map[string]any, overrides ...Override) *Panel {
 	d["custom"] = map[string]any{"align": "auto", "filterable": true, "cellOptions": map[string]any{"type": "auto"}}
 	return &Panel{Type: "table", Title: title, Description: desc, Targets: []map[string]any{t},
 		FieldConfig: FieldConfig{Defaults: d, Overrides: append([]Override{}, overrides...)},
-		Options: map[string]any{"showHeader": true, "cellHeight": "sm", "footer": map[string]any{"show": false}}}
+		Options:     map[string]any{"showHeader": true, "cellHeight": "sm", "footer": map[string]any{"show": false}}}
 }
 
 // timeseries draws lines, or stacked bars when bars is set.
