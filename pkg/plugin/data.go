@@ -47,6 +47,9 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 		return errorResponse(err)
 	}
 	frames, err := run(ctx, d.env(), req)
+	if err == nil {
+		frames, err = query.SelectValue(req, frames)
+	}
 	if err != nil {
 		return errorResponse(err)
 	}

@@ -3,6 +3,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -232,7 +233,7 @@ func TestCheckHealth(t *testing.T) {
 		status backend.HealthStatus
 		want   []string
 	}{
-		{"stale ingest is a warning", 200, backend.HealthStatusUnknown, []string{"schema 4 current", "newest delivery is"}},
+		{"stale ingest is a warning", 200, backend.HealthStatusUnknown, []string{fmt.Sprintf("schema %d current", store.LatestVersion()), "newest delivery is"}},
 		{"status page down is a warning", 503, backend.HealthStatusUnknown, []string{"status page unreachable"}},
 	}
 	for _, tc := range tests {

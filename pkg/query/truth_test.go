@@ -189,3 +189,47 @@ func TestBadQueries(t *testing.T) {
 		})
 	}
 }
+
+// TestSelectValue: alert rules pick one measure; every frame keeps its time field and that
+// measure with its labels, and a name that is not there is a clear error.
+func TestSelectValue(t *testing.T) {
+	pool, _ := seed(t, newWorld())
+	env := query.Env{DB: pool, Status: fakeStatus{}}
+	tests := []struct {
+		name, queryType, json string
+		want                  []string // field names of every frame
+		err                   string
+	}{
+		{name: "queue_time p95", queryType: "queue_time", json: `{"groupBy": "labels", "value": "p95"}`, want: []string{"time", "p95"}},
+		{name: "build_results failure", queryType: "build_results", json: `{"splitBy": "repo", "value": "failure"}`, want: []string{"time", "failure"}},
+		{name: "ingest_health newest age", queryType: "ingest_health", json: `{"value": "newest_delivery_age_seconds"}`, want: []string{"newest_delivery_age_seconds"}},
+		{name: "unknown measure", queryType: "queue_time", json: `{"value": "p42"}`, err: `value "p42" is not a field of this answer: use one of avg, count, max, p50`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request(tc.json)
+			frames, err := types[tc.queryType](context.Background(), env, req)
+			if err == nil {
+				frames, err = query.SelectValue(req, frames)
+			}
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || len(frames) == 0 {
+				t.Fatalf("frames %v, error %v", frames, err)
+			}
+			for _, f := range frames {
+				var names []string
+				for _, fl := range f.Fields {
+					names = append(names, fl.Name)
+				}
+				if !slices.Equal(names, tc.want) || f.Rows() == 0 {
+					t.Errorf("frame %q: fields %v (%d rows), want %v", f.Name, names, f.Rows(), tc.want)
+				}
+			}
+		})
+	}
+}
