@@ -8,3 +8,5 @@
 // data source plugin against a store seeded by the simulator, and fail on any empty or
 // failing answer.
 package dashboards
+
+//go:generate go test -run TestGolden -update
