@@ -69,6 +69,8 @@ func TestGolden(t *testing.T) {
 		{"job_states", "job_states", `{}`},
 		{"runners", "runners", `{"filters": {"runnerGroups": ["linux-pool"]}}`},
 		{"runner_utilization", "runner_utilization", `{}`},
+		{"runners_inventory", "runners", `{"inventory": true}`},
+		{"runner_utilization_sampled", "runner_utilization", `{"inventory": true}`},
 		{"repo_stats_repo_runs", "repo_stats", `{"dimension": "repo", "metric": "runs"}`},
 		{"repo_stats_job_failure_rate", "repo_stats", `{"dimension": "job", "metric": "failure_rate", "limit": 2}`},
 		{"repo_stats_label_p95_queue", "repo_stats", `{"dimension": "label", "metric": "p95_queue"}`},
@@ -89,6 +91,15 @@ func TestGolden(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			req := request(tc.json)
+			env := env
+			if strings.Contains(tc.json, "inventory") {
+				// The reconciler's inventory, in a store of its own so that the other cases
+				// show the answers without it.
+				ipool, _ := seed(t, newWorld())
+				seedInventory(t, ipool)
+				env.DB = ipool
+				req.Interval = 6 * time.Hour
+			}
 			if tc.queryType == "annotations" && strings.Contains(tc.json, "incidents") {
 				req.From = t0.Add(-72 * time.Hour)
 			}

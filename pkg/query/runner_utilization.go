@@ -8,15 +8,20 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// RunnerUtilization answers runner_utilization: per pool (the label set jobs asked for),
-// the share of the pool's runner time spent running jobs in each bucket. Busy time comes
-// from job events (runner, start, end), cut at bucket edges; the pool's size is the number
-// of distinct runners that ran its jobs in the range, until the runner inventory of issue 5
-// gives real capacity. GitHub-hosted runners are left out (see hostedGroup).
+// RunnerUtilization answers runner_utilization: per pool, the share of its runners busy in
+// each bucket. Where the reconciler samples the inventory (runner_samples), a pool is a
+// runner label set and the ratio is the busy share of its online samples. Without samples
+// in the range, a pool is the label set jobs asked for, busy time comes from job events
+// (runner, start, end) cut at bucket edges, and the pool's size is the number of runners
+// that ran its jobs in the range. GitHub-hosted runners are left out (see hostedGroup).
 func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
 		return nil, err
+	}
+	frames, err := sampledUtilization(ctx, env, req, m.Filters)
+	if err != nil || frames[0].Rows() > 0 {
+		return frames, err
 	}
 	st := newStmt("runner_utilization")
 	b, origin := st.arg(seconds(bucketFor(req))), st.arg(bucketOrigin)
@@ -43,7 +48,7 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		v    float64
 	}
 	var pts []point
-	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var p point
 		if err := r.Scan(&p.pool, &p.t, &p.v); err != nil {
 			return err
@@ -62,4 +67,40 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		unit(fl, "percentunit")
 	}
 	return data.Frames{finish(f, st, data.FrameTypeTimeSeriesWide)}, nil
+}
+
+// sampledUtilization reads utilization from the reconciler's runner samples.
+func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (data.Frames, error) {
+	st := newStmt("runner_utilization_samples")
+	st.add("SELECT r.label_key, date_bin(", st.arg(seconds(bucketFor(req))), "::interval, s.sampled_at, ", st.arg(bucketOrigin), "),\n",
+		"  avg(CASE WHEN s.busy THEN 1 ELSE 0 END)::float8\n",
+		"FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
+		"WHERE s.sampled_at >= ", st.arg(req.From), " AND s.sampled_at < ", st.arg(req.To), " AND s.status = 'online'")
+	f.where(st, inventoryFilters)
+	st.add("\nGROUP BY 1, 2 ORDER BY 2, 1")
+	type point struct {
+		pool string
+		t    time.Time
+		v    float64
+	}
+	var pts []point
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var p point
+		if err := r.Scan(&p.pool, &p.t, &p.v); err != nil {
+			return err
+		}
+		p.t = p.t.UTC()
+		pts = append(pts, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	fr := wide("runner_utilization", pts, func(p point) (time.Time, string, data.Labels, float64) {
+		return p.t, p.pool, data.Labels{"pool": p.pool}, p.v
+	}, "busy_ratio")
+	for _, fl := range fr.Fields[1:] {
+		unit(fl, "percentunit")
+	}
+	return data.Frames{finish(fr, st, data.FrameTypeTimeSeriesWide)}, nil
 }

@@ -281,3 +281,23 @@ func seedSignatures(t *testing.T, pool *pgxpool.Pool, w *world) {
 		}
 	}
 }
+
+// seedInventory writes the runner inventory and samples the reconciler keeps (issue 5): the
+// four self-hosted linux runners, one of them offline, sampled every 10 minutes for a day.
+func seedInventory(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := pool.Exec(ctx, `INSERT INTO runners (scope, runner_id, name, os, labels, label_key, runner_group_name, status, busy, first_seen_at, last_seen_at)
+		SELECT 'org:acme', i, 'linux-' || i, 'Linux', '{linux,self-hosted,x64}', 'linux,self-hosted,x64', 'linux-pool',
+			CASE WHEN i = 2 THEN 'offline' ELSE 'online' END, i = 3, $1, $2 FROM generate_series(0, 3) i`, t0.Add(-24*time.Hour), t0.Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO runner_samples (sampled_at, scope, runner_id, name, label_key, status, busy)
+		SELECT $1::timestamptz + k * interval '10 minutes', 'org:acme', i, 'linux-' || i, 'linux,self-hosted,x64',
+			CASE WHEN i = 2 THEN 'offline' ELSE 'online' END, (i + k) % 3 = 0
+		FROM generate_series(0, 3) i, generate_series(0, 143) k`, t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
