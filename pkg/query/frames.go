@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // finish stamps the frame conventions every answer follows: the frame type for alerting
@@ -135,6 +136,10 @@ func toFloat(v any) (float64, bool) {
 		return float64(x), true
 	case int16:
 		return float64(x), true
+	case pgtype.Numeric:
+		// extract() and numeric arithmetic answer numeric; a NULL one is not a value.
+		f, err := x.Float64Value()
+		return f.Float64, err == nil && f.Valid
 	}
 	return 0, false
 }

@@ -25,7 +25,9 @@ var queueGroups = map[string]struct{ expr, label string }{
 }
 
 // QueueTime answers queue_time. A job counts in the bucket of its creation once a runner
-// has taken it; jobs still queued are queued_now's business.
+// has taken it; jobs still queued are queued_now's business. Percentiles are nearest-rank
+// (percentile_disc): each is the queue time of a real job, and the simulator's ground
+// truth, which is defined the same way, can be matched exactly.
 func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m queueTimeModel
 	if err := decode(req, &m); err != nil {
@@ -39,7 +41,7 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("queue_time")
 	st.add("SELECT ", g.expr, " AS grp, date_bin(", st.arg(seconds(bucketFor(req))), "::interval, j.created_at, ",
 		st.arg(bucketOrigin), ") AS t,\n",
-		"  percentile_cont(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY j.queue_s),\n",
+		"  percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY j.queue_s),\n",
 		"  max(j.queue_s), avg(j.queue_s), count(*)::float8\n",
 		"FROM workflow_jobs j\nWHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
 		" AND j.queue_s IS NOT NULL")

@@ -52,8 +52,8 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"  count(*) FILTER (WHERE j.conclusion IN ", failed, ")::float8,\n",
 		"  (count(*) FILTER (WHERE j.conclusion IN ", failed, "))::float8 / nullif(count(*) FILTER (WHERE j.conclusion NOT IN ('cancelled', 'skipped', '')), 0),\n",
 		"  coalesce(sum(extract(epoch FROM j.completed_at - j.started_at)), 0)::float8 / 60,\n",
-		"  percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.started_at)),\n",
-		"  percentile_cont(0.95) WITHIN GROUP (ORDER BY j.queue_s)\n",
+		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.started_at)::float8),\n",
+		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY j.queue_s)\n",
 		"FROM workflow_jobs j\nWHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
 		" AND j.status = 'completed'")
 	m.Filters.where(st, jobFilters)

@@ -12,13 +12,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// percentile is Postgres's percentile_cont: linear interpolation between closest ranks.
+// percentile is the nearest rank: the smallest value with at least p of the values at or
+// below it (Postgres's percentile_disc).
 func percentile(xs []float64, p float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	pos := p * float64(len(s)-1)
-	lo := math.Floor(pos)
-	return s[int(lo)] + (pos-lo)*(s[int(math.Ceil(pos))]-s[int(lo)])
+	return s[max(int(math.Ceil(p*float64(len(s))))-1, 0)]
 }
 
 // TestQueueTimeMatchesTruth holds queue_time's percentiles per label set to the seeded
