@@ -15,8 +15,8 @@ interface QueryTypeSpec {
   // The own fields the editor shows for this type, in display order.
   fields: OwnField[];
   defaults: Partial<Pick<CIRadarQuery, OwnField>>;
-  // docs/queries.md lets every type take every filter; these are the ones that mean something for the type,
-  // so the editor never offers a filter the backend would have to ignore.
+  // The filters the backend applies to this type (the filterTarget of each file in pkg/query); the editor offers
+  // no filter the backend would ignore.
   filters: FilterKey[];
 }
 
@@ -45,7 +45,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   queued_now: {
     label: 'Queued now',
     description: 'Jobs still waiting and the oldest wait, per label set',
-    fields: [],
+    fields: ['value'],
     defaults: {},
     filters: UNFINISHED_FILTERS,
   },
@@ -103,7 +103,8 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     description: 'Scheduled runs, repository by night',
     fields: [],
     defaults: {},
-    filters: ['orgs', 'repos', 'workflows', 'branches'],
+    // Scheduled runs have no label or runner group of their own, and their event is always schedule.
+    filters: ['orgs', 'repos', 'workflows', 'branches', 'conclusions'],
   },
   error_signatures: {
     label: 'Error signatures',
@@ -131,15 +132,21 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     description: 'Deliveries per event and outcome, and the age of the newest one',
     fields: [],
     defaults: {},
-    filters: ['orgs', 'repos', 'events'],
+    filters: [],
   },
   [ANNOTATIONS_QUERY_TYPE]: {
     label: 'Annotations',
     description: 'Failed runs on default branches, or status page incidents',
     fields: ['source'],
     defaults: { source: 'failed_runs' },
-    filters: ['orgs', 'repos', 'workflows', 'events'],
+    // Failed runs on default branches: conclusion and branch are fixed by the source.
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'events', 'runnerGroups'],
   },
+};
+
+export const DEFAULT_QUERY: Partial<CIRadarQuery> = {
+  queryType: 'queue_time',
+  ...QUERY_TYPE_SPECS.queue_time.defaults,
 };
 
 const OWN_FIELDS = Array.from(new Set(Object.values(QUERY_TYPE_SPECS).flatMap((s) => s.fields)));

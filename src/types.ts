@@ -31,6 +31,7 @@ export type Dimension = 'repo' | 'workflow' | 'job' | 'label';
 export type Metric = 'runs' | 'failures' | 'failure_rate' | 'minutes' | 'p95_duration' | 'p95_queue';
 export type SplitBy = 'none' | 'trigger' | 'event' | 'repo' | 'workflow';
 export type StatusView = 'components' | 'incidents';
+export type QueuedValue = 'count' | 'oldest_age_seconds';
 export type AnnotationSource = 'failed_runs' | 'incidents';
 
 export interface Filters {
@@ -61,6 +62,8 @@ export interface CIRadarQuery extends DataQuery {
   branch?: string;
   view?: StatusView;
   source?: AnnotationSource;
+  // Unset means both; alert rules pick one so each label set gives one series.
+  value?: QueuedValue;
 }
 
 // The fields a query type may own besides filters; queryTypes.ts says which type owns which.
@@ -76,7 +79,8 @@ export type OwnField =
   | 'repo'
   | 'branch'
   | 'view'
-  | 'source';
+  | 'source'
+  | 'value';
 
 export interface CIRadarOptions extends DataSourceJsonData {
   host?: string;

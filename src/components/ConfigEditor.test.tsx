@@ -1,0 +1,123 @@
+import React from 'react';
+import { DataSourceSettings } from '@grafana/data';
+import { fireEvent, render, screen } from '@testing-library/react';
+
+import { pick, user } from '../testing/options';
+import { CIRadarOptions, CIRadarSecureOptions } from '../types';
+import { ConfigEditor } from './ConfigEditor';
+
+type Settings = DataSourceSettings<CIRadarOptions, CIRadarSecureOptions>;
+
+// The deprecated top-level database field is left out: the plugin keeps its database name in jsonData.
+function settings(patch: Partial<Settings> = {}): Settings {
+  const base: Omit<Settings, 'database'> = {
+    id: 1,
+    uid: 'ciradar',
+    orgId: 1,
+    name: 'CI Radar',
+    type: 'ciradar-datasource',
+    typeName: 'CI Radar',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    readOnly: false,
+    withCredentials: false,
+    jsonData: { host: 'db.internal', port: 5433 },
+    secureJsonFields: {},
+  };
+  return { ...base, ...patch } as Settings;
+}
+
+const SECRET = 'hunter2-very-secret';
+
+// Renders the editor with state, as Grafana's settings page does, and records every emitted settings object.
+function renderStateful(initial: Settings) {
+  const emitted: Settings[] = [];
+  function Harness() {
+    const [options, setOptions] = React.useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(next) => {
+          emitted.push(next);
+          setOptions(next);
+        }}
+      />
+    );
+  }
+  const view = render(<Harness />);
+  return { ...view, emitted };
+}
+
+describe('ConfigEditor', () => {
+  it('edits every jsonData field from docs/queries.md', async () => {
+    const { emitted } = renderStateful(settings({ jsonData: {} }));
+    const typed: Array<[RegExp, string]> = [
+      [/^Host/, '/var/run/postgresql'],
+      [/^Port/, '6543'],
+      [/^Database/, 'ci'],
+      [/^User/, 'reader'],
+      [/^Max connections/, '8'],
+      [/^Status page URL/, 'https://status.example/api/v2/summary.json'],
+      [/^Stale ingest after/, '30'],
+    ];
+    for (const [label, value] of typed) {
+      fireEvent.change(screen.getByLabelText(label), { target: { value } });
+    }
+    await pick(/^TLS mode/, 'verify-full');
+
+    expect(emitted[emitted.length - 1].jsonData).toEqual({
+      host: '/var/run/postgresql',
+      port: 6543,
+      database: 'ci',
+      user: 'reader',
+      maxConns: 8,
+      statusPageUrl: 'https://status.example/api/v2/summary.json',
+      staleIngestMinutes: 30,
+      sslmode: 'verify-full',
+    });
+  });
+
+  it('stores a cleared field as absent so the backend default applies', () => {
+    const { emitted } = renderStateful(settings());
+    fireEvent.change(screen.getByLabelText(/^Port/), { target: { value: '' } });
+    expect(emitted[emitted.length - 1].jsonData).toEqual({ host: 'db.internal', port: undefined });
+  });
+
+  it('sends a typed password only in secureJsonData', async () => {
+    const { emitted } = renderStateful(settings());
+    await user.type(screen.getByLabelText('Password'), 'pw');
+    const last = emitted[emitted.length - 1];
+    expect(last.secureJsonData).toEqual({ password: 'pw' });
+    expect(JSON.stringify(last.jsonData)).not.toContain('pw');
+  });
+
+  it('never renders a configured password', () => {
+    const { container } = render(
+      <ConfigEditor
+        options={settings({ secureJsonFields: { password: true }, secureJsonData: { password: SECRET } })}
+        onOptionsChange={jest.fn()}
+      />
+    );
+    const input = screen.getByLabelText('Password');
+    expect(input).toBeDisabled();
+    expect(input).toHaveValue('configured');
+    expect(container.innerHTML).not.toContain(SECRET);
+    expect(screen.getByRole('button', { name: 'Reset' })).toBeInTheDocument();
+  });
+
+  it('reset forgets the stored password', async () => {
+    const onOptionsChange = jest.fn();
+    render(
+      <ConfigEditor options={settings({ secureJsonFields: { password: true } })} onOptionsChange={onOptionsChange} />
+    );
+    await user.click(screen.getByText('Reset'));
+    expect(onOptionsChange).toHaveBeenCalledWith(
+      expect.objectContaining({ secureJsonFields: { password: false }, secureJsonData: { password: '' } })
+    );
+  });
+});

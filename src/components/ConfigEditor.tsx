@@ -1,0 +1,104 @@
+import React from 'react';
+import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { Combobox, Field, FieldSet, Input, SecretInput } from '@grafana/ui';
+
+import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMode } from '../types';
+
+type Props = DataSourcePluginOptionsEditorProps<CIRadarOptions, CIRadarSecureOptions>;
+
+type TextKey = 'host' | 'database' | 'user' | 'statusPageUrl';
+type NumberKey = 'port' | 'maxConns' | 'staleIngestMinutes';
+
+const SSL_OPTIONS = SSL_MODES.map((value) => ({ value, label: value }));
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const { jsonData, secureJsonFields, secureJsonData } = options;
+
+  const setJson = (patch: Partial<CIRadarOptions>) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, ...patch } });
+
+  // An empty field is stored as absent, so the backend's default (shown as the placeholder) applies.
+  const textInput = (key: TextKey, width = 40) => (
+    <Input
+      id={`ciradar-config-${key}`}
+      width={width}
+      placeholder={String(DEFAULT_OPTIONS[key])}
+      value={jsonData[key] ?? ''}
+      onChange={(e) => setJson({ [key]: e.currentTarget.value.trim() || undefined })}
+    />
+  );
+  const numberInput = (key: NumberKey) => (
+    <Input
+      id={`ciradar-config-${key}`}
+      type="number"
+      min={1}
+      width={12}
+      placeholder={String(DEFAULT_OPTIONS[key])}
+      value={jsonData[key] ?? ''}
+      onChange={(e) => {
+        const n = parseInt(e.currentTarget.value, 10);
+        setJson({ [key]: Number.isFinite(n) && n > 0 ? n : undefined });
+      }}
+    />
+  );
+
+  const onPasswordChange = (e: React.FormEvent<HTMLInputElement>) =>
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, password: e.currentTarget.value } });
+
+  // Reset forgets the stored password; Grafana then saves the empty value sent here.
+  const onPasswordReset = () =>
+    onOptionsChange({
+      ...options,
+      secureJsonFields: { ...secureJsonFields, password: false },
+      secureJsonData: { ...secureJsonData, password: '' },
+    });
+
+  return (
+    <>
+      <FieldSet label="Database">
+        <Field label="Host" description="Postgres host, or the directory holding its unix socket">
+          {textInput('host')}
+        </Field>
+        <Field label="Port">{numberInput('port')}</Field>
+        <Field label="Database">{textInput('database', 30)}</Field>
+        <Field label="User" description="A read-only role: the plugin never writes">
+          {textInput('user', 30)}
+        </Field>
+        <Field label="Password">
+          <SecretInput
+            id="ciradar-config-password"
+            width={30}
+            placeholder="password of the read-only role"
+            isConfigured={Boolean(secureJsonFields?.password)}
+            value={secureJsonData?.password ?? ''}
+            onChange={onPasswordChange}
+            onReset={onPasswordReset}
+          />
+        </Field>
+        <Field label="TLS mode" description="As in libpq's sslmode">
+          <Combobox<SSLMode>
+            id="ciradar-config-sslmode"
+            width={20}
+            options={SSL_OPTIONS}
+            value={jsonData.sslmode ?? DEFAULT_OPTIONS.sslmode}
+            onChange={(o) => setJson({ sslmode: o.value })}
+          />
+        </Field>
+        <Field label="Max connections" description="Size of the connection pool">
+          {numberInput('maxConns')}
+        </Field>
+      </FieldSet>
+      <FieldSet label="Health">
+        <Field label="Status page URL" description="A Statuspage v2 summary.json">
+          {textInput('statusPageUrl', 60)}
+        </Field>
+        <Field
+          label="Stale ingest after (minutes)"
+          description="The health check warns when the newest delivery is older"
+        >
+          {numberInput('staleIngestMinutes')}
+        </Field>
+      </FieldSet>
+    </>
+  );
+}
