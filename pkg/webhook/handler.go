@@ -108,7 +108,7 @@ func (h *Handler) serve(r *http.Request, event string, received time.Time) (int,
 	if r.Method != http.MethodPost {
 		return http.StatusMethodNotAllowed, "bad_method", "use POST"
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, h.cfg.MaxBody))
+	body, err := readBody(r, h.cfg.MaxBody)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -181,6 +181,25 @@ func (h *Handler) reject(ctx context.Context, d store.Delivery, cause error) {
 		Reason: cause.Error(), Size: len(d.Payload), ReceivedAt: d.ReceivedAt}); err != nil {
 		h.cfg.Logger.Warn("could not record rejection", "delivery", d.ID, "error", err)
 	}
+}
+
+// readBody reads at most limit bytes. GitHub always sends Content-Length, so the body is
+// read into one buffer of that size: growing a buffer from 512 bytes cost a tenth of the
+// receiver's CPU in copies and small reads. A declared length over the limit is refused
+// before any byte is read.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	body := http.MaxBytesReader(nil, r.Body, limit)
+	if r.ContentLength < 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 func headerInt(r *http.Request, name string) int64 {

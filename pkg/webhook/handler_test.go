@@ -62,6 +62,12 @@ func signed(event, id string, body []byte) *http.Request {
 	return request(event, id, body, loadgen.Sign([]byte(secret), body))
 }
 
+// chunked hides the body's length, as a chunked request does.
+func chunked(r *http.Request) *http.Request {
+	r.ContentLength = -1
+	return r
+}
+
 func TestHandler(t *testing.T) {
 	job := fixtures.Get("workflow_job.queued.1")
 	huge := make([]byte, webhook.MaxBody+1)
@@ -84,6 +90,8 @@ func TestHandler(t *testing.T) {
 		{name: "signature of other bytes", req: request("workflow_job", "b3", job, loadgen.Sign([]byte(secret), []byte("{}"))), wantCode: 401},
 		{name: "sha1 form is refused", req: request("workflow_job", "b4", job, "sha1=0000000000000000000000000000000000000000"), wantCode: 401},
 		{name: "oversized body", req: signed("workflow_job", "c1", huge), wantCode: 413},
+		{name: "oversized body of undeclared length", req: chunked(signed("workflow_job", "c1b", huge)), wantCode: 413},
+		{name: "small body of undeclared length", req: chunked(signed("workflow_job", "c1c", job)), wantCode: 200, wantStored: 1},
 		{name: "malformed JSON with a valid signature", req: signed("workflow_job", "c2", []byte(`{"action":"queued","workflow_job":`)), wantCode: 400, wantReject: 1},
 		{name: "unknown event with malformed JSON", req: signed("star", "c3", []byte(`not json`)), wantCode: 400, wantReject: 1},
 		{name: "workflow_job without a job", req: signed("workflow_job", "c4", []byte(`{"action":"queued"}`)), wantCode: 400, wantReject: 1},
