@@ -49,27 +49,27 @@ func jobRank(status string) int { return jobStatusRank[status] }
 
 func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 	wj := ev.WorkflowJob
-	status := wj.GetStatus()
+	status := wj.Status
 	if jobRank(status) == 0 {
 		// An unknown status (GitHub adds some from time to time) counts as queued, the
 		// lowest rank, so it can never hide a later state.
 		status = "queued"
 	}
 	j := &Job{
-		JobID:        wj.GetID(),
-		RunID:        wj.GetRunID(),
-		RunAttempt:   wj.GetRunAttempt(),
+		JobID:        wj.ID,
+		RunID:        wj.RunID,
+		RunAttempt:   wj.RunAttempt,
 		Org:          orgOf(ev.Org, ev.Repo),
 		Repo:         clean(ev.Repo.FullName),
 		RepoID:       ev.Repo.ID,
-		WorkflowName: clean(wj.GetWorkflowName()),
-		JobName:      clean(wj.GetName()),
-		HeadBranch:   clean(wj.GetHeadBranch()),
-		HeadSHA:      clean(wj.GetHeadSHA()),
+		WorkflowName: clean(wj.WorkflowName),
+		JobName:      clean(wj.Name),
+		HeadBranch:   clean(wj.HeadBranch),
+		HeadSHA:      clean(wj.HeadSHA),
 		Status:       status,
 		CreatedAt:    ts(wj.CreatedAt),
-		HTMLURL:      clean(wj.GetHTMLURL()),
-		RunURL:       clean(wj.GetRunURL()),
+		HTMLURL:      clean(wj.HTMLURL),
+		RunURL:       clean(wj.RunURL),
 		FirstSeenAt:  received.UTC(),
 		LastSeenAt:   received.UTC(),
 	}
@@ -90,13 +90,13 @@ func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 	if jobRank(status) >= jobRank("in_progress") {
 		j.StartedAt = ts(wj.StartedAt)
 		j.RunnerID = wj.RunnerID
-		j.RunnerName = clean(wj.GetRunnerName())
+		j.RunnerName = clean(wj.RunnerName)
 		j.RunnerGroupID = wj.RunnerGroupID
-		j.RunnerGroupName = clean(wj.GetRunnerGroupName())
+		j.RunnerGroupName = clean(wj.RunnerGroupName)
 	}
 	if status == "completed" {
 		j.CompletedAt = ts(wj.CompletedAt)
-		j.Conclusion = clean(wj.GetConclusion())
+		j.Conclusion = clean(wj.Conclusion)
 	}
 	return j
 }

@@ -43,7 +43,7 @@ func Project(d Delivery) (Projection, error) {
 		if err := decode(d.Payload, &ev); err != nil {
 			return Projection{}, fmt.Errorf("%w: workflow_job: %v", ErrMalformed, err)
 		}
-		if ev.WorkflowJob == nil || ev.WorkflowJob.GetID() == 0 {
+		if ev.WorkflowJob == nil || ev.WorkflowJob.ID == 0 {
 			return Projection{}, fmt.Errorf("%w: workflow_job without workflow_job.id", ErrMalformed)
 		}
 		return Projection{Action: ev.Action, Job: jobFromEvent(&ev, d.ReceivedAt)}, nil
@@ -85,15 +85,16 @@ func ts(t *github.Timestamp) *time.Time {
 	return &v
 }
 
-// jobEnvelope and runEnvelope decode a delivery's job or run with go-github's own types,
-// and the surrounding repository and organisation into just the fields CI Radar keeps.
-// Those two objects are most of a payload's bytes (dozens of URLs); decoding them into
-// go-github's full types doubled the parse time of a delivery (see BENCHMARKS.md).
+// jobEnvelope and runEnvelope decode a delivery: the run with go-github's WorkflowRun, the
+// job with jobPayload (go-github's WorkflowJob fields that the projection reads, see
+// payload.go), and the surrounding repository and organisation into just the fields CI
+// Radar keeps. Those two objects are most of a payload's bytes (dozens of URLs); decoding
+// them into go-github's full types doubled the parse time of a delivery (BENCHMARKS.md).
 type jobEnvelope struct {
-	Action      string              `json:"action"`
-	WorkflowJob *github.WorkflowJob `json:"workflow_job"`
-	Repo        repoRef             `json:"repository"`
-	Org         loginRef            `json:"organization"`
+	Action      string      `json:"action"`
+	WorkflowJob *jobPayload `json:"workflow_job"`
+	Repo        repoRef     `json:"repository"`
+	Org         loginRef    `json:"organization"`
 }
 
 type runEnvelope struct {
