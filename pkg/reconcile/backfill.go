@@ -35,8 +35,9 @@ type BackfillConfig struct {
 	Repos []string // and these "owner/name" repositories
 	Since time.Time
 	Until time.Time // default now
-	// Window is the first time slice tried per listing (default 24h); it halves while a
-	// slice holds more than GitHub's 1,000-result cap and grows again when slices are
+	// Window is the first time slice tried per listing. The default, the whole range, costs
+	// one listing per 100 runs for a repository with fewer runs than GitHub's 1,000-result
+	// cap; a busier one is cut to fit the cap and the window grows again when slices are
 	// sparse.
 	Window time.Duration
 	// Cap is the most results one listing returns: GitHub's 1,000 (the default).
@@ -78,7 +79,7 @@ func Backfill(ctx context.Context, cfg BackfillConfig) (BackfillStats, error) {
 		cfg.Until = cfg.Now()
 	}
 	if cfg.Window <= 0 {
-		cfg.Window = 24 * time.Hour
+		cfg.Window = cfg.Until.Sub(cfg.Since)
 	}
 	if cfg.Cap <= 0 {
 		cfg.Cap = listingCap

@@ -25,8 +25,8 @@ var backfillCommand = command{
 		cfg.String(&since, "since", "CIRADAR_BACKFILL_SINCE", "30d", "how far back: days (30d) or a Go duration (720h)")
 		cfg.String(&repos, "repo", "CIRADAR_BACKFILL_REPOS", "",
 			"comma-separated OWNER/NAME repositories (default: every repository of -github-orgs)")
-		cfg.Duration(&window, "backfill-window", "CIRADAR_BACKFILL_WINDOW", 24*time.Hour,
-			"first time slice per listing; cut smaller automatically under GitHub's 1,000-result cap")
+		cfg.Duration(&window, "backfill-window", "CIRADAR_BACKFILL_WINDOW", 0,
+			"first time slice per listing (0: the whole range); cut smaller automatically under GitHub's 1,000-result cap")
 		var back time.Duration
 		cfg.Check(func() (err error) {
 			var errs []error
