@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/store"
@@ -31,6 +32,15 @@ func addDatabaseFlags(cfg *config) *databaseFlags {
 		return errors.Join(errs...)
 	})
 	return d
+}
+
+// migrateAndOpen brings the schema up to date and opens the pool: what every command that
+// writes does first.
+func (d *databaseFlags) migrateAndOpen(ctx context.Context, log *slog.Logger) (*store.Store, error) {
+	if err := migrate(ctx, d.url, log); err != nil {
+		return nil, err
+	}
+	return d.open(ctx)
 }
 
 func (d *databaseFlags) open(ctx context.Context) (*store.Store, error) {

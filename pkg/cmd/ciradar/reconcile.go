@@ -187,10 +187,7 @@ var reconcileCommand = command{
 		})
 		return func(ctx context.Context) error {
 			log := logs.logger()
-			if err := migrate(ctx, db.url, log); err != nil {
-				return err
-			}
-			s, err := db.open(ctx)
+			s, err := db.migrateAndOpen(ctx, log)
 			if err != nil {
 				return err
 			}

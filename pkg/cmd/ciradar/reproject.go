@@ -15,10 +15,7 @@ var reprojectCommand = command{
 		cfg.Int(&batch, "batch", "CIRADAR_REPROJECT_BATCH", 2000, "deliveries read per round")
 		return func(ctx context.Context) error {
 			log := logs.logger()
-			if err := migrate(ctx, db.url, log); err != nil {
-				return err
-			}
-			s, err := db.open(ctx)
+			s, err := db.migrateAndOpen(ctx, log)
 			if err != nil {
 				return err
 			}
