@@ -23,6 +23,10 @@ var buildSplits = map[string]struct{ expr, label string }{
 	"workflow": {"r.workflow_name", "workflow"},
 }
 
+// runRollupFilters applies to rollup_run_hour aliased r, which keeps the event and the
+// conclusion of runs.
+var runRollupFilters = filterTarget{"events": "r.event = ANY(%s)", "conclusions": "r.conclusion = ANY(%s)"}
+
 // BuildResults answers build_results: completed workflow runs (every attempt is a build)
 // per conclusion and bucket, and the success rate, where cancelled and skipped runs count
 // neither way.
@@ -36,18 +40,35 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		return nil, err
 	}
 	s := buildSplits[split]
+	bucket := bucketFor(req)
+	p, err := planFor(ctx, env.DB, req, bucket, split != "repo" && split != "workflow" && onlyFilters(m.Filters, "events", "conclusions"))
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("build_results")
-	st.add("SELECT ", s.expr, ", date_bin(", st.arg(seconds(bucketFor(req))), "::interval, r.created_at, ", st.arg(bucketOrigin), "),\n",
-		"  count(*) FILTER (WHERE r.conclusion = 'success')::float8,\n",
-		"  count(*) FILTER (WHERE r.conclusion = 'failure')::float8,\n",
-		"  count(*) FILTER (WHERE r.conclusion = 'cancelled')::float8,\n",
-		"  count(*) FILTER (WHERE r.conclusion = 'timed_out')::float8,\n",
-		"  count(*) FILTER (WHERE r.conclusion = 'skipped')::float8,\n",
-		"  count(*) FILTER (WHERE r.conclusion NOT IN ('success', 'failure', 'cancelled', 'timed_out', 'skipped'))::float8\n",
-		"FROM workflow_runs r\nWHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
-		" AND r.status = 'completed'")
-	m.Filters.where(st, runFilters)
-	st.add("\nGROUP BY 1, 2 ORDER BY 1, 2")
+	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	// One row per run, or per rollup row with its count, then counted per conclusion.
+	st.add("SELECT s, t,\n",
+		"  coalesce(sum(n) FILTER (WHERE c = 'success'), 0)::float8,\n",
+		"  coalesce(sum(n) FILTER (WHERE c = 'failure'), 0)::float8,\n",
+		"  coalesce(sum(n) FILTER (WHERE c = 'cancelled'), 0)::float8,\n",
+		"  coalesce(sum(n) FILTER (WHERE c = 'timed_out'), 0)::float8,\n",
+		"  coalesce(sum(n) FILTER (WHERE c = 'skipped'), 0)::float8,\n",
+		"  coalesce(sum(n) FILTER (WHERE c NOT IN ('success', 'failure', 'cancelled', 'timed_out', 'skipped')), 0)::float8\n",
+		"FROM (\n  SELECT ", s.expr, " AS s, date_bin(", b, "::interval, r.created_at, ", origin, ") AS t, r.conclusion AS c, 1 AS n\n",
+		"  FROM workflow_runs r\n  WHERE r.status = 'completed' AND ")
+	if p.use {
+		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
+		st.add("(r.created_at >= ", st.arg(req.From), " AND r.created_at < ", rf, " OR r.created_at >= ", rt, " AND r.created_at < ", st.arg(req.To), ")")
+		m.Filters.where(st, runFilters)
+		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", date_bin(", b, "::interval, r.hour, ", origin, "), r.conclusion, r.n\n",
+			"  FROM rollup_run_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
+		m.Filters.where(st, runRollupFilters)
+	} else {
+		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To))
+		m.Filters.where(st, runFilters)
+	}
+	st.add("\n) x\nGROUP BY 1, 2 ORDER BY 1, 2")
 
 	series := &groupedSeries{label: s.label, fields: []string{"success", "failure", "cancelled", "timed_out", "skipped", "other", "success_rate"}}
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {

@@ -16,22 +16,38 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
+	bucket := bucketFor(req)
+	p, err := planFor(ctx, env.DB, req, bucket, true)
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("ingest_health")
-	b, origin := st.arg(seconds(bucketFor(req))), st.arg(bucketOrigin)
+	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
 	from, to := st.arg(req.From), st.arg(req.To)
-	// Deliveries are counted bucket by bucket over the (received_at) INCLUDE (event) index:
-	// an index-only scan that never reads the payloads, grouped in a hash table Postgres
-	// sizes right because it knows the number of buckets (for date_bin over the whole
-	// table it guesses one group per row and sorts millions of rows instead).
-	st.add("SELECT t, event, outcome, n FROM (\n",
-		"  SELECT g.t, d.event, 'stored' AS outcome, count(*)::float8 AS n\n",
-		"  FROM generate_series(date_bin(", b, "::interval, ", from, ", ", origin, "), ", to, ", ", b, "::interval) AS g(t)\n",
-		"  JOIN deliveries d ON d.received_at >= greatest(g.t, ", from, ") AND d.received_at < least(g.t + ", b, "::interval, ", to, ")\n",
-		"  GROUP BY 1, 2\n",
-		"  UNION ALL\n",
-		"  SELECT date_bin(", b, "::interval, x.received_at, ", origin, "), x.event, 'rejected', count(*)::float8\n",
+	st.add("SELECT t, event, outcome, sum(n)::float8 FROM (\n")
+	if p.use {
+		// Final hours from the rollup, the hours around them from the index.
+		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
+		st.add("  SELECT date_bin(", b, "::interval, h.hour, ", origin, ") AS t, h.event, 'stored' AS outcome, h.n\n",
+			"  FROM rollup_delivery_hour h WHERE h.hour >= ", rf, " AND h.hour < ", rt, "\n",
+			"  UNION ALL\n",
+			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
+			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf,
+			" OR d.received_at >= ", rt, " AND d.received_at < ", to, "\n  GROUP BY 1, 2\n")
+	} else {
+		// Deliveries are counted bucket by bucket over the (received_at) INCLUDE (event)
+		// index: an index-only scan that never reads the payloads, grouped in a hash table
+		// Postgres sizes right because it knows the number of buckets (for date_bin over
+		// the whole table it guesses one group per row and sorts millions of rows instead).
+		st.add("  SELECT g.t, d.event, 'stored' AS outcome, count(*) AS n\n",
+			"  FROM generate_series(date_bin(", b, "::interval, ", from, ", ", origin, "), ", to, ", ", b, "::interval) AS g(t)\n",
+			"  JOIN deliveries d ON d.received_at >= greatest(g.t, ", from, ") AND d.received_at < least(g.t + ", b, "::interval, ", to, ")\n",
+			"  GROUP BY 1, 2\n")
+	}
+	st.add("  UNION ALL\n",
+		"  SELECT date_bin(", b, "::interval, x.received_at, ", origin, "), x.event, 'rejected', count(*)\n",
 		"  FROM delivery_rejections x WHERE x.received_at >= ", from, " AND x.received_at < ", to, " GROUP BY 1, 2\n",
-		") c ORDER BY 1, 2, 3")
+		") c GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
 
 	type point struct {
 		t              time.Time
@@ -39,7 +55,7 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 		n              float64
 	}
 	var pts []point
-	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var p point
 		if err := r.Scan(&p.t, &p.event, &p.outcome, &p.n); err != nil {
 			return err

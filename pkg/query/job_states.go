@@ -20,12 +20,34 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	bucket := bucketFor(req)
+	g := newGrid(req.From, req.To, bucket)
+	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "labels", "runnerGroups", "conclusions"))
+	if err != nil {
+		return nil, err
+	}
+	// Jobs count from the start of the first bucket: the levels are those at each bucket's
+	// start, and the completions those of whole buckets, whether a range starts on a bucket
+	// edge or not (and whether rollups or the projections answer).
+	raw := req
+	raw.From = g.start
+	var since time.Time // transitions before it come from the rollup
+	if p.use {
+		since = p.rolledTo
+		raw.From = since
+		if err := rolledTransitions(ctx, env, m.Filters, g, since); err != nil {
+			return nil, err
+		}
+	}
 	st := newStmt("job_states")
-	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	b, origin, sn := st.arg(seconds(bucket)), st.arg(bucketOrigin), st.arg(since)
+	at := func(col string) string {
+		return "date_bin(" + b + "::interval, CASE WHEN " + col + " >= " + sn + " THEN " + col + " END, " + origin + ")"
+	}
 	st.add("SELECT GROUPING(bq, bs, bc), coalesce(bq, bs, bc), count(*), count(s_at)\n",
-		"FROM (SELECT date_bin(", b, "::interval, j.created_at + make_interval(secs => j.approval_wait_s), ", origin, ") AS bq,\n",
-		"    date_bin(", b, "::interval, s.s_at, ", origin, ") AS bs, date_bin(", b, "::interval, j.completed_at, ", origin, ") AS bc, s.s_at\n  FROM ")
-	activeJobs(st, req, m.Filters, jobFilters.without("conclusions"),
+		"FROM (SELECT ", at("j.created_at + make_interval(secs => j.approval_wait_s)"), " AS bq,\n",
+		"    ", at("s.s_at"), " AS bs, ", at("j.completed_at"), " AS bc,\n",
+		"    CASE WHEN j.completed_at >= ", sn, " THEN s.s_at END AS s_at\n  FROM ")
+	activeJobs(st, raw, m.Filters, jobFilters.without("conclusions"),
 		"j.created_at, j.approval_wait_s, j.runner_name, j.started_at, j.completed_at, j.status")
 	// Only a job a runner took has really started; a job waiting for an approval is not
 	// queued for a runner yet.
@@ -35,8 +57,7 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 
 	// GROUPING's bit mask says which time a row counts: 3 queued, 5 started, 6 completed.
 	const queuedAt, startedAt, completedAt = 3, 5, 6
-	g := newGrid(req.From, req.To, bucket)
-	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var set int32
 		var t *time.Time
 		var n, started int64
@@ -73,6 +94,35 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		series.add("", t, fp(levels[0]), fp(levels[1]), fp(g.count[i]))
 	}
 	return series.result("job_states", st), nil
+}
+
+// transitionFilters applies to rollup_job_transitions aliased r.
+var transitionFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runnerGroups": "r.runner_group_name = ANY(%s)"}
+
+// rolledTransitions adds the transitions of every final hour before since to g: the hours
+// before the grid, summed into one row, set the first levels.
+func rolledTransitions(ctx context.Context, env Env, f Filters, g *grid, since time.Time) error {
+	st := newStmt("job_states_rollup")
+	start := st.arg(g.start)
+	st.add("SELECT CASE WHEN r.hour < ", start, " THEN ", start, " - interval '1 hour' ELSE r.hour END,\n",
+		"  sum(r.queued)::float8, sum(r.started)::float8, sum(r.completed)::float8, sum(r.completed_started)::float8\n",
+		"FROM rollup_job_transitions r WHERE r.hour < ", st.arg(since))
+	f.where(st, transitionFilters)
+	st.add("\nGROUP BY 1")
+	return collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var h time.Time
+		var queued, started, completed, completedStarted float64
+		if err := r.Scan(&h, &queued, &started, &completed, &completedStarted); err != nil {
+			return err
+		}
+		i := g.index(h)
+		g.step(i+1, 0, queued-started-(completed-completedStarted))
+		g.step(i+1, 1, started-completedStarted)
+		if i >= 0 && i < len(g.times) {
+			g.count[i] += completed
+		}
+		return nil
+	})
 }
 
 // grid is the buckets of a range, aligned like date_bin with bucketOrigin.

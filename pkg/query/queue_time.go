@@ -38,8 +38,17 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	g := queueGroups[groupBy]
+	bucket := bucketFor(req)
+	p, err := planFor(ctx, env.DB, req, bucket, groupBy != "repo" && groupBy != "workflow" &&
+		onlyFilters(m.Filters, "labels", "runnerGroups", "conclusions"))
+	if err != nil {
+		return nil, err
+	}
+	if p.use {
+		return queueTimeRolled(ctx, env, req, m.Filters, groupBy, bucket, p)
+	}
 	st := newStmt("queue_time")
-	st.add("SELECT ", g.expr, " AS grp, date_bin(", st.arg(seconds(bucketFor(req))), "::interval, j.created_at, ",
+	st.add("SELECT ", g.expr, " AS grp, date_bin(", st.arg(seconds(bucket)), "::interval, j.created_at, ",
 		st.arg(bucketOrigin), ") AS t,\n",
 		"  percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY j.queue_s),\n",
 		"  max(j.queue_s), avg(j.queue_s), count(*)::float8\n",
@@ -63,11 +72,81 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
+	return queueFrames(series, st), nil
+}
+
+func queueFrames(series *groupedSeries, st *stmt) data.Frames {
 	frames := series.result("queue_time", st)
 	for _, f := range frames {
 		for _, fl := range f.Fields[1:7] {
 			unit(fl, "s")
 		}
 	}
-	return frames, nil
+	return frames
+}
+
+// queueRollupGroups and queueRollupFilters are queueGroups and jobFilters over
+// rollup_queue_hour, which keeps the label set and the runner group.
+var (
+	queueRollupGroups  = map[string]string{"none": "''", "labels": "r.label_key", "runner_group": "r.runner_group_name"}
+	queueRollupFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runnerGroups": "r.runner_group_name = ANY(%s)"}
+)
+
+// queueTimeRolled answers queue_time from hourly histograms for the final hours and from
+// the projections, bucketed the same way, for the rest. Counts, sums and maxima are exact;
+// percentiles are nearest-rank over the merged histogram, within 1% (see histValue).
+func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, groupBy string, bucket time.Duration, p plan) (data.Frames, error) {
+	g := queueGroups[groupBy]
+	st := newStmt("queue_time")
+	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
+	st.add("SELECT grp, t, hb, hn, n, s, m FROM (\n",
+		"  SELECT ", queueRollupGroups[groupBy], " AS grp, date_bin(", b, "::interval, r.hour, ", origin, ") AS t,\n",
+		"    r.hist_b AS hb, r.hist_n AS hn, r.n AS n, r.sum_s AS s, r.max_s AS m\n",
+		"  FROM rollup_queue_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
+	f.where(st, queueRollupFilters)
+	st.add("\n  UNION ALL\n",
+		"  SELECT grp, t, array_agg(k ORDER BY k), array_agg(c ORDER BY k), sum(c)::int8, sum(s), max(m) FROM (\n",
+		"    SELECT ", g.expr, " AS grp, date_bin(", b, "::interval, j.created_at, ", origin, ") AS t,\n",
+		"      rollup_bucket(j.queue_s) AS k, count(*)::int AS c, sum(j.queue_s) AS s, max(j.queue_s) AS m\n",
+		"    FROM workflow_jobs j\n    WHERE (j.created_at >= ", st.arg(req.From), " AND j.created_at < ", rf,
+		" OR j.created_at >= ", rt, " AND j.created_at < ", st.arg(req.To), ") AND j.queue_s IS NOT NULL")
+	f.where(st, jobFilters.without("conclusions"))
+	st.add("\n    GROUP BY 1, 2, 3) x GROUP BY 1, 2\n) u ORDER BY 1, 2")
+
+	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
+	var cur hist
+	var curGrp string
+	var curT time.Time
+	flush := func() {
+		if cur.n == 0 {
+			return
+		}
+		ps := cur.percentiles(0.5, 0.9, 0.95, 0.99)
+		series.add(curGrp, curT, fp(ps[0]), fp(ps[1]), fp(ps[2]), fp(ps[3]), fp(cur.max), fp(cur.sum/float64(cur.n)), fp(float64(cur.n)))
+		cur = hist{}
+	}
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var grp string
+		var t time.Time
+		var ks []int16
+		var ns []int32
+		var n int64
+		var sum, mx float64
+		if err := r.Scan(&grp, &t, &ks, &ns, &n, &sum, &mx); err != nil {
+			return err
+		}
+		t = t.UTC()
+		if grp != curGrp || !t.Equal(curT) {
+			flush()
+			curGrp, curT = grp, t
+		}
+		cur.merge(ks, ns, n, sum, mx)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	flush()
+	return queueFrames(series, st), nil
 }

@@ -32,7 +32,8 @@ func (s *stmt) add(parts ...string) *stmt {
 func (s *stmt) sql() string { return s.b.String() }
 
 // bucketFor picks the time bucket: Grafana's interval, widened so that the answer stays
-// under maxDataPoints (and under maxBuckets whatever Grafana asks), in whole seconds.
+// under maxDataPoints (and under maxBuckets whatever Grafana asks), in whole seconds. From
+// an hour up it is whole hours, rounded up, so that hourly rollups fill buckets exactly.
 func bucketFor(req Request) time.Duration {
 	const maxBuckets = 2000
 	points := req.MaxDataPoints
@@ -41,6 +42,9 @@ func bucketFor(req Request) time.Duration {
 	}
 	span := req.To.Sub(req.From)
 	b := max(req.Interval, span/time.Duration(points), time.Second)
+	if b > time.Hour {
+		return (b + time.Hour - 1).Truncate(time.Hour)
+	}
 	return b.Truncate(time.Second)
 }
 
