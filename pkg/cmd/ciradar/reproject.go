@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/ciradar/ciradar/pkg/store"
 )
 
 var reprojectCommand = command{
@@ -25,6 +27,12 @@ var reprojectCommand = command{
 				return fmt.Errorf("reproject: %w", err)
 			}
 			log.Info("projections rebuilt", "deliveries", st.Deliveries, "projected", st.Projected, "skipped", st.Skipped)
+			// The rollups summarise the old projections: roll everything up again.
+			rs, err := s.RebuildRollups(ctx, store.RollupOptions{})
+			if err != nil {
+				return fmt.Errorf("reproject: %w", err)
+			}
+			log.Info("rollups rebuilt", "hours", rs.Hours, "watermark", rs.Watermark)
 			return nil
 		}
 	},

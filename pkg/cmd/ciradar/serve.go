@@ -25,6 +25,7 @@ type serveFlags struct {
 	writers, maxBatch          int
 	commitTimeout, shutdown    time.Duration
 	startupWait, retention     time.Duration
+	rollupInterval             time.Duration
 	migrate                    bool
 	github                     *githubFlags
 	reconcile                  *reconcileFlags
@@ -52,6 +53,8 @@ var serveCommand = command{
 			"how long to keep retrying the database at start")
 		cfg.Duration(&f.retention, "retention", "CIRADAR_RETENTION", 0,
 			"delete raw deliveries older than this (0 keeps them forever); projections stay")
+		cfg.Duration(&f.rollupInterval, "rollup-interval", "CIRADAR_ROLLUP_INTERVAL", time.Minute,
+			"how often to refresh the hourly rollups the data source reads for long ranges (0 turns it off)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
 		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
@@ -75,6 +78,9 @@ var serveCommand = command{
 			}
 			if f.retention < 0 {
 				errs = append(errs, errors.New("-retention cannot be negative"))
+			}
+			if f.rollupInterval < 0 {
+				errs = append(errs, errors.New("-rollup-interval cannot be negative"))
 			}
 			return errors.Join(errs...)
 		})
@@ -157,6 +163,9 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	}
 	if f.retention > 0 {
 		go pruneLoop(ctx, s, f.retention, log)
+	}
+	if f.rollupInterval > 0 {
+		go rollupLoop(ctx, s, f.rollupInterval, log)
 	}
 	if f.github.configured() {
 		rec, err := newReconciler(s, f.github, f.reconcile, reg, log)

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/store"
+)
+
+// rollupLoop keeps the hourly rollups the data source reads for long ranges up to date.
+// It runs beside the receiver and never touches its write path: one short transaction a
+// tick, skipped when another replica holds the refresh lock.
+func rollupLoop(ctx context.Context, s *store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		began := time.Now()
+		st, err := s.RefreshRollups(ctx, store.RollupOptions{})
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn("refreshing rollups failed", "error", err)
+		case !st.Skipped:
+			log.Debug("rollups refreshed", "watermark", st.Watermark, "hours", st.Hours, "took", time.Since(began))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
