@@ -30,7 +30,7 @@ func fill(ctx context.Context, url string, n int, end time.Time) error {
 		return err
 	}
 	if have >= n {
-		return nil
+		return rollUp(ctx, url, end)
 	}
 	runs := n / 4
 	start := end.Add(-90 * 24 * time.Hour)
@@ -78,7 +78,26 @@ func fill(ctx context.Context, url string, n int, end time.Time) error {
 			return fmt.Errorf("fill step %d: %w", i, err)
 		}
 	}
-	_, err = conn.Exec(ctx, "VACUUM ANALYZE")
+	if _, err = conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		return err
+	}
+	return rollUp(ctx, url, end)
+}
+
+// rollUp refreshes the rollups as the receiver would a minute after end, and analyzes them.
+func rollUp(ctx context.Context, url string, end time.Time) error {
+	s, err := store.Open(ctx, url, store.Options{MaxConns: 1})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	began := time.Now()
+	st, err := s.RefreshRollups(ctx, store.RollupOptions{Now: end.Add(time.Minute)})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("rollups: %d hours up to %s in %s\n", st.Hours, st.Watermark.Format(time.RFC3339), time.Since(began).Round(time.Millisecond))
+	_, err = s.Pool().Exec(ctx, "ANALYZE rollup_queue_hour, rollup_job_transitions, rollup_run_hour, rollup_delivery_hour")
 	return err
 }
 
