@@ -32,8 +32,10 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 			"  FROM rollup_delivery_hour h WHERE h.hour >= ", rf, " AND h.hour < ", rt, "\n",
 			"  UNION ALL\n",
 			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
-			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf,
-			" OR d.received_at >= ", rt, " AND d.received_at < ", to, "\n  GROUP BY 1, 2\n")
+			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf, " GROUP BY 1, 2\n",
+			"  UNION ALL\n",
+			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
+			"  FROM deliveries d WHERE d.received_at >= ", rt, " AND d.received_at < ", to, " GROUP BY 1, 2\n")
 	} else {
 		// Deliveries are counted bucket by bucket over the (received_at) INCLUDE (event)
 		// index: an index-only scan that never reads the payloads, grouped in a hash table
