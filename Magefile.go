@@ -4,14 +4,21 @@
 //
 //	go tool mage -l        list targets
 //	go tool mage test      every test: Go (vet + tests) and frontend (typecheck, lint, jest, build)
+//	go tool mage release   the plugin archive, bin/ciradar-datasource-<version>.zip
+//	go tool mage validate  the archive through Grafana's plugin validator, offline
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
+
+	"github.com/ciradar/ciradar/pkg/release"
 
 	// The SDK's targets (sdk:build:linux, sdk:buildAll, ...) under their own namespace, so
 	// that its Test and Clean do not shadow ours.
@@ -61,4 +68,104 @@ func Ciradar() error {
 // test that starts gpx_ciradar over gRPC as Grafana does.
 func TestPlugin() error {
 	return sh.RunV("go", "test", "./pkg/query/...", "./pkg/plugin/...", "./pkg/status/...")
+}
+
+// Frontend builds the frontend into dist/ (module.js, plugin.json stamped, img/, README.md).
+func Frontend() error {
+	if _, err := os.Stat("node_modules"); err != nil {
+		return fmt.Errorf("node_modules is missing: run `npm ci` first (Node 20+)")
+	}
+	return sh.RunV("npm", "run", "--silent", "build")
+}
+
+// Release builds the frontend and gpx_ciradar for every platform, then packages dist/ as
+// Grafana installs plugins: bin/ciradar-datasource-<version>.zip, whose top-level directory
+// is ciradar-datasource/, with bin/ciradar-datasource-<version>.zip.sha256 next to it.
+func Release() error {
+	mg.SerialDeps(Frontend, Plugin)
+	zip, files, err := release.Package("dist", "bin", time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d files\n  %s\n", zip, len(files), strings.Join(files, "\n  "))
+	return nil
+}
+
+// validatorVersion is the plugin validator release the offline checks are pinned to.
+const validatorVersion = "v0.39.3"
+
+// allowedWarnings are the validator's warnings the archive keeps, each explained in
+// docs/plugin.md. Any other warning fails Validate.
+var allowedWarnings = []string{
+	"invalid-id-format", // the id is ciradar-datasource (issue 6), not org-name-type
+	"unsigned-plugin",   // signing needs a grafana.com account and token
+}
+
+// Validate builds the release archive and runs the analyzers of Grafana's plugin validator
+// that need no network on it, one by one, with pkg/release/plugincheck built against the
+// validator at validatorVersion in a throwaway module (never in our go.mod). It fails on any
+// error and on any warning not in allowedWarnings.
+func Validate() error {
+	mg.Deps(Release)
+	p, err := release.ReadPlugin("dist")
+	if err != nil {
+		return err
+	}
+	checker, schema, err := buildPluginCheck()
+	if err != nil {
+		return err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	return sh.RunV(checker, "-source", wd, "-schema", schema,
+		"-allow", strings.Join(allowedWarnings, ","), filepath.Join("bin", p.Name()))
+}
+
+// buildPluginCheck builds pkg/release/plugincheck in a module of its own under the user's
+// cache directory (kept, so that later builds are quick) and returns the executable and the
+// validator module's copy of plugin.schema.json.
+func buildPluginCheck() (checker, schema string, err error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", "", err
+	}
+	dir := filepath.Join(cache, "ciradar", "plugincheck-"+validatorVersion)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	src, err := os.ReadFile(filepath.Join("pkg", "release", "plugincheck", "main.go"))
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		return "", "", err
+	}
+	goIn := func(args ...string) (string, error) {
+		cmd := append([]string{"-C", dir}, args...)
+		return sh.OutputWith(map[string]string{"GOWORK": "off", "GOFLAGS": "-mod=mod"}, "go", cmd...)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		if _, err := goIn("mod", "init", "plugincheck"); err != nil {
+			return "", "", err
+		}
+	}
+	validator := "github.com/grafana/plugin-validator"
+	if _, err := goIn("get", validator+"@"+validatorVersion); err != nil {
+		return "", "", err
+	}
+	if _, err := goIn("mod", "tidy"); err != nil {
+		return "", "", err
+	}
+	checker = filepath.Join(dir, "plugincheck")
+	// main.go is named explicitly, so its ignore build tag does not keep it out.
+	if _, err := goIn("build", "-o", checker, "main.go"); err != nil {
+		return "", "", err
+	}
+	modDir, err := goIn("list", "-m", "-f", "{{.Dir}}", validator)
+	if err != nil {
+		return "", "", err
+	}
+	return checker, filepath.Join(modDir, "config", "plugin.schema.json"), nil
 }
