@@ -53,7 +53,8 @@ func BenchmarkQueries(b *testing.B) {
 	b.Logf("store ready with %d jobs in %s", jobs, time.Since(began).Round(time.Second))
 
 	u, _ := url.Parse(adminURL)
-	js, _ := json.Marshal(map[string]any{"host": u.Query().Get("host"), "port": atoiOr(u.Port(), 5432), "database": strings.TrimPrefix(u.Path, "/"),
+	// A unix-socket URL carries host and port as parameters (?host=/dir&port=5433).
+	js, _ := json.Marshal(map[string]any{"host": u.Query().Get("host"), "port": atoiOr(u.Query().Get("port"), 5432), "database": strings.TrimPrefix(u.Path, "/"),
 		"user": "ciradar_reader", "sslmode": "disable"})
 	if u.Host != "" {
 		js, _ = json.Marshal(map[string]any{"host": u.Hostname(), "port": atoiOr(u.Port(), 5432), "database": strings.TrimPrefix(u.Path, "/"),

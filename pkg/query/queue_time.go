@@ -1,7 +1,10 @@
 package query
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -120,20 +123,16 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 		st.add("SELECT * FROM workflow_jobs j WHERE j.created_at >= ", w[0], " AND j.created_at < ", w[1], " AND j.queue_s IS NOT NULL")
 		f.where(st, jobFilters.without("conclusions"))
 	}
-	st.add(") j\n    GROUP BY 1, 2, 3) x GROUP BY 1, 2\n) u ORDER BY 1, 2")
+	// No ORDER BY: sorting rows that carry histograms cost more than the scan; the rows
+	// are merged per group and bucket here, then sorted.
+	st.add(") j\n    GROUP BY 1, 2, 3) x GROUP BY 1, 2\n) u")
 
 	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
-	var cur hist
-	var curGrp string
-	var curT time.Time
-	flush := func() {
-		if cur.n == 0 {
-			return
-		}
-		ps := cur.percentiles(0.5, 0.9, 0.95, 0.99)
-		series.add(curGrp, curT, fp(ps[0]), fp(ps[1]), fp(ps[2]), fp(ps[3]), fp(cur.max), fp(cur.sum/float64(cur.n)), fp(float64(cur.n)))
-		cur = hist{}
+	type key struct {
+		grp string
+		t   int64
 	}
+	merged := map[key]*hist{}
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var grp string
 		var t time.Time
@@ -144,17 +143,32 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 		if err := r.Scan(&grp, &t, &ks, &ns, &n, &sum, &mx); err != nil {
 			return err
 		}
-		t = t.UTC()
-		if grp != curGrp || !t.Equal(curT) {
-			flush()
-			curGrp, curT = grp, t
+		k := key{grp, t.Unix()}
+		h := merged[k]
+		if h == nil {
+			h = &hist{}
+			merged[k] = h
 		}
-		cur.merge(ks, ns, n, sum, mx)
+		h.merge(ks, ns, n, sum, mx)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	flush()
+	keys := make([]key, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := strings.Compare(a.grp, b.grp); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.t, b.t)
+	})
+	for _, k := range keys {
+		h := merged[k]
+		ps := h.percentiles(0.5, 0.9, 0.95, 0.99)
+		series.add(k.grp, time.Unix(k.t, 0).UTC(), fp(ps[0]), fp(ps[1]), fp(ps[2]), fp(ps[3]), fp(h.max), fp(h.sum/float64(h.n)), fp(float64(h.n)))
+	}
 	return queueFrames(series, st), nil
 }
