@@ -140,6 +140,8 @@ func buildPluginCheck() (checker, schema string, err error) {
 	if err != nil {
 		return "", "", err
 	}
+	// Without its ignore build tag, so that `go mod tidy` sees what it imports.
+	src = []byte(strings.Replace(string(src), "//go:build ignore\n", "", 1))
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
 		return "", "", err
 	}
@@ -160,8 +162,7 @@ func buildPluginCheck() (checker, schema string, err error) {
 		return "", "", err
 	}
 	checker = filepath.Join(dir, "plugincheck")
-	// main.go is named explicitly, so its ignore build tag does not keep it out.
-	if _, err := goIn("build", "-o", checker, "main.go"); err != nil {
+	if _, err := goIn("build", "-o", checker, "."); err != nil {
 		return "", "", err
 	}
 	modDir, err := goIn("list", "-m", "-f", "{{.Dir}}", validator)
