@@ -1,3 +1,6 @@
+// The layout of this configuration follows @grafana/create-plugin's webpack configuration; it was
+// written for this project rather than generated, so `npx @grafana/create-plugin update` would
+// overwrite it.
 import CopyWebpackPlugin from 'copy-webpack-plugin';
 import path from 'path';
 import type { Configuration } from 'webpack';
@@ -80,7 +83,8 @@ const config = (env: Env): Configuration => {
                 2
               ),
           },
-          { from: '../README.md', to: '.', transform: stamp, noErrorOnMissing: true },
+          // The archive carries the data source's own README (the catalogue page), not the repository's.
+          { from: 'README.md', to: '.', transform: stamp },
           { from: '../LICENSE', to: '.', noErrorOnMissing: true },
           { from: '../CHANGELOG.md', to: '.', noErrorOnMissing: true },
           ...imagePaths(plugin).map((p) => ({ from: p, to: p })),
