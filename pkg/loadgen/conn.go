@@ -143,4 +143,3 @@ func readResponse(r *bufio.Reader) (int, error) {
 	}
 	return code, nil
 }
-

@@ -25,7 +25,7 @@ func main() {
 	concurrency := flag.Int("concurrency", 64, "load tool connections")
 	duration := flag.Duration("duration", 30*time.Second, "load duration")
 	jobs := flag.Int("jobs", 120000, "jobs prepared by the load tool")
-	writers := flag.Int("writers", 2, "receiver group-commit writers")
+	writers := flag.Int("writers", 4, "receiver group-commit writers")
 	maxBatch := flag.Int("max-batch", 256, "receiver batch cap")
 	flag.Parse()
 	if err := run(*concurrency, *duration, *jobs, *writers, *maxBatch); err != nil {

@@ -20,7 +20,7 @@ func addDatabaseFlags(cfg *config) *databaseFlags {
 	d := &databaseFlags{}
 	cfg.Secret(&d.url, "database-url", "CIRADAR_DATABASE_URL",
 		"Postgres connection URL of the owner role, e.g. postgres://ciradar:PASSWORD@localhost:5432/ciradar")
-	cfg.Int(&d.maxConns, "db-max-conns", "CIRADAR_DB_MAX_CONNS", 8, "connections in the pool")
+	cfg.Int(&d.maxConns, "db-max-conns", "CIRADAR_DB_MAX_CONNS", 10, "connections in the pool (serve: the writers, readiness, reconciler and rollups share it)")
 	cfg.Check(func() error {
 		var errs []error
 		if d.url == "" {

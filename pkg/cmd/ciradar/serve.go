@@ -43,7 +43,7 @@ var serveCommand = command{
 			"webhook secret; several, comma-separated, are all accepted (for rotation)")
 		cfg.String(&f.secretFile, "webhook-secret-file", "CIRADAR_WEBHOOK_SECRET_FILE", "",
 			"file holding webhook secrets, one per line (used with or instead of -webhook-secret)")
-		cfg.Int(&f.writers, "writers", "CIRADAR_WRITERS", 2, "concurrent group-commit transactions")
+		cfg.Int(&f.writers, "writers", "CIRADAR_WRITERS", 4, "concurrent group-commit transactions")
 		cfg.Int(&f.maxBatch, "max-batch", "CIRADAR_MAX_BATCH", 256, "deliveries per transaction at most")
 		cfg.Duration(&f.commitTimeout, "commit-timeout", "CIRADAR_COMMIT_TIMEOUT", 1500*time.Millisecond,
 			"longest a delivery waits for its commit before the answer is 503")
