@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
 )
@@ -24,6 +25,9 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	st := newStmt("ingest_health")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
 	from, to := st.arg(req.From), st.arg(req.To)
+	// Rows the reconciler wrote from the REST API are not deliveries GitHub sent: counting
+	// them would keep "newest delivery" fresh while webhooks have stopped.
+	api := st.arg(store.APITarget)
 	st.add("SELECT t, event, outcome, sum(n)::float8 FROM (\n")
 	if p.use {
 		// Final hours from the rollup, the hours around them from the index.
@@ -32,10 +36,10 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 			"  FROM rollup_delivery_hour h WHERE h.hour >= ", rf, " AND h.hour < ", rt, "\n",
 			"  UNION ALL\n",
 			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
-			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf, " GROUP BY 1, 2\n",
+			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf, " AND d.target_type <> ", api, " GROUP BY 1, 2\n",
 			"  UNION ALL\n",
 			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
-			"  FROM deliveries d WHERE d.received_at >= ", rt, " AND d.received_at < ", to, " GROUP BY 1, 2\n")
+			"  FROM deliveries d WHERE d.received_at >= ", rt, " AND d.received_at < ", to, " AND d.target_type <> ", api, " GROUP BY 1, 2\n")
 	} else {
 		// Deliveries are counted bucket by bucket over the (received_at) INCLUDE (event)
 		// index: an index-only scan that never reads the payloads, grouped in a hash table
@@ -44,6 +48,7 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 		st.add("  SELECT g.t, d.event, 'stored' AS outcome, count(*) AS n\n",
 			"  FROM generate_series(date_bin(", b, "::interval, ", from, ", ", origin, "), ", to, ", ", b, "::interval) AS g(t)\n",
 			"  JOIN deliveries d ON d.received_at >= greatest(g.t, ", from, ") AND d.received_at < least(g.t + ", b, "::interval, ", to, ")\n",
+			"    AND d.target_type <> ", api, "\n",
 			"  GROUP BY 1, 2\n")
 	}
 	st.add("  UNION ALL\n",
@@ -75,7 +80,9 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 
 	age := newStmt("ingest_health_newest")
 	at := age.arg(req.To)
-	age.add("SELECT extract(epoch FROM ", at, " - max(d.received_at))::float8 FROM deliveries d WHERE d.received_at <= ", at)
+	apiAge := age.arg(store.APITarget)
+	age.add("SELECT extract(epoch FROM ", at, " - max(d.received_at))::float8 FROM deliveries d WHERE d.received_at <= ", at,
+		" AND d.target_type <> ", apiAge)
 	var newest *float64
 	if err := collect(ctx, env.DB, age, func(r pgx.Rows) error { return r.Scan(&newest) }); err != nil {
 		return nil, err

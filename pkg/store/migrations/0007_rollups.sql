@@ -120,7 +120,8 @@ BEGIN
     INSERT INTO rollup_delivery_hour
     SELECT date_bin('1 hour', d.received_at, origin), d.event, count(*)
     FROM deliveries d
-    WHERE d.received_at >= a AND d.received_at < b
+    -- the reconciler's REST API rows (target_type 'api') are not deliveries GitHub sent
+    WHERE d.received_at >= a AND d.received_at < b AND d.target_type <> 'api'
     GROUP BY 1, 2;
 END
 $$;
