@@ -31,7 +31,9 @@ func TestLoadSettings(t *testing.T) {
 		{name: "every problem at once", json: `{"port": 70000, "sslmode": "maybe", "maxConns": 500, "statusPageUrl": "ftp://x", "staleIngestMinutes": -1}`,
 			want: []string{"port 70000", `sslmode "maybe"`, "maxConns 500", "statusPageUrl", "staleIngestMinutes -1"}},
 		{name: "not JSON", json: `{"port": `, want: []string{"not valid JSON"}},
-		{name: "wrong type", json: `{"port": "5432"}`, want: []string{"not valid JSON"}},
+		{name: "numbers as strings, as Grafana's env interpolation gives them", json: `{"port": "5433", "maxConns": "8", "staleIngestMinutes": ""}`},
+		{name: "a string that is no number", json: `{"port": "fifty"}`, want: []string{"not valid JSON", `"fifty" is not a whole number`}},
+		{name: "wrong type", json: `{"port": true}`, want: []string{"not valid JSON"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,5 +301,16 @@ func TestDisposeClosesPool(t *testing.T) {
 	d.Dispose()
 	if err := d.pool.Ping(context.Background()); err == nil {
 		t.Fatal("pool still usable after Dispose")
+	}
+}
+
+// Numbers provisioned through ${ENV} arrive as strings and mean the same as numbers.
+func TestSettingsNumbersFromStrings(t *testing.T) {
+	s, err := LoadSettings(backend.DataSourceInstanceSettings{JSONData: []byte(`{"port": "5433", "maxConns": " 8 ", "staleIngestMinutes": ""}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Port != 5433 || s.MaxConns != 8 || s.StaleIngestMinutes != 60 {
+		t.Fatalf("port %d, maxConns %d, staleIngestMinutes %d; want 5433, 8 and the default 60", s.Port, s.MaxConns, s.StaleIngestMinutes)
 	}
 }

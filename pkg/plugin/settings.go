@@ -20,13 +20,13 @@ import (
 // Settings are one data source's configuration (docs/queries.md, "Data source settings").
 type Settings struct {
 	Host               string `json:"host"`
-	Port               int    `json:"port"`
+	Port               number `json:"port"`
 	Database           string `json:"database"`
 	User               string `json:"user"`
 	SSLMode            string `json:"sslmode"`
-	MaxConns           int    `json:"maxConns"`
+	MaxConns           number `json:"maxConns"`
 	StatusPageURL      string `json:"statusPageUrl"`
-	StaleIngestMinutes int    `json:"staleIngestMinutes"`
+	StaleIngestMinutes number `json:"staleIngestMinutes"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 }
