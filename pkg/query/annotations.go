@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // annotationsModel is an annotation query.
@@ -46,18 +45,7 @@ func Annotations(ctx context.Context, env Env, req Request) (data.Frames, error)
 		" AND r.conclusion IN ", failed, " AND r.default_branch <> '' AND r.head_branch = r.default_branch")
 	m.Filters.where(st, runFilters.without("conclusions", "branches"))
 	st.add("\nORDER BY 1, r.run_id LIMIT 1000")
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }
 
 // incidentAnnotations lists the status page incidents that overlap the range.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // errorSignaturesModel is the error_signatures query.
@@ -61,16 +60,5 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("new", nil, []bool{}),
 		data.NewField("example", nil, []string{}),
 	)
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // flakyJobsModel is the flaky_jobs query.
@@ -62,16 +61,5 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("last_flake", nil, []*time.Time{}),
 		link(data.NewField("failed_job_url", nil, []*string{}), "Open a failed job"),
 	)
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }

@@ -1,9 +1,11 @@
 package query
 
 import (
+	"context"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -155,4 +157,21 @@ func toInt(v any) int64 {
 	}
 	f, _ := toFloat(v)
 	return int64(f)
+}
+
+// table runs st and appends each row to f, whose fields are in the SELECT's column order,
+// and returns f as the query's one table frame.
+func table(ctx context.Context, db DB, st *stmt, f *data.Frame) (data.Frames, error) {
+	err := collect(ctx, db, st, func(r pgx.Rows) error {
+		vals, err := r.Values()
+		if err != nil {
+			return err
+		}
+		appendRow(f, vals)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // jobsModel is the jobs query.
@@ -75,16 +74,5 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		link(data.NewField("pull_request_url", nil, []*string{}), "Open pull request"),
 	)
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // nightlyFilters: scheduled runs have no label or runner group of their own, and the event
@@ -47,16 +46,5 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("new_signatures", nil, []float64{}),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 	)
-	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }

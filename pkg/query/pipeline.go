@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // pipelineModel is the pipeline query: a run id, or a repository and branch whose latest
@@ -76,16 +75,5 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("label_key", nil, []string{}),
 		link(data.NewField("job_url", nil, []*string{}), "Open job"),
 	)
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // repoStatsModel is the repo_stats (top N) query.
@@ -69,16 +68,5 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		unit(data.NewField("p95_duration", nil, []*float64{}), "s"),
 		unit(data.NewField("p95_queue", nil, []*float64{}), "s"),
 	)
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // hostedGroup is the runner group of GitHub-hosted runners. Those are single-use machines
@@ -65,16 +64,5 @@ func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("os", nil, []string{}),
 		data.NewField("scope", nil, []string{}),
 	)
-	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return table(ctx, env.DB, st, f)
 }
