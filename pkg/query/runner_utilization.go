@@ -42,31 +42,7 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		"FROM busy JOIN size USING (pool) WHERE t + ", b, "::interval > ", from,
 		"\nGROUP BY busy.pool, t, size.n ORDER BY 2, 1")
 
-	type point struct {
-		pool string
-		t    time.Time
-		v    float64
-	}
-	var pts []point
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var p point
-		if err := r.Scan(&p.pool, &p.t, &p.v); err != nil {
-			return err
-		}
-		p.t = p.t.UTC()
-		pts = append(pts, p)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	f := wide("runner_utilization", pts, func(p point) (time.Time, string, data.Labels, float64) {
-		return p.t, p.pool, data.Labels{"pool": p.pool}, p.v
-	}, "busy_ratio")
-	for _, fl := range f.Fields[1:] {
-		unit(fl, "percentunit")
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTimeSeriesWide)}, nil
+	return utilizationFrames(ctx, env, st)
 }
 
 // sampledUtilization reads utilization from the reconciler's runner samples.
@@ -78,6 +54,12 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (d
 		"WHERE s.sampled_at >= ", st.arg(req.From), " AND s.sampled_at < ", st.arg(req.To), " AND s.status = 'online'")
 	f.where(st, inventoryFilters)
 	st.add("\nGROUP BY 1, 2 ORDER BY 2, 1")
+	return utilizationFrames(ctx, env, st)
+}
+
+// utilizationFrames runs a statement that yields (pool, bucket, busy ratio) rows, from job
+// events or from runner samples, and shapes them into the one wide frame both answer with.
+func utilizationFrames(ctx context.Context, env Env, st *stmt) (data.Frames, error) {
 	type point struct {
 		pool string
 		t    time.Time
@@ -96,11 +78,11 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (d
 	if err != nil {
 		return nil, err
 	}
-	fr := wide("runner_utilization", pts, func(p point) (time.Time, string, data.Labels, float64) {
+	f := wide("runner_utilization", pts, func(p point) (time.Time, string, data.Labels, float64) {
 		return p.t, p.pool, data.Labels{"pool": p.pool}, p.v
 	}, "busy_ratio")
-	for _, fl := range fr.Fields[1:] {
+	for _, fl := range f.Fields[1:] {
 		unit(fl, "percentunit")
 	}
-	return data.Frames{finish(fr, st, data.FrameTypeTimeSeriesWide)}, nil
+	return data.Frames{finish(f, st, data.FrameTypeTimeSeriesWide)}, nil
 }
