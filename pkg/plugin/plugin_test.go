@@ -67,7 +67,7 @@ func TestLoadSettings(t *testing.T) {
 func datasource(t *testing.T, statusURL string) (*Datasource, string) {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	seedFixtures(t, dbURL)
+	pgtest.SeedFixtures(t, dbURL)
 	u, _ := url.Parse(dbURL)
 	js, _ := json.Marshal(map[string]any{"host": u.Query().Get("host"), "port": 5432, "database": strings.TrimPrefix(u.Path, "/"),
 		"user": "ciradar_reader", "sslmode": "disable", "statusPageUrl": statusURL, "staleIngestMinutes": 60})
@@ -78,28 +78,6 @@ func datasource(t *testing.T, statusURL string) (*Datasource, string) {
 	d := inst.(*Datasource)
 	t.Cleanup(d.Dispose)
 	return d, dbURL
-}
-
-// seedFixtures stores GitHub's example job and run payloads as the receiver would.
-func seedFixtures(t *testing.T, dbURL string) {
-	t.Helper()
-	s, err := store.Open(context.Background(), dbURL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var items []store.Item
-	for _, p := range append(fixtures.Event("workflow_job"), fixtures.Event("workflow_run")...) {
-		d := store.Delivery{ID: p.Name, Event: p.Event, ReceivedAt: time.Date(2021, 8, 5, 12, 0, 0, 0, time.UTC), Payload: p.Body}
-		proj, err := store.Project(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, store.Item{Delivery: d, Projection: proj})
-	}
-	if _, err := s.Write(context.Background(), items); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // writeQueuedJob stores GitHub's example queued job under a fresh id, so that it is still

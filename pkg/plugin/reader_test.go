@@ -15,7 +15,7 @@ import (
 // can change nothing, even after turning off its read-only default.
 func TestReaderRoleCannotWrite(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
-	seedFixtures(t, dbURL)
+	pgtest.SeedFixtures(t, dbURL)
 	u, _ := url.Parse(dbURL)
 	u.User = url.User("ciradar_reader")
 	ctx := context.Background()

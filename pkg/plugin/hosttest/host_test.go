@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ciradar/ciradar/pkg/fixtures"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -92,7 +91,7 @@ func start(t *testing.T, settings backend.DataSourceInstanceSettings) *host {
 func TestGrafanaHost(t *testing.T) {
 	began := time.Now()
 	dbURL := pgtest.NewDatabase(t)
-	seedFixtures(t, dbURL)
+	pgtest.SeedFixtures(t, dbURL)
 	summary, err := os.ReadFile("../../status/testdata/summary.json")
 	if err != nil {
 		t.Fatal(err)
@@ -195,26 +194,4 @@ func queryOne(ctx context.Context, t *testing.T, h *host, qt, own string, header
 		t.Fatalf("%s: %v", qt, r.Error)
 	}
 	return r.Frames
-}
-
-// seedFixtures stores GitHub's example job and run payloads as the receiver would.
-func seedFixtures(t *testing.T, dbURL string) {
-	t.Helper()
-	s, err := store.Open(context.Background(), dbURL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var items []store.Item
-	for _, p := range append(fixtures.Event("workflow_job"), fixtures.Event("workflow_run")...) {
-		d := store.Delivery{ID: p.Name, Event: p.Event, ReceivedAt: time.Date(2021, 8, 5, 12, 0, 0, 0, time.UTC), Payload: p.Body}
-		proj, err := store.Project(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, store.Item{Delivery: d, Projection: proj})
-	}
-	if _, err := s.Write(context.Background(), items); err != nil {
-		t.Fatal(err)
-	}
 }
