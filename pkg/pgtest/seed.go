@@ -7,6 +7,7 @@ import (
 
 	"github.com/ciradar/ciradar/pkg/fixtures"
 	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/jackc/pgx/v5"
 )
 
 // SeedFixtures stores GitHub's example workflow_job and workflow_run payloads in the
@@ -30,4 +31,18 @@ func SeedFixtures(t testing.TB, url string) {
 	if _, err := s.Write(context.Background(), items); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Rows runs sql on the store and returns every row's values, failing the test on error.
+func Rows(t testing.TB, s *store.Store, sql string, args ...any) [][]any {
+	t.Helper()
+	rows, err := s.Pool().Query(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatalf("query store: %v", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) { return r.Values() })
+	if err != nil {
+		t.Fatalf("read store: %v", err)
+	}
+	return out
 }

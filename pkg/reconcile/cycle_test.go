@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"github.com/ciradar/ciradar/pkg/pgtest"
 	"reflect"
 	"strings"
 	"testing"
@@ -66,7 +67,7 @@ func TestStuckJobs(t *testing.T) {
 	if st.StuckChecked == 0 || st.StuckCorrected == 0 {
 		t.Fatalf("cycle %+v: want stuck jobs checked and corrected", st)
 	}
-	rows := query(t, e.store, `SELECT j.job_id, j.repo, j.status, c.api_status, c.confirmed_at
+	rows := pgtest.Rows(t, e.store, `SELECT j.job_id, j.repo, j.status, c.api_status, c.confirmed_at
 		FROM workflow_jobs j LEFT JOIN job_confirmations c USING (job_id)`)
 	cutoff := e.sim.Now().Add(-20 * time.Minute)
 	for _, row := range rows {

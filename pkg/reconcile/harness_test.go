@@ -122,32 +122,11 @@ func (e *env) scopes() []githubapi.Scope {
 	return out
 }
 
-func query(t *testing.T, st *store.Store, sql string, args ...any) [][]any {
-	t.Helper()
-	rows, err := st.Pool().Query(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatalf("query store: %v", err)
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		v, err := rows.Values()
-		if err != nil {
-			t.Fatalf("read store: %v", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("read store: %v", err)
-	}
-	return out
-}
-
 // counts reads "key → n" rows.
 func counts(t *testing.T, st *store.Store, sql string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, r := range query(t, st, sql) {
+	for _, r := range pgtest.Rows(t, st, sql) {
 		out[r[0].(string)] = int(r[1].(int64))
 	}
 	return out

@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"github.com/ciradar/ciradar/pkg/pgtest"
 	"reflect"
 	"regexp"
 	"testing"
@@ -91,7 +92,7 @@ var modes = []struct {
 func checkSignatures(t *testing.T, e *env, truth simulate.Truth) {
 	t.Helper()
 	jobs, sigs, first := map[string]int{}, map[string]int{}, map[string]time.Time{}
-	for _, row := range query(t, e.store, `SELECT text, count, first_seen FROM error_signatures`) {
+	for _, row := range pgtest.Rows(t, e.store, `SELECT text, count, first_seen FROM error_signatures`) {
 		text, n, fs := row[0].(string), int(row[1].(int64)), row[2].(time.Time)
 		mode := ""
 		for _, m := range modes {

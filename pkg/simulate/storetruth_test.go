@@ -1,7 +1,7 @@
 package simulate_test
 
 import (
-	"context"
+	"github.com/ciradar/ciradar/pkg/pgtest"
 	"testing"
 
 	"github.com/ciradar/ciradar/pkg/simulate"
@@ -22,20 +22,20 @@ func readStore(t *testing.T, st *store.Store) storeFigures {
 	t.Helper()
 	f := storeFigures{Jobs: map[string]int{}, Runs: map[string]int{}, RunsByEvent: map[string]int{},
 		NightlyFailures: map[string]map[string]int{}}
-	rows := query(t, st, `SELECT status || CASE WHEN conclusion = '' THEN '' ELSE '/' || conclusion END, count(*)::int
+	rows := pgtest.Rows(t, st, `SELECT status || CASE WHEN conclusion = '' THEN '' ELSE '/' || conclusion END, count(*)::int
 		FROM workflow_jobs GROUP BY 1`)
 	for _, r := range rows {
 		f.Jobs[r[0].(string)] = int(r[1].(int32))
 	}
-	for _, r := range query(t, st, `SELECT status || CASE WHEN conclusion = '' THEN '' ELSE '/' || conclusion END, count(*)::int
+	for _, r := range pgtest.Rows(t, st, `SELECT status || CASE WHEN conclusion = '' THEN '' ELSE '/' || conclusion END, count(*)::int
 		FROM workflow_runs GROUP BY 1`) {
 		f.Runs[r[0].(string)] = int(r[1].(int32))
 	}
-	for _, r := range query(t, st, `SELECT event, count(DISTINCT run_id)::int FROM workflow_runs GROUP BY 1`) {
+	for _, r := range pgtest.Rows(t, st, `SELECT event, count(DISTINCT run_id)::int FROM workflow_runs GROUP BY 1`) {
 		f.RunsByEvent[r[0].(string)] = int(r[1].(int32))
 	}
 	queue, ungated, approvals := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
-	for _, r := range query(t, st, `SELECT label_key, queue_s, waiting_since IS NOT NULL, approval_wait_s
+	for _, r := range pgtest.Rows(t, st, `SELECT label_key, queue_s, waiting_since IS NOT NULL, approval_wait_s
 		FROM workflow_jobs WHERE queue_s IS NOT NULL`) {
 		key, q, gated := r[0].(string), r[1].(float64), r[2].(bool)
 		queue[key] = append(queue[key], q)
@@ -43,13 +43,13 @@ func readStore(t *testing.T, st *store.Store) storeFigures {
 			ungated[key] = append(ungated[key], q)
 		}
 	}
-	for _, r := range query(t, st, `SELECT label_key, approval_wait_s FROM workflow_jobs
+	for _, r := range pgtest.Rows(t, st, `SELECT label_key, approval_wait_s FROM workflow_jobs
 		WHERE waiting_since IS NOT NULL AND queued_last_at > waiting_last_at`) {
 		approvals[r[0].(string)] = append(approvals[r[0].(string)], r[1].(float64))
 	}
 	f.QueueTime, f.QueueUngated, f.Approvals = summarise(queue), summarise(ungated), summarise(approvals)
 	// A nightly failure is a scheduled run whose latest attempt failed.
-	for _, r := range query(t, st, `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), repo, count(*)::int
+	for _, r := range pgtest.Rows(t, st, `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), repo, count(*)::int
 		FROM (SELECT DISTINCT ON (run_id) * FROM workflow_runs WHERE event = 'schedule' ORDER BY run_id, run_attempt DESC) r
 		WHERE conclusion = 'failure' GROUP BY 1, 2`) {
 		day := r[0].(string)
@@ -59,7 +59,7 @@ func readStore(t *testing.T, st *store.Store) storeFigures {
 		f.NightlyFailures[day][r[1].(string)] = int(r[2].(int32))
 	}
 	// A flaky job failed on an attempt and passed on the next, same run, same sha.
-	for _, r := range query(t, st, `SELECT b.repo, b.workflow_name, b.job_name, b.run_id, b.head_sha
+	for _, r := range pgtest.Rows(t, st, `SELECT b.repo, b.workflow_name, b.job_name, b.run_id, b.head_sha
 		FROM workflow_jobs a JOIN workflow_jobs b ON a.run_id = b.run_id AND a.job_name = b.job_name
 		 AND b.run_attempt = a.run_attempt + 1 AND a.head_sha = b.head_sha
 		WHERE a.conclusion = 'failure' AND b.conclusion = 'success' ORDER BY b.run_id, b.job_name`) {
@@ -73,27 +73,6 @@ func summarise(m map[string][]float64) map[string]simulate.Stats {
 	out := map[string]simulate.Stats{}
 	for k, v := range m {
 		out[k] = simulate.Summarise(v)
-	}
-	return out
-}
-
-func query(t *testing.T, st *store.Store, sql string) [][]any {
-	t.Helper()
-	rows, err := st.Pool().Query(context.Background(), sql)
-	if err != nil {
-		t.Fatalf("query store: %v", err)
-	}
-	defer rows.Close()
-	var out [][]any
-	for rows.Next() {
-		v, err := rows.Values()
-		if err != nil {
-			t.Fatalf("read store: %v", err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("read store: %v", err)
 	}
 	return out
 }
