@@ -102,16 +102,6 @@ func newDatabase(t testing.TB, migrated bool) string {
 	return withDatabase(server.admin, name)
 }
 
-// AdminURL is the superuser URL of the server NewDatabase uses.
-func AdminURL(t testing.TB) string {
-	t.Helper()
-	server.once.Do(setup)
-	if server.err != nil {
-		t.Fatalf("pgtest: no Postgres for this test: %v", server.err)
-	}
-	return server.admin
-}
-
 func createDatabase(ctx context.Context, admin, name, template string) error {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
