@@ -5,9 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -26,8 +28,16 @@ type Migration struct {
 	SQL     string
 }
 
-// Migrations lists the embedded migrations in order.
+// Migrations lists the embedded migrations in order. They are compiled in, so they are read
+// once; readiness and health checks ask on every call.
 func Migrations() ([]Migration, error) {
+	ms, err := embedded()
+	return slices.Clone(ms), err
+}
+
+var embedded = sync.OnceValues(readMigrations)
+
+func readMigrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("read embedded migrations: %w", err)
