@@ -34,25 +34,9 @@ var (
 	selectJobsSQL = "SELECT " + selectList(jobColumns) + " FROM workflow_jobs"
 )
 
-// mergeExistingJobs folds the stored rows into the batch's rows, so the batch holds the
-// complete merged state to write back.
-func mergeExistingJobs(ctx context.Context, tx pgx.Tx, jobs map[int64]*Job) error {
-	if len(jobs) == 0 {
-		return nil
-	}
-	ids := make([]int64, 0, len(jobs))
-	for id := range jobs {
-		ids = append(ids, id)
-	}
-	stored, err := queryJobs(ctx, tx, selectJobsSQL+" WHERE job_id = ANY($1)", ids)
-	if err != nil {
-		return err
-	}
-	for _, s := range stored {
-		jobs[s.JobID].Merge(s)
-	}
-	return nil
-}
+// selectJobsByIDSQL reads the stored rows a batch merges into. It needs a custom plan:
+// planned while the table was small, a generic plan scans it whole for ever after (Open).
+var selectJobsByIDSQL = selectJobsSQL + " WHERE job_id = ANY($1)"
 
 // queryJobs reads rows selected with selectJobsSQL.
 func queryJobs(ctx context.Context, q querier, sql string, args ...any) ([]*Job, error) {
@@ -60,6 +44,11 @@ func queryJobs(ctx context.Context, q querier, sql string, args ...any) ([]*Job,
 	if err != nil {
 		return nil, fmt.Errorf("read jobs: %w", err)
 	}
+	return scanJobs(rows)
+}
+
+// scanJobs reads and closes rows selected with selectJobsSQL.
+func scanJobs(rows pgx.Rows) ([]*Job, error) {
 	defer rows.Close()
 	var out []*Job
 	for rows.Next() {
@@ -97,19 +86,15 @@ func normaliseJob(j *Job) {
 	}
 }
 
-func upsertJobs(ctx context.Context, tx pgx.Tx, jobs map[int64]*Job) error {
-	if len(jobs) == 0 {
-		return nil
-	}
+// queueUpsertJobs queues the write of the merged rows.
+func queueUpsertJobs(b *pgx.Batch, jobs map[int64]*Job) error {
 	var a jobArrays
 	for _, j := range jobs {
 		if err := a.add(j); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, upsertJobsSQL, a.args()...); err != nil {
-		return fmt.Errorf("upsert %d jobs: %w", len(jobs), err)
-	}
+	b.Queue(upsertJobsSQL, a.args()...)
 	return nil
 }
 

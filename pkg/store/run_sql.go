@@ -27,24 +27,10 @@ var (
 	selectRunsSQL = "SELECT " + selectList(runColumns) + " FROM workflow_runs"
 )
 
-func mergeExistingRuns(ctx context.Context, tx pgx.Tx, runs map[runKey]*Run) error {
-	if len(runs) == 0 {
-		return nil
-	}
-	ids, attempts := make([]int64, 0, len(runs)), make([]int64, 0, len(runs))
-	for k := range runs {
-		ids, attempts = append(ids, k.id), append(attempts, k.attempt)
-	}
-	stored, err := queryRuns(ctx, tx, selectRunsSQL+
-		" WHERE (run_id, run_attempt) IN (SELECT * FROM unnest($1::int8[], $2::int8[]))", ids, attempts)
-	if err != nil {
-		return err
-	}
-	for _, s := range stored {
-		runs[runKey{s.RunID, s.RunAttempt}].Merge(s)
-	}
-	return nil
-}
+// selectRunsByKeySQL reads the stored rows a batch merges into; like selectJobsByIDSQL it
+// needs a custom plan.
+var selectRunsByKeySQL = selectRunsSQL +
+	" WHERE (run_id, run_attempt) IN (SELECT * FROM unnest($1::int8[], $2::int8[]))"
 
 // queryRuns reads rows selected with selectRunsSQL.
 func queryRuns(ctx context.Context, q querier, sql string, args ...any) ([]*Run, error) {
@@ -52,6 +38,11 @@ func queryRuns(ctx context.Context, q querier, sql string, args ...any) ([]*Run,
 	if err != nil {
 		return nil, fmt.Errorf("read runs: %w", err)
 	}
+	return scanRuns(rows)
+}
+
+// scanRuns reads and closes rows selected with selectRunsSQL.
+func scanRuns(rows pgx.Rows) ([]*Run, error) {
 	defer rows.Close()
 	var out []*Run
 	for rows.Next() {
@@ -84,10 +75,8 @@ func normaliseRun(r *Run) {
 	}
 }
 
-func upsertRuns(ctx context.Context, tx pgx.Tx, runs map[runKey]*Run) error {
-	if len(runs) == 0 {
-		return nil
-	}
+// queueUpsertRuns queues the write of the merged rows.
+func queueUpsertRuns(b *pgx.Batch, runs map[runKey]*Run) {
 	cols := make([][]any, len(runColumns))
 	for _, r := range runs {
 		vals := []any{r.RunID, r.RunAttempt, r.Org, r.Repo, r.RepoID, r.WorkflowID, r.WorkflowName, r.DisplayTitle,
@@ -98,10 +87,7 @@ func upsertRuns(ctx context.Context, tx pgx.Tx, runs map[runKey]*Run) error {
 			cols[i] = append(cols[i], v)
 		}
 	}
-	if _, err := tx.Exec(ctx, upsertRunsSQL, asArgs(cols)...); err != nil {
-		return fmt.Errorf("upsert %d runs: %w", len(runs), err)
-	}
-	return nil
+	b.Queue(upsertRunsSQL, asArgs(cols)...)
 }
 
 func intArrayLiteral(v []int32) string {

@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The merge of a batch into the projections, as statements queued on pipelines: lock and
+// read the stored rows (rowKeys), fold the batch's own rows and merge the stored ones into
+// them (rowSet), then write the result back.
+
+// lockRowsSQL takes the advisory locks that serialise merges of the same row across
+// writers. Job ids lock as themselves and run ids as their negation, so the two never
+// collide; sorted, so two batches cannot deadlock on them.
+const lockRowsSQL = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) AS k ORDER BY k`
+
+// rowKeys are the job and run rows a batch touches.
+type rowKeys struct {
+	locks               []int64
+	jobIDs              []int64
+	runIDs, runAttempts []int64
+}
+
+func rowKeysOf(items []Item) rowKeys {
+	var k rowKeys
+	seenRun := map[runKey]bool{}
+	for _, it := range items {
+		if j := it.Projection.Job; j != nil {
+			k.jobIDs = append(k.jobIDs, j.JobID)
+		}
+		if r := it.Projection.Run; r != nil && !seenRun[runKey{r.RunID, r.RunAttempt}] {
+			seenRun[runKey{r.RunID, r.RunAttempt}] = true
+			k.runIDs, k.runAttempts = append(k.runIDs, r.RunID), append(k.runAttempts, r.RunAttempt)
+			k.locks = append(k.locks, -r.RunID)
+		}
+	}
+	slices.Sort(k.jobIDs)
+	k.jobIDs = slices.Compact(k.jobIDs)
+	k.locks = append(k.locks, k.jobIDs...)
+	slices.Sort(k.locks)
+	k.locks = slices.Compact(k.locks)
+	return k
+}
+
+// queueLockAndRead queues the locks, then the reads of the rows already stored.
+func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
+	if len(k.locks) == 0 {
+		return
+	}
+	b.Queue(lockRowsSQL, k.locks)
+	if len(k.jobIDs) > 0 {
+		b.Queue(selectJobsByIDSQL, k.jobIDs)
+	}
+	if len(k.runIDs) > 0 {
+		b.Queue(selectRunsByKeySQL, k.runIDs, k.runAttempts)
+	}
+}
+
+// storedRows are the rows read by queueLockAndRead.
+type storedRows struct {
+	jobs []*Job
+	runs []*Run
+}
+
+// readStored reads the results of queueLockAndRead, in its order.
+func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
+	var st storedRows
+	if len(k.locks) == 0 {
+		return st, nil
+	}
+	if _, err := br.Exec(); err != nil {
+		return st, fmt.Errorf("lock projection rows: %w", err)
+	}
+	if len(k.jobIDs) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return st, fmt.Errorf("read jobs: %w", err)
+		}
+		if st.jobs, err = scanJobs(rows); err != nil {
+			return st, err
+		}
+	}
+	if len(k.runIDs) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return st, fmt.Errorf("read runs: %w", err)
+		}
+		if st.runs, err = scanRuns(rows); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// rowSet is a batch's own job and run rows, each folded from all its events.
+type rowSet struct {
+	jobs map[int64]*Job
+	runs map[runKey]*Run
+}
+
+func foldRows(items []Item) rowSet {
+	s := rowSet{jobs: map[int64]*Job{}, runs: map[runKey]*Run{}}
+	for _, it := range items {
+		if j := it.Projection.Job; j != nil {
+			foldJob(s.jobs, j)
+		}
+		if r := it.Projection.Run; r != nil {
+			foldRun(s.runs, r)
+		}
+	}
+	return s
+}
+
+// merge folds the stored rows into the batch's rows, so the batch holds the complete merged
+// state to write back. Stored rows the batch does not touch are left out.
+func (s rowSet) merge(st storedRows) {
+	for _, j := range st.jobs {
+		if cur, ok := s.jobs[j.JobID]; ok {
+			cur.Merge(j)
+		}
+	}
+	for _, r := range st.runs {
+		if cur, ok := s.runs[runKey{r.RunID, r.RunAttempt}]; ok {
+			cur.Merge(r)
+		}
+	}
+}
+
+// queueUpserts queues the writes of the merged rows and returns what each one writes, for
+// errors.
+func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
+	var what []string
+	if len(s.jobs) > 0 {
+		if err := queueUpsertJobs(b, s.jobs); err != nil {
+			return nil, err
+		}
+		what = append(what, fmt.Sprintf("upsert %d jobs", len(s.jobs)))
+	}
+	if len(s.runs) > 0 {
+		queueUpsertRuns(b, s.runs)
+		what = append(what, fmt.Sprintf("upsert %d runs", len(s.runs)))
+	}
+	return what, nil
+}
+
+// applyProjections merges the items' job and run rows into the tables, inside tx.
+func applyProjections(ctx context.Context, tx pgx.Tx, items []Item) error {
+	keys := rowKeysOf(items)
+	if len(keys.locks) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	keys.queueLockAndRead(b)
+	br := tx.SendBatch(ctx, b)
+	stored, err := keys.readStored(br)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	rows := foldRows(items)
+	rows.merge(stored)
+	b = &pgx.Batch{}
+	what, err := rows.queueUpserts(b)
+	if err != nil {
+		return err
+	}
+	br = tx.SendBatch(ctx, b)
+	defer br.Close()
+	for _, w := range what {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("%s: %w", w, err)
+		}
+	}
+	return br.Close()
+}
+
+func foldJob(into map[int64]*Job, j *Job) {
+	if cur, ok := into[j.JobID]; ok {
+		cur.Merge(j)
+		return
+	}
+	c := *j
+	into[j.JobID] = &c
+}
+
+type runKey struct{ id, attempt int64 }
+
+func foldRun(into map[runKey]*Run, r *Run) {
+	k := runKey{r.RunID, r.RunAttempt}
+	if cur, ok := into[k]; ok {
+		cur.Merge(r)
+		return
+	}
+	c := *r
+	into[k] = &c
+}

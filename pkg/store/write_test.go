@@ -1,0 +1,93 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/ciradar/ciradar/pkg/store"
+)
+
+// A batch the database refuses, in either of the write's two pipelines, stores nothing,
+// leaves its connection fit for the next batch, and does not fail its neighbours when it
+// goes through the committer.
+func TestFailedWriteStoresNothing(t *testing.T) {
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		bad  func(t *testing.T) store.Item
+	}{
+		{"refused by the raw insert (first pipeline)", func(t *testing.T) store.Item {
+			it := jobItem(t, 1, "queued", now)
+			it.Delivery.ID = "bad-\xff-id" // not UTF-8: Postgres refuses the text
+			return it
+		}},
+		{"refused by the job upsert (second pipeline)", func(t *testing.T) store.Item {
+			it := jobItem(t, 2, "queued", now)
+			j := *it.Projection.Job
+			j.Repo = "bad-\xff-repo"
+			it.Projection.Job = &j
+			return it
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			// One connection: the next write must reuse the one the failure went through.
+			s, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{MaxConns: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			good := jobItem(t, 10, "in_progress", now)
+			if _, err := s.Write(ctx, []store.Item{good, tc.bad(t)}); err == nil {
+				t.Fatal("Write of a refused batch succeeded")
+			}
+			if n := countRows(t, s, "deliveries"); n != 0 {
+				t.Fatalf("%d deliveries stored by a failed batch, want 0", n)
+			}
+			if res, err := s.Write(ctx, []store.Item{good}); err != nil || res.Stored != 1 {
+				t.Fatalf("write after a failure: %+v %v, want 1 stored", res, err)
+			}
+
+			c := store.NewCommitter(s, store.CommitterOptions{Writers: 1})
+			defer c.Close()
+			other := jobItem(t, 11, "queued", now)
+			results := make(chan error, 2)
+			for _, it := range []store.Item{other, tc.bad(t)} {
+				go func() {
+					_, err := c.Submit(ctx, it)
+					results <- err
+				}()
+			}
+			var failed int
+			for range 2 {
+				if err := <-results; err != nil {
+					failed++
+				}
+			}
+			if failed != 1 || countRows(t, s, "workflow_jobs") != 2 {
+				t.Fatalf("committer: %d failed, %d jobs; want the bad one failed and 2 jobs stored",
+					failed, countRows(t, s, "workflow_jobs"))
+			}
+		})
+	}
+}
+
+func jobItem(t *testing.T, jobID int64, status string, at time.Time) store.Item {
+	t.Helper()
+	e := jobEvent{jobID: jobID, runID: 5, status: status, created: at, started: at.Add(time.Minute),
+		runner: "r1", labels: []string{"linux"}}
+	return item(t, deliveryID(jobID, status, 0), "workflow_job", e.payload(t), at)
+}
+
+func countRows(t *testing.T, s *store.Store, table string) int {
+	t.Helper()
+	var n int
+	// table is one of this test's constants, never input.
+	if err := s.Pool().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
