@@ -37,17 +37,27 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	if err != nil {
 		return nil, err
 	}
+	// Occurrences are counted per signature and repository first, by hashing, and only
+	// those few rows are sorted into each signature's list of repositories: one sort per
+	// signature of every occurrence (string_agg(DISTINCT ...)) cost most of the query.
 	st := newStmt("error_signatures")
 	from := st.arg(req.From)
-	st.add("SELECT s.signature_hash, s.text, count(*)::float8, s.count::float8, s.first_seen, s.last_seen,\n",
-		"  string_agg(DISTINCT o.repo, ', '), s.first_seen >= ", from, ", max(o.excerpt)\n",
-		"FROM error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash\n",
-		"WHERE o.seen_at >= ", from, " AND o.seen_at < ", st.arg(req.To))
+	st.add("SELECT s.signature_hash, s.text, o.n::float8, s.count::float8, s.first_seen, s.last_seen,\n",
+		"  o.repos, s.first_seen >= ", from, ", o.example\n",
+		"FROM (\n",
+		"  SELECT x.signature_hash, sum(x.n) AS n, string_agg(x.repo, ', ' ORDER BY x.repo) AS repos, max(x.example) AS example\n",
+		"  FROM (\n",
+		"    SELECT o.signature_hash, o.repo, count(*) AS n, max(o.excerpt) AS example\n",
+		"    FROM error_occurrences o\n",
+		"    WHERE o.seen_at >= ", from, " AND o.seen_at < ", st.arg(req.To))
 	m.Filters.where(st, occurrenceFilters)
+	st.add("\n    GROUP BY 1, 2) x\n",
+		"  GROUP BY 1) o\n",
+		"JOIN error_signatures s ON s.signature_hash = o.signature_hash")
 	if m.OnlyNew {
-		st.add(" AND s.first_seen >= ", from)
+		st.add("\nWHERE s.first_seen >= ", from)
 	}
-	st.add("\nGROUP BY s.signature_hash ORDER BY 3 DESC, s.first_seen DESC, s.signature_hash LIMIT ", st.arg(limit))
+	st.add("\nORDER BY 3 DESC, s.first_seen DESC, s.signature_hash LIMIT ", st.arg(limit))
 
 	f := data.NewFrame("error_signatures",
 		data.NewField("signature_hash", nil, []string{}),

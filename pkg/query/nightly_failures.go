@@ -11,6 +11,14 @@ import (
 // is always schedule.
 var nightlyFilters = runFilters.without("labels", "runnerGroups", "events")
 
+// nightExpr is a run's night: the UTC day it was created in, written exactly as the
+// expression of the partial index workflow_runs_nightly_idx (migration 0010), so that the
+// planner reads the index in the answer's order.
+const (
+	epochUTC  = "1970-01-01 00:00:00+00"
+	nightExpr = "date_bin('1 day', r.created_at, '" + epochUTC + "')"
+)
+
 // NightlyFailures answers nightly_failures: every scheduled run in the range, one row per
 // repository, workflow and night (UTC), with its conclusion, the jobs that failed, the error
 // signatures they hit, and how many of those signatures were first seen that night: "does
@@ -20,20 +28,33 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
+	// The runs come first, in the order of the answer, from the partial index of scheduled
+	// runs (migration 0010), which holds that order: the scan stops at the limit. The day
+	// is date_bin to the epoch (UTC midnight, as date_trunc('day', t, 'UTC')), which an
+	// index can hold; the bounds on it follow from those on created_at and let the scan
+	// start at the range's last day. Then one pass over each run's jobs, and the error
+	// occurrences they hit, gives its failing jobs and signatures.
 	st := newStmt("nightly_failures")
-	st.add("SELECT date_trunc('day', r.created_at, 'UTC'), r.repo, r.workflow_name, r.head_branch, r.conclusion,\n",
-		"  (SELECT string_agg(DISTINCT j.job_name, ', ') FROM workflow_jobs j\n",
-		"     WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt AND j.conclusion IN ", failed, "),\n",
-		"  (SELECT string_agg(DISTINCT s.text, ' | ') FROM workflow_jobs j\n",
-		"     JOIN error_occurrences o ON o.job_id = j.job_id JOIN error_signatures s ON s.signature_hash = o.signature_hash\n",
-		"     WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt),\n",
-		"  (SELECT count(DISTINCT s.signature_hash) FROM workflow_jobs j\n",
-		"     JOIN error_occurrences o ON o.job_id = j.job_id JOIN error_signatures s ON s.signature_hash = o.signature_hash\n",
-		"     WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt AND s.first_seen >= date_trunc('day', r.created_at, 'UTC'))::float8,\n",
-		"  nullif(r.html_url, '')\n",
-		"FROM workflow_runs r\nWHERE r.event = 'schedule' AND r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To))
+	from, to := st.arg(req.From), st.arg(req.To)
+	st.add("SELECT r.night, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, nullif(r.html_url, '')\n",
+		"FROM (\n",
+		"  SELECT ", nightExpr, " AS night, r.*\n",
+		"  FROM workflow_runs r\n",
+		"  WHERE r.event = 'schedule' AND r.created_at >= ", from, " AND r.created_at < ", to,
+		"\n    AND ", nightExpr, " >= date_bin('1 day', ", from, "::timestamptz, '", epochUTC, "')",
+		" AND ", nightExpr, " <= date_bin('1 day', ", to, "::timestamptz, '", epochUTC, "')")
 	m.Filters.where(st, nightlyFilters)
-	st.add("\nORDER BY 1 DESC, 2, 3, r.run_id DESC, r.run_attempt DESC LIMIT 5000")
+	st.add("\n  ORDER BY ", nightExpr, " DESC, r.repo, r.workflow_name, r.run_id DESC, r.run_attempt DESC LIMIT 5000\n",
+		") r\n",
+		"CROSS JOIN LATERAL (\n",
+		"  SELECT string_agg(DISTINCT j.job_name, ', ') FILTER (WHERE j.conclusion IN ", failed, ") AS jobs,\n",
+		"    string_agg(DISTINCT s.text, ' | ') AS sigs,\n",
+		"    (count(DISTINCT s.signature_hash) FILTER (WHERE s.first_seen >= r.night))::float8 AS new_sigs\n",
+		"  FROM workflow_jobs j\n",
+		"  LEFT JOIN (error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash) ON o.job_id = j.job_id\n",
+		"  WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt\n",
+		") x\n",
+		"ORDER BY r.night DESC, r.repo, r.workflow_name, r.run_id DESC, r.run_attempt DESC")
 
 	f := data.NewFrame("nightly_failures",
 		data.NewField("night", nil, []time.Time{}),

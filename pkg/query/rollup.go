@@ -2,9 +2,10 @@ package query
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,45 +101,60 @@ func histValue(k int) float64 {
 	return 2 * lo * hi / (lo + hi)
 }
 
-// hist is a merged histogram with the exact count and maximum beside it.
+// hist is a merged histogram with the exact count, sum and maximum beside it. Counts are
+// dense, indexed by bucket: a 90-day panel merges close to a million (bucket, count) pairs,
+// and a map spent most of the query's time hashing them.
 type hist struct {
-	counts map[int16]int64
+	counts []int64
 	n      int64
 	sum    float64
 	max    float64
 }
 
-func (h *hist) merge(ks []int16, ns []int32, n int64, sum, mx float64) {
-	if h.counts == nil {
-		h.counts = map[int16]int64{}
-		h.max = mx
+// histPairSize is the size of one encoded (bucket int2, count int4) pair, big-endian, as
+// rollup_queue_hour.hist (migration 0010) and the raw edges of queue_time send them.
+const histPairSize = 6
+
+// merge adds an encoded histogram (see histPairSize) with its exact count, sum and maximum.
+// Buckets ascend, so the last pair says how far counts must reach.
+func (h *hist) merge(enc []byte, n int64, sum, mx float64) error {
+	if len(enc)%histPairSize != 0 {
+		return fmt.Errorf("histogram of %d bytes: not whole (bucket, count) pairs", len(enc))
 	}
-	for i, k := range ks {
-		h.counts[k] += int64(ns[i])
+	if len(enc) > 0 {
+		if top := int(int16(binary.BigEndian.Uint16(enc[len(enc)-histPairSize:]))); top >= len(h.counts) {
+			h.counts = append(h.counts, make([]int64, top+1-len(h.counts))...)
+		}
+	}
+	for ; len(enc) > 0; enc = enc[histPairSize:] {
+		k := int(int16(binary.BigEndian.Uint16(enc)))
+		if k < 0 || k >= len(h.counts) {
+			return fmt.Errorf("histogram bucket %d: not in ascending order from 0", k)
+		}
+		h.counts[k] += int64(int32(binary.BigEndian.Uint32(enc[2:])))
+	}
+	if h.n == 0 || mx > h.max {
+		h.max = mx
 	}
 	h.n += n
 	h.sum += sum
-	h.max = max(h.max, mx)
+	return nil
 }
 
 // percentiles are nearest-rank, as percentile_disc: the bucket holding the value of rank
-// ceil(p·n), reported by histValue but never above the exact maximum.
+// ceil(p·n), reported by histValue but never above the exact maximum. ps ascend, so one
+// pass over the buckets finds them all.
 func (h *hist) percentiles(ps ...float64) []float64 {
-	keys := make([]int, 0, len(h.counts))
-	for k := range h.counts {
-		keys = append(keys, int(k))
-	}
-	slices.Sort(keys)
 	out := make([]float64, len(ps))
+	ranks := make([]int64, len(ps))
 	for i, p := range ps {
-		rank := max(int64(math.Ceil(p*float64(h.n))), 1)
-		var seen int64
-		for _, k := range keys {
-			seen += h.counts[int16(k)]
-			if seen >= rank {
-				out[i] = min(histValue(k), h.max)
-				break
-			}
+		ranks[i] = max(int64(math.Ceil(p*float64(h.n))), 1)
+	}
+	i, seen := 0, int64(0)
+	for k := 0; k < len(h.counts) && i < len(ps); k++ {
+		seen += h.counts[k]
+		for ; i < len(ps) && seen >= ranks[i]; i++ {
+			out[i] = min(histValue(k), h.max)
 		}
 	}
 	return out
