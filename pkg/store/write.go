@@ -68,24 +68,22 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item) (WriteRes
 	keys := rowKeysOf(items)
 	first := &pgx.Batch{}
 	first.Queue("BEGIN")
+	for _, set := range planSettings {
+		first.Queue(set)
+	}
 	keys.queueLockAndRead(first)
-	// The reads above need custom plans (see Open); the inserts and upserts have only one
-	// plan, and planning them afresh for every batch was a fifth of Postgres' CPU.
-	first.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
 	queueInsertDeliveries(first, items)
 	br := conn.SendBatch(ctx, first)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return WriteResult{}, fmt.Errorf("begin: %w", err)
+	for range 1 + len(planSettings) {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return WriteResult{}, fmt.Errorf("begin: %w", err)
+		}
 	}
 	stored, err := keys.readStored(br)
 	if err != nil {
 		br.Close()
 		return WriteResult{}, err
-	}
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return WriteResult{}, fmt.Errorf("set plan mode: %w", err)
 	}
 	fresh, err := readInsertedDeliveries(br, items)
 	if err != nil {
@@ -128,6 +126,17 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item) (WriteRes
 		res.New[it.Delivery.ID] = true
 	}
 	return res, nil
+}
+
+// planSettings make every statement of a write reuse one plan per connection. Each has
+// only one sensible plan, and planning them afresh for every batch (the pool's
+// force_custom_plan, see Open) was a fifth of Postgres' CPU. The reads of stored rows are
+// the reason the pool forces custom plans: a generic plan made while a table was small
+// scanned it whole for ever after. With sequential scans off, their only plans are
+// probes of the primary keys, whatever the tables' size when they were planned.
+var planSettings = []string{
+	"SET LOCAL plan_cache_mode = force_generic_plan",
+	"SET LOCAL enable_seqscan = off",
 }
 
 // rollback ends a transaction a failed pipeline left open, so the connection goes back to

@@ -1,0 +1,8 @@
+package store
+
+// Internals the external tests read.
+var (
+	SelectJobsByIDSQL  = selectJobsByIDSQL
+	SelectRunsByKeySQL = selectRunsByKeySQL
+	PlanSettings       = planSettings
+)
