@@ -45,6 +45,8 @@ var rollupCases = []struct{ queryType, json string }{
 	{"queue_time", `{"groupBy": "labels"}`},
 	{"queue_time", `{"groupBy": "none", "filters": {"labels": ["linux,self-hosted,x64"]}}`},
 	{"queue_time", `{"groupBy": "runner_group"}`},
+	{"queue_time", `{"groupBy": "none"}`},
+	{"queue_time", `{"groupBy": "labels", "filters": {"runnerGroups": ["linux-pool"]}}`},
 	{"build_results", `{"splitBy": "trigger"}`},
 	{"build_results", `{"splitBy": "event", "filters": {"conclusions": ["failure", "success"]}}`},
 	{"job_states", `{}`},
