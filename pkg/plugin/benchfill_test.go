@@ -97,7 +97,7 @@ func rollUp(ctx context.Context, url string, end time.Time) error {
 		return err
 	}
 	fmt.Printf("rollups: %d hours up to %s in %s\n", st.Hours, st.Watermark.Format(time.RFC3339), time.Since(began).Round(time.Millisecond))
-	_, err = s.Pool().Exec(ctx, "ANALYZE rollup_queue_hour, rollup_job_transitions, rollup_run_hour, rollup_delivery_hour")
+	_, err = s.Pool().Exec(ctx, "ANALYZE")
 	return err
 }
 

@@ -123,6 +123,10 @@ func (s Settings) PoolConfig() (*pgxpool.Config, error) {
 	// on queries that run in well under a second.
 	cfg.ConnConfig.RuntimeParams["work_mem"] = "64MB"
 	cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	// pgx prepares every statement, and from its sixth run Postgres may switch to a generic
+	// plan made without the range's values: for a 7-day range it picked a plan that did not
+	// finish in 30 s. Each dashboard query is planned for its own range instead.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.MaxConns = int32(s.MaxConns)
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	return cfg, nil

@@ -1,9 +1,8 @@
 package query
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
@@ -14,10 +13,23 @@ type flakyJobsModel struct {
 	Limit int `json:"limit"`
 }
 
+// flakeWindow is how far apart a failure and the re-run that passed may be, and how long
+// before a failure an earlier one on the same commit makes it not the first. The rollups
+// (rollup_first_failures, migration 0008) use the same 30 hours.
+const flakeWindow = 30 * time.Hour
+
+// flakeRollupFilters applies to rollup_flake_day aliased r.
+var flakeRollupFilters = filterTarget{"repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)"}
+
 // FlakyJobs answers flaky_jobs: jobs (repository, workflow, job name) that failed on a
 // commit and later passed on the same commit, a re-run that changed nothing but the luck.
-// Ranked by how many commits it happened on, then by flake_rate: of the commits where the
-// job failed, the share where a re-run passed.
+//
+// A commit counts for a job in the range when the job's first failure on it was created in
+// the range (first: no failure of the same job on that commit in the 30 hours before), and
+// it flaked when a run of the job created within 30 hours after that failure passed, ending
+// after it. Ranked by how many commits flaked, then by flake_rate: of the commits where the
+// job failed, the share where a re-run passed. Each failure is judged by what happened
+// around it alone, so whole final days come from rollup_flake_day and add up exactly.
 func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m flakyJobsModel
 	if err := decode(req, &m); err != nil {
@@ -27,28 +39,25 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, err := planDays(ctx, env.DB, req, onlyFilters(m.Filters, "repos", "workflows"))
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("flaky_jobs")
-	from, to := st.arg(req.From), st.arg(req.To)
-	st.add("WITH per_sha AS (\n",
-		"  SELECT j.repo, j.workflow_name, j.job_name, j.head_sha,\n",
-		"    min(j.completed_at) FILTER (WHERE j.conclusion = 'failure') AS first_fail,\n",
-		"    max(j.completed_at) FILTER (WHERE j.conclusion = 'success') AS last_pass,\n",
-		"    max(j.html_url) FILTER (WHERE j.conclusion = 'failure') AS fail_url\n",
-		"  FROM workflow_jobs j\n  WHERE j.created_at >= ", from, " AND j.created_at < ", to,
-		" AND j.status = 'completed' AND j.conclusion IN ('success', 'failure') AND j.head_sha <> ''\n",
-		// Only commits with a failure can hold a flake: a semi-join on them keeps the
-		// grouping to a fraction of the jobs.
-		"    AND (j.repo, j.head_sha) IN (SELECT f.repo, f.head_sha FROM workflow_jobs f WHERE f.created_at >= ", from,
-		" AND f.created_at < ", to, " AND f.conclusion = 'failure')")
-	m.Filters.where(st, jobFilters.without("conclusions"))
-	st.add("\n  GROUP BY 1, 2, 3, 4\n), flaky AS (\n",
-		"  SELECT *, first_fail < last_pass AS flaked FROM per_sha\n",
-		")\n",
-		"SELECT repo, workflow_name, job_name, count(*) FILTER (WHERE flaked)::float8, count(*)::float8,\n",
-		"  (count(*) FILTER (WHERE flaked))::float8 / count(*),\n",
-		"  max(last_pass) FILTER (WHERE flaked),\n",
-		"  nullif(max(fail_url) FILTER (WHERE flaked), '')\n",
-		"FROM flaky GROUP BY 1, 2, 3 HAVING bool_or(flaked)\n",
+	st.add("SELECT repo, workflow_name, job_name, sum(flaky)::float8, sum(failed)::float8, sum(flaky)::float8 / sum(failed),\n",
+		"  max(last_flake), nullif(max(fail_url), '')\nFROM (")
+	for i, w := range rawWindows(req, p) {
+		if i > 0 {
+			st.add("\n  UNION ALL ")
+		}
+		flakeWindowRows(st, w, m.Filters)
+	}
+	if p.use {
+		st.add("\n  UNION ALL SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
+			"  FROM rollup_flake_day r WHERE r.day >= ", st.arg(p.rolledFrom), " AND r.day < ", st.arg(p.rolledTo))
+		m.Filters.where(st, flakeRollupFilters)
+	}
+	st.add("\n) x\nGROUP BY 1, 2, 3 HAVING sum(flaky) > 0\n",
 		"ORDER BY 4 DESC, 6 DESC, 1, 2, 3 LIMIT ", st.arg(limit))
 
 	f := data.NewFrame("flaky_jobs",
@@ -62,4 +71,30 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("failed_job_url", nil, []*string{}), "Open a failed job"),
 	)
 	return table(ctx, env.DB, st, f)
+}
+
+// flakeWindowRows writes, for the first failures created in w, rows of (repo, workflow,
+// job name, failed 1, flaky 0 or 1, when the re-run passed, the failed job's URL when it
+// flaked): rollup_first_failures over w, with the filters applied to every job it reads.
+func flakeWindowRows(st *stmt, w window, f Filters) {
+	from, to := st.arg(w.from), st.arg(w.to)
+	lo, hi, win := st.arg(w.from.Add(-flakeWindow)), st.arg(w.to.Add(flakeWindow)), st.arg(seconds(flakeWindow))
+	// Both sides scan the table rather than one CTE: the planner then knows their sizes and
+	// pairs failures with passes by a hash join on the commit.
+	jobs := func(conclusion string) {
+		st.add("SELECT j.job_id, j.created_at, j.completed_at, j.repo, j.workflow_name, j.job_name, j.head_sha, j.html_url\n",
+			"      FROM workflow_jobs j WHERE j.created_at >= ", lo, " AND j.created_at < ", hi,
+			" AND j.status = 'completed' AND j.conclusion = '", conclusion, "' AND j.head_sha <> ''")
+		f.where(st, jobFilters.without("conclusions"))
+	}
+	st.add("SELECT f.repo, f.workflow_name, f.job_name, 1 AS failed, (max(p.completed_at) IS NOT NULL)::int AS flaky,\n",
+		"    max(p.completed_at) AS last_flake, CASE WHEN max(p.completed_at) IS NOT NULL THEN f.html_url END AS fail_url\n",
+		"  FROM (SELECT * FROM (\n    SELECT w.*, lag(w.created_at) OVER (PARTITION BY w.head_sha, w.repo, w.workflow_name, w.job_name ORDER BY w.created_at, w.job_id) AS prev\n    FROM (")
+	jobs("failure")
+	st.add(") w) f\n    WHERE f.created_at >= ", from, " AND f.created_at < ", to, " AND (f.prev IS NULL OR f.prev < f.created_at - ", win, "::interval)) f\n",
+		"  LEFT JOIN (")
+	jobs("success")
+	st.add(") p ON p.head_sha = f.head_sha AND p.repo = f.repo AND p.workflow_name = f.workflow_name AND p.job_name = f.job_name\n",
+		"    AND p.created_at >= f.created_at AND p.created_at < f.created_at + ", win, "::interval AND p.completed_at > f.completed_at\n",
+		"  GROUP BY f.job_id, f.repo, f.workflow_name, f.job_name, f.html_url")
 }

@@ -1,9 +1,12 @@
 package query
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
 )
 
 // repoStatsModel is the repo_stats (top N) query.
@@ -14,8 +17,11 @@ type repoStatsModel struct {
 	Limit     int    `json:"limit"`
 }
 
-var repoStatsDims = map[string]string{
-	"repo": "j.repo", "workflow": "j.workflow_name", "job": "j.job_name", "label": "j.label_key",
+// repoStatsDims maps a dimension to its column, its name in rollup_job_day, and the filter
+// that may be set on it while reading the rollups.
+var repoStatsDims = map[string]struct{ col, rollup, filter string }{
+	"repo": {"j.repo", "repo", "repos"}, "workflow": {"j.workflow_name", "workflow", "workflows"},
+	"job": {"j.job_name", "job", ""}, "label": {"j.label_key", "label", "labels"},
 }
 
 // repoStatsOrder maps a metric to its output column, so the ORDER BY is a constant.
@@ -28,7 +34,13 @@ var repoStatsOrder = map[string]string{
 const failed = "('failure', 'timed_out', 'startup_failure')"
 
 // RepoStats answers repo_stats: completed jobs created in the range, grouped by one
-// dimension, every metric computed and the rows ranked by the chosen one.
+// dimension, every metric computed and the rows ranked by the chosen one. A run counts once
+// per value, where its first job with that value was created (first: no job of the run with
+// that value in the 30 hours before), so that days add up.
+//
+// Over long ranges whole final days come from rollup_job_day, whose percentiles are
+// histograms (within 1%); the parts of the range around them are read from the projections
+// into the same shape, and the ranking is done here.
 func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m repoStatsModel
 	if err := decode(req, &m); err != nil {
@@ -46,18 +58,11 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := newStmt("repo_stats")
-	st.add("SELECT ", repoStatsDims[dim], ", count(DISTINCT j.run_id)::float8, count(*)::float8,\n",
-		"  count(*) FILTER (WHERE j.conclusion IN ", failed, ")::float8,\n",
-		"  (count(*) FILTER (WHERE j.conclusion IN ", failed, "))::float8 / nullif(count(*) FILTER (WHERE j.conclusion NOT IN ('cancelled', 'skipped', '')), 0),\n",
-		"  coalesce(sum(extract(epoch FROM j.completed_at - j.started_at)), 0)::float8 / 60,\n",
-		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM j.completed_at - j.started_at)::float8),\n",
-		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY j.queue_s)\n",
-		"FROM workflow_jobs j\nWHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
-		" AND j.status = 'completed'")
-	m.Filters.where(st, jobFilters)
-	st.add("\nGROUP BY 1 ORDER BY ", repoStatsOrder[metric], " DESC NULLS LAST, 1 LIMIT ", st.arg(limit))
-
+	d := repoStatsDims[dim]
+	p, err := planDays(ctx, env.DB, req, onlyFilters(m.Filters, d.filter))
+	if err != nil {
+		return nil, err
+	}
 	f := data.NewFrame("repo_stats",
 		data.NewField(dim, nil, []string{}),
 		data.NewField("runs", nil, []float64{}),
@@ -68,5 +73,140 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		unit(data.NewField("p95_duration", nil, []*float64{}), "s"),
 		unit(data.NewField("p95_queue", nil, []*float64{}), "s"),
 	)
+	if p.use {
+		return repoStatsRolled(ctx, env, req, m.Filters, dim, metric, limit, p, f)
+	}
+	st := newStmt("repo_stats")
+	st.add("SELECT value, count(*) FILTER (WHERE opens)::float8, count(*)::float8,\n",
+		"  count(*) FILTER (WHERE conclusion IN ", failed, ")::float8,\n",
+		"  (count(*) FILTER (WHERE conclusion IN ", failed, "))::float8 / nullif(count(*) FILTER (WHERE conclusion NOT IN ('cancelled', 'skipped', '')), 0),\n",
+		"  coalesce(sum(dur), 0)::float8 / 60,\n",
+		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY dur),\n",
+		"  percentile_disc(0.95) WITHIN GROUP (ORDER BY queue_s)\n",
+		"FROM ")
+	jobStatsRows(st, window{from: req.From, to: req.To}, d.col, m.Filters)
+	st.add("\nGROUP BY 1 ORDER BY ", repoStatsOrder[metric], " DESC NULLS LAST, 1 LIMIT ", st.arg(limit))
 	return table(ctx, env.DB, st, f)
+}
+
+// jobStatsRows writes a subquery (aliased x) of the completed jobs created in w, each with
+// its value of the dimension col, conclusion, duration, queue time and whether it opens its
+// run for that value, as rollup_day_jobs (migration 0008) computes them for a day.
+func jobStatsRows(st *stmt, w window, col string, f Filters) {
+	from := st.arg(w.from)
+	st.add("(SELECT * FROM (\n",
+		"  SELECT j.created_at, ", col, " AS value, j.conclusion, extract(epoch FROM j.completed_at - j.started_at)::float8 AS dur, j.queue_s,\n",
+		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, ", col, " COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
+		st.arg(seconds(finishedLookback)), "::interval, true) AS opens\n",
+		"  FROM workflow_jobs j\n  WHERE j.created_at >= ", st.arg(w.from.Add(-finishedLookback)), " AND j.created_at < ", st.arg(w.to),
+		" AND j.status = 'completed'")
+	f.where(st, jobFilters)
+	st.add(") y WHERE y.created_at >= ", from, ") x")
+}
+
+// jobStats is one value's figures, merged from rollup days and raw parts.
+type jobStats struct {
+	value                         string
+	runs, jobs, failures, decided int64
+	busy                          float64
+	dur, queue                    hist
+}
+
+// repoStatsRolled answers from rollup_job_day for p's days and the projections for the
+// rest, every part as (value, runs, jobs, failures, decided, busy seconds, histograms).
+func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim, metric string, limit int, p plan, f *data.Frame) (data.Frames, error) {
+	d := repoStatsDims[dim]
+	st := newStmt("repo_stats")
+	st.add("SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
+		"FROM rollup_job_day r WHERE r.dim = ", st.arg(d.rollup), " AND r.day >= ", st.arg(p.rolledFrom), " AND r.day < ", st.arg(p.rolledTo))
+	if d.filter != "" {
+		fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
+	}
+	for _, w := range rawWindows(req, p) {
+		st.add("\nUNION ALL (WITH x AS MATERIALIZED (SELECT * FROM ")
+		jobStatsRows(st, w, d.col, fl)
+		st.add(")\n  SELECT b.value, b.runs, b.jobs, b.failures, b.decided, b.busy, coalesce(dh.h, ''::bytea), coalesce(qh.h, ''::bytea) FROM (\n",
+			"    SELECT value, count(*) FILTER (WHERE opens) AS runs, count(*) AS jobs, count(*) FILTER (WHERE conclusion IN ", failed, ") AS failures,\n",
+			"      count(*) FILTER (WHERE conclusion NOT IN ('cancelled', 'skipped', '')) AS decided, coalesce(sum(dur), 0) AS busy FROM x GROUP BY 1) b")
+		for _, h := range []struct{ col, alias string }{{"dur", "dh"}, {"queue_s", "qh"}} {
+			st.add("\n  LEFT JOIN (SELECT value, string_agg(rollup_hist_pair(k, c), ''::bytea ORDER BY k) AS h FROM (\n",
+				"    SELECT value, rollup_bucket(", h.col, ") AS k, count(*)::int AS c FROM x WHERE ", h.col, " IS NOT NULL GROUP BY 1, 2) y GROUP BY 1) ",
+				h.alias, " USING (value)")
+		}
+		st.add(")")
+	}
+	byValue := map[string]*jobStats{}
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var row jobStats
+		var dh, qh []byte
+		if err := r.Scan(&row.value, &row.runs, &row.jobs, &row.failures, &row.decided, &row.busy, &dh, &qh); err != nil {
+			return err
+		}
+		s := byValue[row.value]
+		if s == nil {
+			s = &jobStats{value: row.value}
+			byValue[row.value] = s
+		}
+		s.runs += row.runs
+		s.jobs += row.jobs
+		s.failures += row.failures
+		s.decided += row.decided
+		s.busy += row.busy
+		if err := s.dur.mergeCounts(dh); err != nil {
+			return err
+		}
+		return s.queue.mergeCounts(qh)
+	})
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		value                string
+		runs, jobs, failures float64
+		rate                 *float64
+		minutes              float64
+		p95d, p95q           *float64
+	}
+	rows := make([]row, 0, len(byValue))
+	for _, s := range byValue {
+		r := row{value: s.value, runs: float64(s.runs), jobs: float64(s.jobs), failures: float64(s.failures), minutes: s.busy / 60,
+			p95d: s.dur.p95(), p95q: s.queue.p95()}
+		if s.decided > 0 {
+			r.rate = fp(float64(s.failures) / float64(s.decided))
+		}
+		rows = append(rows, r)
+	}
+	// The same order as the projections' ORDER BY: the metric, descending, NULLs last, then
+	// the value.
+	key := func(r row) *float64 {
+		switch metric {
+		case "runs":
+			return &r.runs
+		case "failures":
+			return &r.failures
+		case "failure_rate":
+			return r.rate
+		case "minutes":
+			return &r.minutes
+		case "p95_duration":
+			return r.p95d
+		}
+		return r.p95q
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		ka, kb := key(a), key(b)
+		switch {
+		case ka == nil && kb != nil:
+			return 1
+		case ka != nil && kb == nil:
+			return -1
+		case ka != nil && kb != nil && *ka != *kb:
+			return cmp.Compare(*kb, *ka)
+		}
+		return cmp.Compare(a.value, b.value)
+	})
+	for _, r := range rows[:min(limit, len(rows))] {
+		f.AppendRow(r.value, r.runs, r.jobs, r.failures, r.rate, r.minutes, r.p95d, r.p95q)
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
 }

@@ -159,3 +159,21 @@ func (h *hist) percentiles(ps ...float64) []float64 {
 	}
 	return out
 }
+
+// mergeCounts adds an encoded histogram whose count is only in its pairs (rollup_job_day's),
+// with no sum or maximum beside it: percentiles are then not clamped.
+func (h *hist) mergeCounts(enc []byte) error {
+	var n int64
+	for b := enc; len(b) >= histPairSize; b = b[histPairSize:] {
+		n += int64(int32(binary.BigEndian.Uint32(b[2:])))
+	}
+	return h.merge(enc, n, 0, math.Inf(1))
+}
+
+// p95 is the 95th percentile of h, nil when it is empty.
+func (h *hist) p95() *float64 {
+	if h.n == 0 {
+		return nil
+	}
+	return fp(h.percentiles(0.95)[0])
+}

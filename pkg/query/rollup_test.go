@@ -52,6 +52,16 @@ var rollupCases = []struct{ queryType, json string }{
 	{"job_states", `{}`},
 	{"job_states", `{"filters": {"labels": ["ubuntu-latest"]}}`},
 	{"ingest_health", `{}`},
+	{"runners", `{}`},
+	{"runners", `{"filters": {"runnerGroups": ["linux-pool"]}}`},
+	{"runner_utilization", `{}`},
+	{"runner_utilization", `{"filters": {"labels": ["linux,self-hosted,x64"]}}`},
+	{"repo_stats", `{"dimension": "repo", "metric": "runs", "limit": 1000}`},
+	{"repo_stats", `{"dimension": "label", "metric": "failures"}`},
+	{"repo_stats", `{"dimension": "job", "metric": "failure_rate", "limit": 1000}`},
+	{"repo_stats", `{"dimension": "workflow", "metric": "runs", "filters": {"workflows": ["CI"]}}`},
+	{"flaky_jobs", `{}`},
+	{"flaky_jobs", `{"filters": {"repos": ["acme/api", "acme/web"]}}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more.
@@ -212,6 +222,12 @@ func sameFrames(t *testing.T, got, want data.Frames) {
 
 // histBound is the percentile error docs/queries.md states: 1%, or half a second below 1 s.
 func close(field string, g, w any) bool {
+	if gf, ok := g.(float64); ok {
+		g = &gf
+	}
+	if wf, ok := w.(float64); ok {
+		w = &wf
+	}
 	gp, gok := g.(*float64)
 	wp, wok := w.(*float64)
 	if !gok || !wok {
@@ -222,9 +238,10 @@ func close(field string, g, w any) bool {
 	}
 	a, b := *gp, *wp
 	switch field {
-	case "p50", "p90", "p95", "p99":
+	case "p50", "p90", "p95", "p99", "p95_duration", "p95_queue":
 		return math.Abs(a-b) <= max(0.01*b, 0.5)
-	case "avg":
+	case "avg", "minutes", "busy_seconds", "busy_ratio", "flake_rate":
+		// sums of the same terms in another order
 		return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
 	}
 	return a == b
@@ -237,6 +254,16 @@ func show(v any) any {
 			return "null"
 		}
 		return *x
+	case *string:
+		if x == nil {
+			return "null"
+		}
+		return *x
+	case *time.Time:
+		if x == nil {
+			return "null"
+		}
+		return x.UTC().Format(time.RFC3339Nano)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339)
 	}

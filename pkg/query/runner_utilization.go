@@ -14,6 +14,9 @@ import (
 // in the range, a pool is the label set jobs asked for, busy time comes from job events
 // (runner, start, end) cut at bucket edges, and the pool's size is the number of runners
 // that ran its jobs in the range. GitHub-hosted runners are left out (see hostedGroup).
+//
+// Over long ranges the final hours come from rollup_pool_hour (busy seconds, and the
+// runners busy in the hour) and the runners of whole days from rollup_runner_day.
 func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -23,23 +26,58 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	if err != nil || frames[0].Rows() > 0 {
 		return frames, err
 	}
+	bucket := bucketFor(req)
+	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "labels", "runnerGroups"))
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("runner_utilization")
-	b, origin := st.arg(seconds(bucketFor(req))), st.arg(bucketOrigin)
-	from, to := st.arg(req.From), st.arg(req.To)
-	st.add("WITH j AS (\n",
-		"  SELECT j.label_key AS pool, j.runner_name, greatest(j.started_at, ", from, ") AS s,\n",
-		"    least(coalesce(j.completed_at, ", to, "), ", to, ") AS e\n  FROM ")
-	activeJobs(st, req, m.Filters, runnerFilters, "j.label_key, j.runner_name, j.runner_group_name, j.status, j.started_at, j.completed_at")
-	st.add("\n  WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
-		" AND j.status IN ('in_progress', 'completed')")
-	st.add("\n), size AS (SELECT pool, count(DISTINCT runner_name) AS n FROM j GROUP BY pool),\n",
+	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	st.add("WITH j AS (\n")
+	windows := []window{{req.From, req.To, time.Time{}}}
+	if p.use {
+		windows = []window{{req.From, p.rolledFrom, time.Time{}}, {p.rolledTo, req.To, time.Time{}}}
+	}
+	for i, w := range windows {
+		if i > 0 {
+			st.add("\n  UNION ALL\n")
+		}
+		from, to := st.arg(w.from), st.arg(w.to)
+		st.add("  SELECT j.label_key AS pool, j.runner_name, greatest(j.started_at, ", from, ") AS s,\n",
+			"    least(coalesce(j.completed_at, ", to, "), ", to, ") AS e\n  FROM ")
+		activeJobs(st, Request{From: w.from, To: w.to}, m.Filters, runnerFilters, "j.label_key, j.runner_name, j.runner_group_name, j.status, j.started_at, j.completed_at")
+		st.add("\n  WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
+			" AND j.status IN ('in_progress', 'completed')")
+	}
+	st.add("\n), names AS (\n  SELECT pool, runner_name FROM j")
+	if p.use {
+		// Whole days name their runners in rollup_runner_day; the hours around them, in
+		// rollup_pool_hour.
+		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
+		df, dt := ceilDay(p.rolledFrom), p.rolledTo.Truncate(day)
+		if dt.Before(df) {
+			dt = df
+		}
+		sdf, sdt := st.arg(df), st.arg(dt)
+		st.add("\n  UNION SELECT r.label_key, r.runner_name FROM rollup_runner_day r WHERE r.day >= ", sdf, " AND r.day < ", sdt)
+		m.Filters.where(st, runnerRollupFilters)
+		st.add("\n  UNION SELECT r.label_key, unnest(r.runners) FROM rollup_pool_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt,
+			" AND NOT (r.hour >= ", sdf, " AND r.hour < ", sdt, ")")
+		m.Filters.where(st, runnerRollupFilters)
+	}
+	st.add("\n), size AS (SELECT pool, count(DISTINCT runner_name) AS n FROM names GROUP BY pool),\n",
 		"busy AS (\n",
 		"  SELECT j.pool, t, extract(epoch FROM least(j.e, t + ", b, "::interval) - greatest(j.s, t)) AS secs\n",
 		"  FROM j, generate_series(date_bin(", b, "::interval, j.s, ", origin, "), j.e, ", b, "::interval) AS t\n",
-		"  WHERE j.e > j.s\n",
-		")\n",
+		"  WHERE j.e > j.s")
+	if p.use {
+		st.add("\n  UNION ALL SELECT r.label_key, date_bin(", b, "::interval, r.hour, ", origin, "), r.busy_s\n",
+			"  FROM rollup_pool_hour r WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
+		m.Filters.where(st, runnerRollupFilters)
+	}
+	st.add("\n)\n",
 		"SELECT busy.pool, t, (sum(secs) / (size.n * extract(epoch FROM ", b, "::interval)))::float8\n",
-		"FROM busy JOIN size USING (pool) WHERE t + ", b, "::interval > ", from,
+		"FROM busy JOIN size USING (pool) WHERE t + ", b, "::interval > ", st.arg(req.From), " AND t < ", st.arg(req.To),
 		"\nGROUP BY busy.pool, t, size.n ORDER BY 2, 1")
 
 	return utilizationFrames(ctx, env, st)

@@ -16,6 +16,10 @@ const hostedGroup = "'GitHub Actions'"
 // workflow, branch, event or conclusion of its own.
 var runnerFilters = jobFilters.without("workflows", "branches", "events", "conclusions")
 
+// runnerRollupFilters applies to rollup_runner_day and rollup_pool_hour, aliased r, which
+// keep the label set and the runner group.
+var runnerRollupFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runnerGroups": "r.runner_group_name = ANY(%s)"}
+
 // inventoryFilters applies to the runner inventory (runners, aliased r): a runner serves a
 // label set when it has every label of it, and an organisation's runners are those of its
 // scope or of its repositories.
@@ -30,21 +34,37 @@ var inventoryFilters = filterTarget{
 // the range: jobs, busy time, last job. Runners that only job events name (an inventory not
 // synced yet, or a runner already removed) are listed too, with status busy or idle from
 // their jobs.
+//
+// Over long ranges the whole final days come from rollup_runner_day: jobs count on the day
+// they started, busy time is cut at day edges, and the parts of the range around those days
+// are read from the projections the same way.
 func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
+	p, err := planDays(ctx, env.DB, req, onlyFilters(m.Filters, "labels", "runnerGroups"))
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("runners")
-	from, to := st.arg(req.From), st.arg(req.To)
 	st.add("WITH usage AS (\n",
-		"  SELECT j.runner_name, max(j.runner_group_name) AS grp, string_agg(DISTINCT j.label_key, ' | ') AS label_keys,\n",
-		"    CASE WHEN bool_or(j.status = 'in_progress') THEN 'busy' ELSE 'idle' END AS status, count(*)::float8 AS jobs,\n",
-		"    sum(extract(epoch FROM least(coalesce(j.completed_at, ", to, "), ", to, ") - greatest(j.started_at, ", from, ")))::float8 AS busy_s,\n",
-		"    max(greatest(j.started_at, j.completed_at)) AS last_job\n  FROM ")
-	activeJobs(st, req, m.Filters, runnerFilters, "j.runner_name, j.runner_group_name, j.label_key, j.status, j.started_at, j.completed_at")
-	st.add("\n  WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
-		" AND j.status IN ('in_progress', 'completed')\n  GROUP BY j.runner_name\n",
+		"  SELECT runner_name, max(grp) AS grp, string_agg(DISTINCT label_key, ' | ') AS label_keys,\n",
+		"    CASE WHEN bool_or(running) THEN 'busy' ELSE 'idle' END AS status, sum(jobs)::float8 AS jobs,\n",
+		"    sum(busy_s)::float8 AS busy_s, max(last_job) AS last_job\n  FROM (")
+	for i, w := range rawWindows(req, p) {
+		if i > 0 {
+			st.add("\n    UNION ALL ")
+		}
+		runnerWindow(st, w, m.Filters)
+	}
+	if p.use {
+		st.add("\n    UNION ALL SELECT r.runner_name, r.runner_group_name, r.label_key, false, sum(r.jobs), sum(r.busy_s), max(r.last_job)\n",
+			"    FROM rollup_runner_day r WHERE r.day >= ", st.arg(p.rolledFrom), " AND r.day < ", st.arg(p.rolledTo))
+		m.Filters.where(st, runnerRollupFilters)
+		st.add(" GROUP BY 1, 2, 3")
+	}
+	st.add(") u\n  GROUP BY runner_name\n",
 		"), inventory AS (\n  SELECT r.* FROM runners r WHERE r.removed_at IS NULL")
 	m.Filters.where(st, inventoryFilters)
 	st.add("\n)\n",
@@ -65,4 +85,18 @@ func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("scope", nil, []string{}),
 	)
 	return table(ctx, env.DB, st, f)
+}
+
+// runnerWindow writes what the projections say of each runner within w, as
+// rollup_runner_day holds it for a day: (runner, group, label set, running, jobs started
+// from w.countFrom, busy seconds within w, latest start or end of those jobs).
+func runnerWindow(st *stmt, w window, f Filters) {
+	from, to, since := st.arg(w.from), st.arg(w.to), st.arg(w.countFrom)
+	st.add("SELECT j.runner_name, j.runner_group_name AS grp, j.label_key, j.status = 'in_progress' AS running,\n",
+		"      count(*) FILTER (WHERE j.started_at >= ", since, ") AS jobs,\n",
+		"      sum(extract(epoch FROM least(coalesce(j.completed_at, ", to, "), ", to, ") - greatest(j.started_at, ", from, "))) AS busy_s,\n",
+		"      max(greatest(j.started_at, j.completed_at)) FILTER (WHERE j.started_at >= ", since, ") AS last_job\n    FROM ")
+	activeJobs(st, Request{From: w.from, To: w.to}, f, runnerFilters, "j.runner_name, j.runner_group_name, j.label_key, j.status, j.started_at, j.completed_at")
+	st.add("\n    WHERE j.runner_name <> '' AND j.runner_group_name <> ", hostedGroup, " AND j.started_at < ", to,
+		" AND j.status IN ('in_progress', 'completed')\n    GROUP BY 1, 2, 3, 4")
 }

@@ -59,7 +59,7 @@ type RollupStats struct {
 // rollupLockKey keeps replicas from refreshing at the same time; arbitrary but fixed.
 const rollupLockKey int64 = 0x0c1_7ad_a5
 
-// RefreshRollups brings the hourly rollups (migration 0007) up to date, in one transaction.
+// RefreshRollups brings the rollups (migrations 0007 and 0008) up to date, in one transaction.
 //
 // An hour is final, and readers take it from the rollups, when it ended Settle ago and no
 // job created in it is still open (up to Hold). The watermark is the first hour that is not
@@ -138,9 +138,11 @@ func (s *Store) RefreshRollups(ctx context.Context, opts RollupOptions) (RollupS
 // RebuildRollups drops every rollup and rolls the whole store up again: after a
 // reprojection, the old rollups describe projections that no longer exist.
 func (s *Store) RebuildRollups(ctx context.Context, opts RollupOptions) (RollupStats, error) {
-	if _, err := s.pool.Exec(ctx, `BEGIN; LOCK TABLE rollup_state IN EXCLUSIVE MODE;
-		DELETE FROM rollup_state; DELETE FROM rollup_queue_hour; DELETE FROM rollup_job_transitions;
-		DELETE FROM rollup_run_hour; DELETE FROM rollup_delivery_hour; COMMIT`); err != nil {
+	drop := "BEGIN; LOCK TABLE rollup_state IN EXCLUSIVE MODE; DELETE FROM rollup_state;"
+	for _, t := range rollupTables {
+		drop += " DELETE FROM " + t + ";"
+	}
+	if _, err := s.pool.Exec(ctx, drop+" COMMIT"); err != nil {
 		return RollupStats{}, fmt.Errorf("drop rollups: %w", err)
 	}
 	return s.RefreshRollups(ctx, opts)
@@ -169,15 +171,34 @@ func finalBefore(ctx context.Context, tx pgx.Tx, o RollupOptions) (w, oldest tim
 	return w, oldest, nil
 }
 
-// rollHours re-rolls [a, b) a day at a time, so that one statement's memory stays bounded.
+// rollupFuncs are the SQL functions that recompute the rollups of the hours in [a, b):
+// hourly tables (0007, and runner pools from 0008) and the daily ones (0008), which
+// recompute every day the hours touch.
+var rollupFuncs = []string{
+	"SELECT rollup_hours($1, $2)",
+	"SELECT rollup_runner_hours($1, $2)",
+	"SELECT rollup_days($1, $2)",
+}
+
+// rollupTables are every rollup table, emptied by RebuildRollups.
+var rollupTables = []string{
+	"rollup_queue_hour", "rollup_job_transitions", "rollup_run_hour", "rollup_delivery_hour",
+	"rollup_runner_day", "rollup_pool_hour", "rollup_job_day", "rollup_flake_day",
+}
+
+// rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
+// bounded and each daily row is recomputed once.
 func rollHours(ctx context.Context, tx pgx.Tx, a, b time.Time) (int, error) {
 	n := 0
-	for from := a; from.Before(b); from = from.Add(24 * time.Hour) {
-		to := earliest(from.Add(24*time.Hour), b)
-		if _, err := tx.Exec(ctx, "SELECT rollup_hours($1, $2)", from, to); err != nil {
-			return n, fmt.Errorf("roll up %s..%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	for from := a; from.Before(b); {
+		to := earliest(from.UTC().Truncate(24*time.Hour).Add(24*time.Hour), b)
+		for _, f := range rollupFuncs {
+			if _, err := tx.Exec(ctx, f, from, to); err != nil {
+				return n, fmt.Errorf("roll up %s..%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+			}
 		}
 		n += int(to.Sub(from) / time.Hour)
+		from = to
 	}
 	return n, nil
 }

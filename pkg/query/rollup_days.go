@@ -1,0 +1,56 @@
+package query
+
+import (
+	"context"
+	"time"
+)
+
+// Daily rollups (migration 0008) serve the query types that answer a table over the whole
+// range (runners, repo_stats, flaky_jobs): a range reads the final whole days from them and
+// the rest, a part day at either end and anything at or after the watermark, from the
+// projections, each part computed as the rollups compute a day.
+
+const day = 24 * time.Hour
+
+// planDays decides whether req reads daily rollups: only when the query can (supported)
+// and at least one whole final day lies in the range. The plan's rolled span is whole days.
+func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
+	p := plan{rolledFrom: ceilDay(req.From), rolledTo: req.To.UTC().Truncate(day)}
+	if !supported || p.rolledTo.Sub(p.rolledFrom) < day {
+		return plan{}, nil
+	}
+	w, ok, err := watermark(ctx, db)
+	if err != nil || !ok {
+		return plan{}, err
+	}
+	if wd := w.Truncate(day); wd.Before(p.rolledTo) {
+		p.rolledTo = wd
+	}
+	p.use = p.rolledTo.Sub(p.rolledFrom) >= day
+	return p, nil
+}
+
+func ceilDay(t time.Time) time.Time {
+	d := t.UTC().Truncate(day)
+	if d.Before(t) {
+		d = d.Add(day)
+	}
+	return d
+}
+
+// window is a part of a range read from the projections: [from, to), and the time from
+// which a job's start counts it there (a job started earlier is counted by the part or day
+// it started in; the first part counts every job it sees).
+type window struct {
+	from, to, countFrom time.Time
+}
+
+// rawWindows are the parts of req that plan p leaves to the projections: the whole range
+// when p reads no rollups, else the part before the rolled days and the part after them
+// (either may be empty, and is still read: it finds the jobs that overlap the days).
+func rawWindows(req Request, p plan) []window {
+	if !p.use {
+		return []window{{req.From, req.To, time.Time{}}}
+	}
+	return []window{{req.From, p.rolledFrom, time.Time{}}, {p.rolledTo, req.To, p.rolledTo}}
+}
