@@ -53,6 +53,7 @@ type Generator struct {
 // deliveries can be counted in the store afterwards.
 func NewGenerator(secret, prefix string, base time.Time) (*Generator, error) {
 	g := &Generator{secret: []byte(secret), prefix: prefix, base: base.UTC()}
+	var first map[string]any
 	for _, st := range stateTemplates {
 		var doc map[string]any
 		if err := json.Unmarshal(fixtures.Get(st.fixture), &doc); err != nil {
@@ -61,6 +62,11 @@ func NewGenerator(secret, prefix string, base time.Time) (*Generator, error) {
 		j, ok := doc["workflow_job"].(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("template %s has no workflow_job", st.fixture)
+		}
+		if first == nil {
+			first = doc
+		} else {
+			sameJob(doc, first)
 		}
 		j["id"], j["run_id"] = json.Number(jobToken), json.Number(runToken)
 		j["status"], j["created_at"], j["started_at"] = st.status, createdToken, createdToken
@@ -79,6 +85,30 @@ func NewGenerator(secret, prefix string, base time.Time) (*Generator, error) {
 		g.templates = append(g.templates, body)
 	}
 	return g, nil
+}
+
+// eventIdentity and jobIdentity are the keys every event of one job carries alike: the templates come from
+// different jobs, and a job whose repository changed between its events is not one GitHub
+// sends (it also made every projection update touch every index).
+var (
+	eventIdentity = []string{"repository", "organization", "sender", "enterprise", "installation"}
+	jobIdentity   = []string{"run_attempt", "run_url", "html_url", "url", "check_run_url", "workflow_name",
+		"name", "head_branch", "head_sha"}
+)
+
+// sameJob makes doc an event of the same job as first.
+func sameJob(doc, first map[string]any) {
+	for _, k := range eventIdentity {
+		if v, ok := first[k]; ok {
+			doc[k] = v
+		} else {
+			delete(doc, k)
+		}
+	}
+	j, fj := doc["workflow_job"].(map[string]any), first["workflow_job"].(map[string]any)
+	for _, k := range jobIdentity {
+		j[k] = fj[k]
+	}
 }
 
 // Job returns the three deliveries of job n, in causal order.
