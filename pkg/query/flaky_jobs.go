@@ -46,17 +46,11 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("flaky_jobs")
 	st.add("SELECT repo, workflow_name, job_name, sum(flaky)::float8, sum(failed)::float8, sum(flaky)::float8 / sum(failed),\n",
 		"  max(last_flake), nullif(max(fail_url), '')\nFROM (")
-	for i, w := range rawWindows(req, p) {
-		if i > 0 {
-			st.add("\n  UNION ALL ")
-		}
-		flakeWindowRows(st, w, m.Filters)
-	}
-	if p.use {
-		st.add("\n  UNION ALL SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
-			"  FROM rollup_flake_day r WHERE r.day >= ", st.arg(p.rolledFrom), " AND r.day < ", st.arg(p.rolledTo))
+	unionParts(st, req, p, func(w window) { flakeWindowRows(st, w, m.Filters) }, func(from, to string) {
+		st.add("SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
+			"  FROM rollup_flake_day r WHERE r.day >= ", from, " AND r.day < ", to)
 		m.Filters.where(st, flakeRollupFilters)
-	}
+	})
 	st.add("\n) x\nGROUP BY 1, 2, 3 HAVING sum(flaky) > 0\n",
 		"ORDER BY 4 DESC, 6 DESC, 1, 2, 3 LIMIT ", st.arg(limit))
 

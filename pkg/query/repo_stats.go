@@ -117,13 +117,8 @@ type jobStats struct {
 func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim, metric string, limit int, p plan, f *data.Frame) (data.Frames, error) {
 	d := repoStatsDims[dim]
 	st := newStmt("repo_stats")
-	st.add("SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
-		"FROM rollup_job_day r WHERE r.dim = ", st.arg(d.rollup), " AND r.day >= ", st.arg(p.rolledFrom), " AND r.day < ", st.arg(p.rolledTo))
-	if d.filter != "" {
-		fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
-	}
-	for _, w := range rawWindows(req, p) {
-		st.add("\nUNION ALL (WITH x AS MATERIALIZED (SELECT * FROM ")
+	unionParts(st, req, p, func(w window) {
+		st.add("(WITH x AS MATERIALIZED (SELECT * FROM ")
 		jobStatsRows(st, w, d.col, fl)
 		st.add(")\n  SELECT b.value, b.runs, b.jobs, b.failures, b.decided, b.busy, coalesce(dh.h, ''::bytea), coalesce(qh.h, ''::bytea) FROM (\n",
 			"    SELECT value, count(*) FILTER (WHERE opens) AS runs, count(*) AS jobs, count(*) FILTER (WHERE conclusion IN ", failed, ") AS failures,\n",
@@ -134,7 +129,13 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 				h.alias, " USING (value)")
 		}
 		st.add(")")
-	}
+	}, func(from, to string) {
+		st.add("SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
+			"  FROM rollup_job_day r WHERE r.dim = ", st.arg(d.rollup), " AND r.day >= ", from, " AND r.day < ", to)
+		if d.filter != "" {
+			fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
+		}
+	})
 	byValue := map[string]*jobStats{}
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var row jobStats

@@ -45,6 +45,22 @@ type window struct {
 	from, to, countFrom time.Time
 }
 
+// unionParts writes the parts of req under p as one UNION ALL: raw for each part the
+// projections answer (rawWindows), then, when p reads rollups, rolled with the placeholders
+// of its rolled span.
+func unionParts(st *stmt, req Request, p plan, raw func(window), rolled func(from, to string)) {
+	for i, w := range rawWindows(req, p) {
+		if i > 0 {
+			st.add("\n  UNION ALL ")
+		}
+		raw(w)
+	}
+	if p.use {
+		st.add("\n  UNION ALL ")
+		rolled(st.arg(p.rolledFrom), st.arg(p.rolledTo))
+	}
+}
+
 // rawWindows are the parts of req that plan p leaves to the projections: the whole range
 // when p reads no rollups, else the part before the rolled days and the part after them
 // (either may be empty, and is still read: it finds the jobs that overlap the days).

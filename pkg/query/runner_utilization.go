@@ -34,11 +34,7 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	st := newStmt("runner_utilization")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
 	st.add("WITH j AS (\n")
-	windows := []window{{req.From, req.To, time.Time{}}}
-	if p.use {
-		windows = []window{{req.From, p.rolledFrom, time.Time{}}, {p.rolledTo, req.To, time.Time{}}}
-	}
-	for i, w := range windows {
+	for i, w := range rawWindows(req, p) {
 		if i > 0 {
 			st.add("\n  UNION ALL\n")
 		}

@@ -52,18 +52,12 @@ func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"  SELECT runner_name, max(grp) AS grp, string_agg(DISTINCT label_key, ' | ') AS label_keys,\n",
 		"    CASE WHEN bool_or(running) THEN 'busy' ELSE 'idle' END AS status, sum(jobs)::float8 AS jobs,\n",
 		"    sum(busy_s)::float8 AS busy_s, max(last_job) AS last_job\n  FROM (")
-	for i, w := range rawWindows(req, p) {
-		if i > 0 {
-			st.add("\n    UNION ALL ")
-		}
-		runnerWindow(st, w, m.Filters)
-	}
-	if p.use {
-		st.add("\n    UNION ALL SELECT r.runner_name, r.runner_group_name, r.label_key, false, sum(r.jobs), sum(r.busy_s), max(r.last_job)\n",
-			"    FROM rollup_runner_day r WHERE r.day >= ", st.arg(p.rolledFrom), " AND r.day < ", st.arg(p.rolledTo))
+	unionParts(st, req, p, func(w window) { runnerWindow(st, w, m.Filters) }, func(from, to string) {
+		st.add("SELECT r.runner_name, r.runner_group_name, r.label_key, false, sum(r.jobs), sum(r.busy_s), max(r.last_job)\n",
+			"    FROM rollup_runner_day r WHERE r.day >= ", from, " AND r.day < ", to)
 		m.Filters.where(st, runnerRollupFilters)
 		st.add(" GROUP BY 1, 2, 3")
-	}
+	})
 	st.add(") u\n  GROUP BY runner_name\n",
 		"), inventory AS (\n  SELECT r.* FROM runners r WHERE r.removed_at IS NULL")
 	m.Filters.where(st, inventoryFilters)
