@@ -36,7 +36,8 @@ var benchQueries = map[string]string{
 //	go test ./pkg/plugin -run '^$' -bench Queries -benchtime 1x -timeout 60m -v
 //
 // CIRADAR_BENCH_DATABASE_URL reuses a filled database (as a superuser URL) between runs;
-// CIRADAR_BENCH_ITER sets the samples per query (default 15).
+// CIRADAR_BENCH_ITER sets the samples per query (default 15); CIRADAR_BENCH_ONLY, a
+// comma-separated list of query types, times only those.
 func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	jobs := envInt("CIRADAR_BENCH_JOBS", 1_000_000)
@@ -78,9 +79,12 @@ func BenchmarkQueries(b *testing.B) {
 	}
 	defer raw.Close()
 
+	only := strings.Split(os.Getenv("CIRADAR_BENCH_ONLY"), ",")
 	names := make([]string, 0, len(benchQueries))
 	for n := range benchQueries {
-		names = append(names, n)
+		if only[0] == "" || slices.Contains(only, n) {
+			names = append(names, n)
+		}
 	}
 	slices.Sort(names)
 	b.ResetTimer()

@@ -38,8 +38,9 @@ const failed = "('failure', 'timed_out', 'startup_failure')"
 // per value, where its first job with that value was created (first: no job of the run with
 // that value in the 30 hours before), so that days add up.
 //
-// Over long ranges whole final days come from rollup_job_day, whose percentiles are
-// histograms (within 1%); the parts of the range around them are read from the projections
+// Over long ranges whole final days come from rollup_job_day and the whole final hours
+// around them from rollup_job_hour, whose percentiles are histograms (within 1%); the
+// partial hours at the ends and what lies past the watermark are read from the projections
 // into the same shape, and the ranking is done here.
 func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m repoStatsModel
@@ -59,7 +60,7 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	d := repoStatsDims[dim]
-	p, err := planDays(ctx, env.DB, req, onlyFilters(m.Filters, d.filter))
+	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, d.filter))
 	if err != nil {
 		return nil, err
 	}
@@ -92,16 +93,39 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 // jobStatsRows writes a subquery (aliased x) of the completed jobs created in w, each with
 // its value of the dimension col, conclusion, duration, queue time and whether it opens its
 // run for that value, as rollup_day_jobs (migration 0008) computes them for a day.
+//
+// Whether a job opens its run needs the jobs of the lookback before w, but only those of
+// the runs that have a job in w. A window shorter than the lookback (the partial hours
+// around the rollups) finds them run by run through workflow_jobs_run_idx; reading every
+// job of the lookback would read 30 hours of jobs for a window of minutes. A longer window
+// has more runs than the lookback has jobs, and reads the lookback once.
 func jobStatsRows(st *stmt, w window, col string, f Filters) {
-	from := st.arg(w.from)
+	from, to := st.arg(w.from), st.arg(w.to)
 	st.add("(SELECT * FROM (\n",
-		"  SELECT j.created_at, ", col, " AS value, j.conclusion, extract(epoch FROM j.completed_at - j.started_at)::float8 AS dur, j.queue_s,\n",
-		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, ", col, " COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
+		"  SELECT j.created_at, j.value, j.conclusion, j.dur, j.queue_s,\n",
+		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, j.value COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
 		st.arg(seconds(finishedLookback)), "::interval, true) AS opens\n",
-		"  FROM workflow_jobs j\n  WHERE j.created_at >= ", st.arg(w.from.Add(-finishedLookback)), " AND j.created_at < ", st.arg(w.to),
-		" AND j.status = 'completed'")
+		"  FROM (SELECT j.run_id, j.job_id, j.created_at, ", col, " AS value, j.conclusion,\n",
+		"      extract(epoch FROM j.completed_at - j.started_at)::float8 AS dur, j.queue_s\n",
+		"    FROM workflow_jobs j WHERE j.created_at >= ", from, " AND j.created_at < ", to, " AND j.status = 'completed'")
 	f.where(st, jobFilters)
-	st.add(") y WHERE y.created_at >= ", from, ") x")
+	runs := "(SELECT DISTINCT r.run_id FROM workflow_jobs r WHERE r.created_at >= " + from + " AND r.created_at < " + to + " AND r.status = 'completed')"
+	lookback := st.arg(w.from.Add(-finishedLookback))
+	if w.to.Sub(w.from) < finishedLookback {
+		st.add("\n    UNION ALL SELECT j.run_id, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n",
+			"    FROM ", runs, " r CROSS JOIN LATERAL (SELECT j.* FROM workflow_jobs j WHERE j.run_id = r.run_id\n",
+			"      AND j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'")
+		f.where(st, jobFilters)
+		// OFFSET 0 keeps the planner from pulling the subquery up into a hash join, which
+		// reads the whole lookback again.
+		st.add(" OFFSET 0) j")
+	} else {
+		st.add("\n    UNION ALL SELECT j.run_id, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n",
+			"    FROM workflow_jobs j WHERE j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'\n",
+			"      AND j.run_id IN ", runs)
+		f.where(st, jobFilters)
+	}
+	st.add(") j) y WHERE y.created_at >= ", from, ") x")
 }
 
 // jobStats is one value's figures, merged from rollup days and raw parts.
@@ -124,14 +148,23 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 			"    SELECT value, count(*) FILTER (WHERE opens) AS runs, count(*) AS jobs, count(*) FILTER (WHERE conclusion IN ", failed, ") AS failures,\n",
 			"      count(*) FILTER (WHERE conclusion NOT IN ('cancelled', 'skipped', '')) AS decided, coalesce(sum(dur), 0) AS busy FROM x GROUP BY 1) b")
 		for _, h := range []struct{ col, alias string }{{"dur", "dh"}, {"queue_s", "qh"}} {
-			st.add("\n  LEFT JOIN (SELECT value, string_agg(rollup_hist_pair(k, c), ''::bytea ORDER BY k) AS h FROM (\n",
-				"    SELECT value, rollup_bucket(", h.col, ") AS k, count(*)::int AS c FROM x WHERE ", h.col, " IS NOT NULL GROUP BY 1, 2) y GROUP BY 1) ",
-				h.alias, " USING (value)")
+			// Gap-coded as rollup_days (migration 0011) codes the rollups' histograms.
+			st.add("\n  LEFT JOIN (SELECT value, string_agg(rollup_varint(gap) || rollup_varint(c), ''::bytea ORDER BY k) AS h FROM (\n",
+				"    SELECT value, rollup_bucket(", h.col, ") AS k, count(*)::int AS c,\n",
+				"      rollup_bucket(", h.col, ") - coalesce(lag(rollup_bucket(", h.col, ")) OVER (PARTITION BY value ORDER BY rollup_bucket(", h.col, ")), 0) AS gap\n",
+				"    FROM x WHERE ", h.col, " IS NOT NULL GROUP BY 1, 2) y GROUP BY 1) ", h.alias, " USING (value)")
 		}
 		st.add(")")
 	}, func(from, to string) {
+		dimArg := st.arg(d.rollup)
 		st.add("SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
-			"  FROM rollup_job_day r WHERE r.dim = ", st.arg(d.rollup), " AND r.day >= ", from, " AND r.day < ", to)
+			"  FROM rollup_job_day r WHERE r.dim = ", dimArg, " AND r.day >= ", from, " AND r.day < ", to)
+		if d.filter != "" {
+			fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
+		}
+		st.add("\n  UNION ALL SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
+			"  FROM rollup_job_hour r WHERE r.dim = ", dimArg, " AND (r.hour >= ", st.arg(p.hoursFrom), " AND r.hour < ", from,
+			" OR r.hour >= ", to, " AND r.hour < ", st.arg(p.hoursTo), ")")
 		if d.filter != "" {
 			fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
 		}
@@ -153,10 +186,10 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 		s.failures += row.failures
 		s.decided += row.decided
 		s.busy += row.busy
-		if err := s.dur.mergeCounts(dh); err != nil {
+		if err := s.dur.mergeGaps(dh); err != nil {
 			return err
 		}
-		return s.queue.mergeCounts(qh)
+		return s.queue.mergeGaps(qh)
 	})
 	if err != nil {
 		return nil, err

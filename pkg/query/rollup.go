@@ -22,10 +22,24 @@ import (
 const minRolled = 24 * time.Hour
 
 // plan is how one request splits between rollups and projections. Rollups serve
-// [rolledFrom, rolledTo), whole hours; the projections serve the rest of [from, to).
+// [rolledFrom, rolledTo), whole hours (or whole days, see planDays); the projections serve
+// the rest of [from, to).
+//
+// A plan from planDayHours reads hourly rollups around the days as well: [hoursFrom,
+// rolledFrom) and [rolledTo, hoursTo), whole final hours, and the projections serve only
+// what lies outside [hoursFrom, hoursTo). Other plans leave hoursFrom and hoursTo zero.
 type plan struct {
 	use                  bool
 	rolledFrom, rolledTo time.Time
+	hoursFrom, hoursTo   time.Time
+}
+
+// outer is the span the rollups serve, days and hours together.
+func (p plan) outer() (from, to time.Time) {
+	if p.hoursFrom.IsZero() {
+		return p.rolledFrom, p.rolledTo
+	}
+	return p.hoursFrom, p.hoursTo
 }
 
 // planFor decides whether req reads rollups: only when the query can (supported), buckets
@@ -160,14 +174,33 @@ func (h *hist) percentiles(ps ...float64) []float64 {
 	return out
 }
 
-// mergeCounts adds an encoded histogram whose count is only in its pairs (rollup_job_day's),
-// with no sum or maximum beside it: percentiles are then not clamped.
-func (h *hist) mergeCounts(enc []byte) error {
-	var n int64
-	for b := enc; len(b) >= histPairSize; b = b[histPairSize:] {
-		n += int64(int32(binary.BigEndian.Uint32(b[2:])))
+// mergeGaps adds a gap-coded histogram (rollup_job_day's and rollup_job_hour's, migration
+// 0011): for each bucket with a count, ascending, the distance from the previous bucket
+// (from 0 for the first) and the count, both unsigned varints. Its count is only in the
+// buckets, with no sum or maximum beside it, so percentiles are not clamped.
+func (h *hist) mergeGaps(enc []byte) error {
+	k := uint64(0)
+	for len(enc) > 0 {
+		gap, n := binary.Uvarint(enc)
+		if n <= 0 {
+			return fmt.Errorf("histogram: bad bucket gap at %d bytes from the end", len(enc))
+		}
+		c, m := binary.Uvarint(enc[n:])
+		if m <= 0 {
+			return fmt.Errorf("histogram: bad count at %d bytes from the end", len(enc)-n)
+		}
+		enc = enc[n+m:]
+		if k += gap; k > math.MaxInt16 {
+			return fmt.Errorf("histogram bucket %d: out of range", k)
+		}
+		if int(k) >= len(h.counts) {
+			h.counts = append(h.counts, make([]int64, int(k)+1-len(h.counts))...)
+		}
+		h.counts[k] += int64(c)
+		h.n += int64(c)
 	}
-	return h.merge(enc, n, 0, math.Inf(1))
+	h.max = math.Inf(1)
+	return nil
 }
 
 // p95 is the 95th percentile of h, nil when it is empty.

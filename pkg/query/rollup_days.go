@@ -8,7 +8,8 @@ import (
 // Daily rollups (migration 0008) serve the query types that answer a table over the whole
 // range (runners, repo_stats, flaky_jobs): a range reads the final whole days from them and
 // the rest, a part day at either end and anything at or after the watermark, from the
-// projections, each part computed as the rollups compute a day.
+// projections, each part computed as the rollups compute a day. repo_stats has hourly
+// rollups too (0011), which serve the final whole hours of those part days.
 
 const day = 24 * time.Hour
 
@@ -27,6 +28,34 @@ func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, er
 		p.rolledTo = wd
 	}
 	p.use = p.rolledTo.Sub(p.rolledFrom) >= day
+	return p, nil
+}
+
+// planDayHours is planDays for a query that has hourly rollups as well (repo_stats): when
+// at least minRolled of the range is final, its final whole days come from the daily
+// rollups, the final whole hours around them from the hourly ones, and only the partial
+// hours at the ends and anything at or after the watermark from the projections. A range
+// with no whole final day reads hours only (rolledFrom = rolledTo).
+func planDayHours(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
+	if !supported || req.To.Sub(req.From) < minRolled {
+		return plan{}, nil
+	}
+	w, ok, err := watermark(ctx, db)
+	if err != nil || !ok {
+		return plan{}, err
+	}
+	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
+	if w.Before(p.hoursTo) {
+		p.hoursTo = w
+	}
+	if p.hoursTo.Sub(p.hoursFrom) < minRolled {
+		return plan{}, nil
+	}
+	p.use = true
+	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
+	if !p.rolledTo.After(p.rolledFrom) {
+		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo
+	}
 	return p, nil
 }
 
@@ -62,11 +91,12 @@ func unionParts(st *stmt, req Request, p plan, raw func(window), rolled func(fro
 }
 
 // rawWindows are the parts of req that plan p leaves to the projections: the whole range
-// when p reads no rollups, else the part before the rolled days and the part after them
-// (either may be empty, and is still read: it finds the jobs that overlap the days).
+// when p reads no rollups, else the part before the rolled span and the part after it
+// (either may be empty, and is still read: it finds the jobs that overlap the span).
 func rawWindows(req Request, p plan) []window {
 	if !p.use {
 		return []window{{req.From, req.To, time.Time{}}}
 	}
-	return []window{{req.From, p.rolledFrom, time.Time{}}, {p.rolledTo, req.To, p.rolledTo}}
+	from, to := p.outer()
+	return []window{{req.From, from, time.Time{}}, {to, req.To, to}}
 }

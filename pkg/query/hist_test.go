@@ -1,0 +1,88 @@
+package query
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+// TestGapCodedHistogramsRoundTrip codes histograms with the SQL that rollup_days (migration
+// 0011) and repo_stats use, and decodes them with mergeGaps: every count must come back in
+// its bucket, across the varint's byte lengths.
+func TestGapCodedHistogramsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	cases := []struct {
+		name    string
+		buckets []int16
+		counts  []int32
+	}{
+		{"empty", nil, nil},
+		{"bucket zero only", []int16{0}, []int32{5}},
+		{"adjacent buckets", []int16{3, 4, 5}, []int32{1, 2, 3}},
+		{"gaps of every length", []int16{1, 129, 16513, 32000}, []int32{1, 1, 1, 1}},
+		{"counts of every length", []int16{0, 7, 8, 9, 10}, []int32{127, 128, 16384, 2097152, 268435456}},
+		{"largest count", []int16{200}, []int32{2147483647}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var enc []byte
+			err := conn.QueryRow(ctx, `SELECT coalesce(string_agg(rollup_varint(gap) || rollup_varint(c), ''::bytea ORDER BY k), ''::bytea)
+				FROM (SELECT k, c, k - coalesce(lag(k) OVER (ORDER BY k), 0) AS gap FROM unnest($1::int2[], $2::int4[]) AS p(k, c)) y`,
+				c.buckets, c.counts).Scan(&enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var h hist
+			if err := h.mergeGaps(enc); err != nil {
+				t.Fatal(err)
+			}
+			want := int64(0)
+			for i, k := range c.buckets {
+				if got := h.counts[k]; got != int64(c.counts[i]) {
+					t.Errorf("bucket %d: got %d, want %d", k, got, c.counts[i])
+				}
+				want += int64(c.counts[i])
+			}
+			if h.n != want {
+				t.Errorf("count: got %d, want %d", h.n, want)
+			}
+			nonzero := 0
+			for _, n := range h.counts {
+				if n != 0 {
+					nonzero++
+				}
+			}
+			if nonzero != len(c.buckets) {
+				t.Errorf("%d buckets hold counts, want %d", nonzero, len(c.buckets))
+			}
+		})
+	}
+}
+
+func TestMergeGapsRejectsBadCoding(t *testing.T) {
+	cases := []struct {
+		name string
+		enc  []byte
+	}{
+		{"gap cut short", []byte{0x80}},
+		{"count missing", []byte{0x01}},
+		{"count cut short", []byte{0x01, 0xff}},
+		{"bucket past int2", []byte{0x80, 0x80, 0x02, 0x01}},
+		{"varint too long", []byte{0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var h hist
+			if err := h.mergeGaps(c.enc); err == nil {
+				t.Errorf("%x decoded without an error", c.enc)
+			}
+		})
+	}
+}
