@@ -89,25 +89,25 @@ func BenchmarkQueries(b *testing.B) {
 	slices.Sort(names)
 	b.ResetTimer()
 	for range b.N {
-		b.Logf("%-20s %5s %10s %10s %10s %9s", "query", "range", "p50 ms", "p95 ms", "raw p95", "overhead")
+		b.Logf("%-20s %5s %10s %10s %10s %10s %9s %9s", "query", "range", "p50 ms", "p95 ms", "raw p50", "raw p95", "over p50", "over p95")
 		for _, name := range names {
 			for _, days := range []int{7, 90} {
 				q := backend.DataQuery{RefID: "A", QueryType: name, JSON: json.RawMessage(benchQueries[name]), Interval: time.Duration(days) * 24 * time.Hour / 1000,
 					MaxDataPoints: 1000, TimeRange: backend.TimeRange{From: end.Add(-time.Duration(days) * 24 * time.Hour), To: end}}
-				plugin := timeIt(iters, func() error {
+				stmts, err := capture(ctx, name, q, d)
+				if err != nil {
+					b.Fatalf("%s: %v", name, err)
+				}
+				plugin, direct := timePair(iters, func() error {
 					resp, err := d.QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{q}})
 					if err != nil {
 						return err
 					}
 					return resp.Responses["A"].Error
-				})
-				stmts, err := capture(ctx, name, q, d)
-				if err != nil {
-					b.Fatalf("%s: %v", name, err)
-				}
-				direct := timeIt(iters, func() error { return replay(ctx, raw, stmts) })
-				p95, rp95 := pct(plugin, 0.95), pct(direct, 0.95)
-				b.Logf("%-20s %4dd %10.1f %10.1f %10.1f %8.0f%%", name, days, ms(pct(plugin, 0.5)), ms(p95), ms(rp95), 100*(float64(p95)/float64(rp95)-1))
+				}, func() error { return replay(ctx, raw, stmts) })
+				p50, p95, rp50, rp95 := pct(plugin, 0.5), pct(plugin, 0.95), pct(direct, 0.5), pct(direct, 0.95)
+				b.Logf("%-20s %4dd %10.1f %10.1f %10.1f %10.1f %8.0f%% %8.0f%%", name, days, ms(p50), ms(p95), ms(rp50), ms(rp95),
+					100*(float64(p50)/float64(rp50)-1), 100*(float64(p95)/float64(rp95)-1))
 				b.ReportMetric(ms(p95), name+"_"+strconv.Itoa(days)+"d_p95_ms")
 			}
 		}
@@ -159,19 +159,27 @@ func replay(ctx context.Context, pool *pgxpool.Pool, stmts []recorded) error {
 	return nil
 }
 
-func timeIt(n int, f func() error) []time.Duration {
-	out := make([]time.Duration, 0, n)
-	if err := f(); err != nil { // warm-up, and a failing query fails loudly
-		panic(fmt.Sprintf("benchmark query failed: %v", err))
-	}
-	for range n {
+// timePair times a and b n times each, interleaved and taking turns at going first, so
+// that on a shared machine both see the same load and the ratio of their times means
+// something even when the times themselves move.
+func timePair(n int, a, b func() error) (ta, tb []time.Duration) {
+	run := func(f func() error) time.Duration {
 		t := time.Now()
-		if err := f(); err != nil {
+		if err := f(); err != nil { // a failing query fails loudly
 			panic(fmt.Sprintf("benchmark query failed: %v", err))
 		}
-		out = append(out, time.Since(t))
+		return time.Since(t)
 	}
-	return out
+	run(a) // warm-up: plans, caches, connections
+	run(b)
+	for i := range n {
+		if i%2 == 0 {
+			ta, tb = append(ta, run(a)), append(tb, run(b))
+		} else {
+			tb, ta = append(tb, run(b)), append(ta, run(a))
+		}
+	}
+	return ta, tb
 }
 
 func pct(ds []time.Duration, p float64) time.Duration {
