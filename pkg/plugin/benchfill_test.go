@@ -29,11 +29,21 @@ func fill(ctx context.Context, url string, n int, end time.Time) error {
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM workflow_jobs").Scan(&have); err != nil {
 		return err
 	}
-	if have >= n {
-		return rollUp(ctx, url, end)
-	}
-	runs := n / 4
 	start := end.Add(-90 * 24 * time.Hour)
+	if have < n {
+		if err := fillJobs(ctx, conn, n, start, end); err != nil {
+			return err
+		}
+	}
+	if err := fillSamples(ctx, conn, start, end); err != nil {
+		return err
+	}
+	return rollUp(ctx, url, end)
+}
+
+// fillJobs writes the jobs, runs, deliveries and error signatures.
+func fillJobs(ctx context.Context, conn *pgx.Conn, n int, start, end time.Time) error {
+	runs := n / 4
 	steps := []string{
 		"TRUNCATE workflow_jobs, workflow_runs, deliveries, error_occurrences, error_signatures CASCADE",
 		"SELECT setseed(0.42)",
@@ -78,10 +88,42 @@ func fill(ctx context.Context, url string, n int, end time.Time) error {
 			return fmt.Errorf("fill step %d: %w", i, err)
 		}
 	}
-	if _, err = conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+	_, err := conn.Exec(ctx, "VACUUM ANALYZE")
+	return err
+}
+
+// fillSamples gives the store a runner inventory as the reconciler keeps it: 120
+// self-hosted runners in the group "inventory", three label sets, every one sampled each
+// minute of the 90 days (15.6 million samples), about 40% busy and one in twenty offline.
+// Their hours are rolled up here: the refresher's sweep would take 90 refreshes to reach
+// them all, as it would after any backfill.
+func fillSamples(ctx context.Context, conn *pgx.Conn, start, end time.Time) error {
+	var have bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM runners WHERE runner_group_name = 'inventory')").Scan(&have); err != nil {
 		return err
 	}
-	return rollUp(ctx, url, end)
+	if have {
+		return nil
+	}
+	steps := []string{
+		`INSERT INTO runners (scope, runner_id, name, os, labels, label_key, runner_group_name, status, busy, first_seen_at, last_seen_at)
+		SELECT 'org:org0', 100000 + i, 'inv-' || i, 'Linux', string_to_array(k.key, ','), k.key, 'inventory',
+			CASE WHEN i % 20 = 0 THEN 'offline' ELSE 'online' END, i % 5 < 2, $1, $2
+		FROM generate_series(0, 119) i
+		CROSS JOIN LATERAL (SELECT (ARRAY['linux,self-hosted,x64','gpu,linux,self-hosted','arm64,linux,self-hosted'])[1 + i % 3] AS key) k`,
+		`INSERT INTO runner_samples (sampled_at, scope, runner_id, name, label_key, status, busy)
+		SELECT t, 'org:org0', r.runner_id, r.name, r.label_key, r.status, (r.runner_id + extract(epoch FROM t)::bigint / 60) % 5 < 2
+		FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') t
+		CROSS JOIN (SELECT runner_id, name, label_key, status FROM runners WHERE runner_group_name = 'inventory') r`,
+		"SELECT rollup_sample_hours($1, $2)",
+		"ANALYZE runners, runner_samples, rollup_sample_hour",
+	}
+	for i, s := range steps {
+		if _, err := conn.Exec(ctx, s, argsFor(s, start, end, 0)...); err != nil {
+			return fmt.Errorf("fill samples step %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // rollUp refreshes the rollups as the receiver would a minute after end, and analyzes them.

@@ -18,7 +18,7 @@ type flakyJobsModel struct {
 // (rollup_first_failures, migration 0008) use the same 30 hours.
 const flakeWindow = 30 * time.Hour
 
-// flakeRollupFilters applies to rollup_flake_day aliased r.
+// flakeRollupFilters applies to rollup_flake_day and rollup_flake_hour aliased r.
 var flakeRollupFilters = filterTarget{"repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)"}
 
 // FlakyJobs answers flaky_jobs: jobs (repository, workflow, job name) that failed on a
@@ -29,7 +29,8 @@ var flakeRollupFilters = filterTarget{"repos": "r.repo = ANY(%s)", "workflows": 
 // it flaked when a run of the job created within 30 hours after that failure passed, ending
 // after it. Ranked by how many commits flaked, then by flake_rate: of the commits where the
 // job failed, the share where a re-run passed. Each failure is judged by what happened
-// around it alone, so whole final days come from rollup_flake_day and add up exactly.
+// around it alone, so whole final days come from rollup_flake_day, the final hours around
+// them from rollup_flake_hour, and they add up exactly.
 func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m flakyJobsModel
 	if err := decode(req, &m); err != nil {
@@ -39,7 +40,7 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := planDays(ctx, env.DB, req, onlyFilters(m.Filters, "repos", "workflows"))
+	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "repos", "workflows"))
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +50,10 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	unionParts(st, req, p, func(w window) { flakeWindowRows(st, w, m.Filters) }, func(from, to string) {
 		st.add("SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
 			"  FROM rollup_flake_day r WHERE r.day >= ", from, " AND r.day < ", to)
+		m.Filters.where(st, flakeRollupFilters)
+		st.add("\n  UNION ALL SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
+			"  FROM rollup_flake_hour r WHERE (r.hour >= ", st.arg(p.hoursFrom), " AND r.hour < ", from,
+			" OR r.hour >= ", to, " AND r.hour < ", st.arg(p.hoursTo), ")")
 		m.Filters.where(st, flakeRollupFilters)
 	})
 	st.add("\n) x\nGROUP BY 1, 2, 3 HAVING sum(flaky) > 0\n",
@@ -75,7 +80,9 @@ func flakeWindowRows(st *stmt, w window, f Filters) {
 	lo, hi, win := st.arg(w.from.Add(-flakeWindow)), st.arg(w.to.Add(flakeWindow)), st.arg(seconds(flakeWindow))
 	// Both sides scan the table rather than one CTE: the planner then knows their sizes and
 	// pairs failures with passes by a hash join on the commit.
-	jobs := func(conclusion string) {
+	// Failures are read from the lookback before w to its end (workflow_jobs_failures_idx,
+	// migration 0011), passes from its start to the lookback after it.
+	jobs := func(conclusion, lo, hi string) {
 		st.add("SELECT j.job_id, j.created_at, j.completed_at, j.repo, j.workflow_name, j.job_name, j.head_sha, j.html_url\n",
 			"      FROM workflow_jobs j WHERE j.created_at >= ", lo, " AND j.created_at < ", hi,
 			" AND j.status = 'completed' AND j.conclusion = '", conclusion, "' AND j.head_sha <> ''")
@@ -84,10 +91,10 @@ func flakeWindowRows(st *stmt, w window, f Filters) {
 	st.add("SELECT f.repo, f.workflow_name, f.job_name, 1 AS failed, (max(p.completed_at) IS NOT NULL)::int AS flaky,\n",
 		"    max(p.completed_at) AS last_flake, CASE WHEN max(p.completed_at) IS NOT NULL THEN f.html_url END AS fail_url\n",
 		"  FROM (SELECT * FROM (\n    SELECT w.*, lag(w.created_at) OVER (PARTITION BY w.head_sha, w.repo, w.workflow_name, w.job_name ORDER BY w.created_at, w.job_id) AS prev\n    FROM (")
-	jobs("failure")
+	jobs("failure", lo, to)
 	st.add(") w) f\n    WHERE f.created_at >= ", from, " AND f.created_at < ", to, " AND (f.prev IS NULL OR f.prev < f.created_at - ", win, "::interval)) f\n",
 		"  LEFT JOIN (")
-	jobs("success")
+	jobs("success", from, hi)
 	st.add(") p ON p.head_sha = f.head_sha AND p.repo = f.repo AND p.workflow_name = f.workflow_name AND p.job_name = f.job_name\n",
 		"    AND p.created_at >= f.created_at AND p.created_at < f.created_at + ", win, "::interval AND p.completed_at > f.completed_at\n",
 		"  GROUP BY f.job_id, f.repo, f.workflow_name, f.job_name, f.html_url")

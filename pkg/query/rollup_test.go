@@ -40,8 +40,10 @@ func (r *readsRollup) Query(ctx context.Context, sql string, args ...any) (pgx.R
 	return r.db.Query(ctx, sql, args...)
 }
 
+type rollupCase struct{ queryType, json string }
+
 // rollupCases are the query types that read rollups, with the panels' usual settings.
-var rollupCases = []struct{ queryType, json string }{
+var rollupCases = []rollupCase{
 	{"queue_time", `{"groupBy": "labels"}`},
 	{"queue_time", `{"groupBy": "none", "filters": {"labels": ["linux,self-hosted,x64"]}}`},
 	{"queue_time", `{"groupBy": "runner_group"}`},
@@ -86,7 +88,25 @@ func TestRollupsMatchProjections(t *testing.T) {
 	if _, err := s.RefreshRollups(context.Background(), store.RollupOptions{Now: end.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	compareAll(t, pool, true)
+	compareAll(t, pool, rollupCases, true)
+}
+
+// TestSampleRollupsMatchProjections gives the store the reconciler's runner inventory and
+// samples, so that runner_utilization answers from them, and reads its long ranges from
+// rollup_sample_hour: the answers must equal the samples'.
+func TestSampleRollupsMatchProjections(t *testing.T) {
+	pool, url := seed(t, newWorld())
+	seedInventory(t, pool)
+	s := openStore(t, url)
+	end := t0.Add(7 * 24 * time.Hour)
+	if _, err := s.RefreshRollups(context.Background(), store.RollupOptions{Now: end.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	compareAll(t, pool, []rollupCase{
+		{"runner_utilization", `{}`},
+		{"runner_utilization", `{"filters": {"labels": ["linux,self-hosted,x64"], "orgs": ["acme"]}}`},
+		{"runner_utilization", `{"filters": {"runnerGroups": ["linux-pool"]}}`},
+	}, true)
 }
 
 // TestRollupsTakeLateEvents changes hours after they were rolled up: a job that completes
@@ -122,7 +142,7 @@ func TestRollupsTakeLateEvents(t *testing.T) {
 	if want := late.created.Truncate(time.Hour); !st.Watermark.Equal(want) {
 		t.Fatalf("watermark %s, want %s (the late open job's hour)", st.Watermark, want)
 	}
-	compareAll(t, pool, false)
+	compareAll(t, pool, rollupCases, false)
 
 	// It runs and completes: the hour becomes final again, with the job in it.
 	write(t, s, late, "in_progress")
@@ -131,7 +151,7 @@ func TestRollupsTakeLateEvents(t *testing.T) {
 	if want := end.Add(-time.Hour); !st.Watermark.Equal(want) {
 		t.Fatalf("watermark %s, want %s", st.Watermark, want)
 	}
-	compareAll(t, pool, true)
+	compareAll(t, pool, rollupCases, true)
 
 	// A backfill of a completed job six days back, beyond the re-worked day: the sweep
 	// takes it in within one lap (a day of hours per refresh).
@@ -143,7 +163,7 @@ func TestRollupsTakeLateEvents(t *testing.T) {
 	for i := range 8 {
 		refresh(end.Add(time.Duration(4+i) * time.Minute))
 	}
-	compareAll(t, pool, true)
+	compareAll(t, pool, rollupCases, true)
 }
 
 func openStore(t *testing.T, url string) *store.Store {
@@ -166,11 +186,11 @@ func write(t *testing.T, s *store.Store, j seedJob, status string) {
 
 // compareAll runs every case over every range both ways. mustRead says the rollups must
 // have been read by at least one query.
-func compareAll(t *testing.T, pool *pgxpool.Pool, mustRead bool) {
+func compareAll(t *testing.T, pool *pgxpool.Pool, cases []rollupCase, mustRead bool) {
 	t.Helper()
 	anyRead := false
 	for _, rg := range rollupRanges {
-		for _, c := range rollupCases {
+		for _, c := range cases {
 			t.Run(fmt.Sprintf("%s/%s/%s", rg.name, c.queryType, c.json), func(t *testing.T) {
 				req := query.Request{RefID: "A", From: rg.from, To: rg.to, Interval: rg.interval, MaxDataPoints: 1000, JSON: []byte(c.json)}
 				want, err := types[c.queryType](context.Background(), query.Env{DB: rawOnly{pool}}, req)

@@ -16,7 +16,8 @@ import (
 // that ran its jobs in the range. GitHub-hosted runners are left out (see hostedGroup).
 //
 // Over long ranges the final hours come from rollup_pool_hour (busy seconds, and the
-// runners busy in the hour) and the runners of whole days from rollup_runner_day.
+// runners busy in the hour) and the runners of whole days from rollup_runner_day, or, for
+// samples, from rollup_sample_hour.
 func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -79,13 +80,37 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	return utilizationFrames(ctx, env, st)
 }
 
-// sampledUtilization reads utilization from the reconciler's runner samples.
+// sampledUtilization reads utilization from the reconciler's runner samples: per pool and
+// bucket, the share of online samples that were busy. Over long ranges the final hours come
+// from rollup_sample_hour (migration 0013), each runner's online and busy samples in the
+// hour, and the rest from the samples themselves.
 func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (data.Frames, error) {
+	bucket := bucketFor(req)
+	p, err := planFor(ctx, env.DB, req, bucket, true)
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("runner_utilization_samples")
-	st.add("SELECT r.label_key, date_bin(", st.arg(seconds(bucketFor(req))), "::interval, s.sampled_at, ", st.arg(bucketOrigin), "),\n",
-		"  avg(CASE WHEN s.busy THEN 1 ELSE 0 END)::float8\n",
-		"FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
-		"WHERE s.sampled_at >= ", st.arg(req.From), " AND s.sampled_at < ", st.arg(req.To), " AND s.status = 'online'")
+	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	if !p.use {
+		st.add("SELECT r.label_key, date_bin(", b, "::interval, s.sampled_at, ", origin, "),\n",
+			"  avg(CASE WHEN s.busy THEN 1 ELSE 0 END)::float8\n",
+			"FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
+			"WHERE s.sampled_at >= ", st.arg(req.From), " AND s.sampled_at < ", st.arg(req.To), " AND s.status = 'online'")
+	} else {
+		st.add("SELECT r.label_key, date_bin(", b, "::interval, s.t, ", origin, "), (sum(s.busy)::float8 / sum(s.online))::float8\n",
+			"FROM (")
+		for i, w := range rawWindows(req, p) {
+			if i > 0 {
+				st.add("\n  UNION ALL ")
+			}
+			st.add("SELECT s.scope, s.runner_id, s.sampled_at AS t, 1 AS online, CASE WHEN s.busy THEN 1 ELSE 0 END AS busy FROM runner_samples s\n",
+				"  WHERE s.sampled_at >= ", st.arg(w.from), " AND s.sampled_at < ", st.arg(w.to), " AND s.status = 'online'")
+		}
+		st.add("\n  UNION ALL SELECT h.scope, h.runner_id, h.hour, h.online, h.busy FROM rollup_sample_hour h\n",
+			"  WHERE h.hour >= ", st.arg(p.rolledFrom), " AND h.hour < ", st.arg(p.rolledTo), ") s\n",
+			"JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id")
+	}
 	f.where(st, inventoryFilters)
 	st.add("\nGROUP BY 1, 2 ORDER BY 2, 1")
 	return utilizationFrames(ctx, env, st)

@@ -59,7 +59,7 @@ type RollupStats struct {
 // rollupLockKey keeps replicas from refreshing at the same time; arbitrary but fixed.
 const rollupLockKey int64 = 0x0c1_7ad_a5
 
-// RefreshRollups brings the rollups (migrations 0007, 0008 and 0011) up to date, in one transaction.
+// RefreshRollups brings the rollups (migrations 0007, 0008, 0011 and 0013) up to date, in one transaction.
 //
 // An hour is final, and readers take it from the rollups, when it ended Settle ago and no
 // job created in it is still open (up to Hold). The watermark is the first hour that is not
@@ -156,7 +156,7 @@ func finalBefore(ctx context.Context, tx pgx.Tx, o RollupOptions) (w, oldest tim
 	err = tx.QueryRow(ctx, `SELECT
 		(SELECT min(created_at) FROM workflow_jobs WHERE status <> 'completed' AND created_at >= $1),
 		least((SELECT min(created_at) FROM workflow_jobs), (SELECT min(created_at) FROM workflow_runs),
-		      (SELECT min(received_at) FROM deliveries))`, o.Now.Add(-o.Hold)).Scan(&open, &first)
+		      (SELECT min(received_at) FROM deliveries), (SELECT min(sampled_at) FROM runner_samples))`, o.Now.Add(-o.Hold)).Scan(&open, &first)
 	if err != nil {
 		return w, oldest, fmt.Errorf("find final hours: %w", err)
 	}
@@ -172,18 +172,20 @@ func finalBefore(ctx context.Context, tx pgx.Tx, o RollupOptions) (w, oldest tim
 }
 
 // rollupFuncs are the SQL functions that recompute the rollups of the hours in [a, b):
-// hourly tables (0007, and runner pools from 0008) and the daily ones (0008, with the job
-// hours of 0011), which recompute every day the hours touch.
+// hourly tables (0007, runner pools from 0008, runner samples from 0013) and the daily
+// ones (0008, with the job hours of 0011), which recompute every day the hours touch.
 var rollupFuncs = []string{
 	"SELECT rollup_hours($1, $2)",
 	"SELECT rollup_runner_hours($1, $2)",
 	"SELECT rollup_days($1, $2)",
+	"SELECT rollup_sample_hours($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
 var rollupTables = []string{
 	"rollup_queue_hour", "rollup_job_transitions", "rollup_run_hour", "rollup_delivery_hour",
-	"rollup_runner_day", "rollup_pool_hour", "rollup_job_day", "rollup_job_hour", "rollup_flake_day",
+	"rollup_runner_day", "rollup_pool_hour", "rollup_job_day", "rollup_job_hour", "rollup_flake_day", "rollup_flake_hour",
+	"rollup_sample_hour",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays

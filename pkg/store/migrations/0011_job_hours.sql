@@ -1,11 +1,12 @@
--- 0011: repo_stats per hour as well as per day. A range reads its final whole days from
--- rollup_job_day (0008); what lay around them, up to a day at either end, used to be read
--- from the projections with a 30-hour lookback, which cost more than the 89 rolled days
--- together (130 of 160 ms at a million jobs, and ten times that at ten million). The final
--- hours around the days now come from rollup_job_hour, so only the partial hours at the
--- ends and what lies past the watermark are read raw.
+-- 0011: repo_stats and flaky_jobs per hour as well as per day. A range reads its final
+-- whole days from rollup_job_day and rollup_flake_day (0008); what lay around them, up to a
+-- day at either end, used to be read from the projections with a 30-hour lookback, which
+-- cost more than the 89 rolled days together (130 of 160 ms for repo_stats at a million
+-- jobs, and ten times that at ten million). The final hours around the days now come from
+-- rollup_job_hour and rollup_flake_hour, so only the partial hours at the ends and what
+-- lies past the watermark are read raw.
 
--- Histograms in both tables are now gap-coded: for each bucket with a count, ascending, the
+-- Histograms in both job tables are now gap-coded: for each bucket with a count, ascending, the
 -- distance from the previous bucket (from 0 for the first) and the count, each an unsigned
 -- LEB128 varint (Go's binary.Uvarint). Two bytes a bucket where 0008's (int2, int4) pairs
 -- took six: a 90-day range reads 200 repositories' days, and sending those bytes was most
@@ -37,8 +38,27 @@ CREATE TABLE rollup_job_hour (
     PRIMARY KEY (hour, dim, value)
 );
 
--- rollup_days, as 0008 wrote it, except that the job statistics now fill rollup_job_hour
--- too, from the same pass. It recomputes the daily rollups, and the job hours, for every
+-- flaky_jobs, the same way: rollup_flake_day's columns per hour.
+CREATE TABLE rollup_flake_hour (
+    hour          timestamptz NOT NULL,
+    repo          text        NOT NULL,
+    workflow_name text        NOT NULL,
+    job_name      text        NOT NULL,
+    failed        bigint      NOT NULL,
+    flaky         bigint      NOT NULL,
+    last_flake    timestamptz,
+    fail_url      text,
+    PRIMARY KEY (hour, repo, workflow_name, job_name)
+);
+
+-- The raw parts of flaky_jobs read the failures of the 30 hours before them, to tell a
+-- job's first failure on a commit from a repeat. Failures are a few percent of jobs; this
+-- index finds them without reading every other job of those hours. Only the update that
+-- completes a failed job writes to it.
+CREATE INDEX workflow_jobs_failures_idx ON workflow_jobs (created_at) WHERE conclusion = 'failure';
+
+-- rollup_days, as 0008 wrote it, except that the job statistics and the flakes now fill
+-- rollup_job_hour and rollup_flake_hour too, each from the same pass as its days. It recomputes the daily rollups, and the job hours, for every
 -- day that [a, b) touches, whole days: a day row is read only once the whole day is final,
 -- an hour row once the hour is, and by then each has been recomputed (the refresher rolls
 -- again the hours before the watermark).
@@ -103,19 +123,30 @@ BEGIN
     INSERT INTO rollup_job_hour
     SELECT t, dim, value, runs, jobs, failures, decided, busy_s, dh, qh FROM rows WHERE grain = 'h';
 
+    -- Flakes per day and per hour, from one pass over the first failures as well.
     DELETE FROM rollup_flake_day WHERE day >= d0 AND day < d1;
-    INSERT INTO rollup_flake_day
-    SELECT date_bin('1 day', f.created_at, origin), f.repo, f.workflow_name, f.job_name,
-           count(*), count(*) FILTER (WHERE f.passed_at IS NOT NULL),
-           max(f.passed_at), max(f.html_url) FILTER (WHERE f.passed_at IS NOT NULL)
-    FROM rollup_first_failures(d0, d1, lookback) f
-    GROUP BY 1, 2, 3, 4;
+    DELETE FROM rollup_flake_hour WHERE hour >= d0 AND hour < d1;
+    WITH f AS MATERIALIZED (
+        SELECT g.grain, g.t, f.repo, f.workflow_name, f.job_name, f.passed_at, f.html_url
+        FROM rollup_first_failures(d0, d1, lookback) f
+        CROSS JOIN LATERAL (VALUES ('d', date_bin('1 day', f.created_at, origin)),
+                                   ('h', date_bin('1 hour', f.created_at, origin))) g(grain, t)
+    ), rows AS MATERIALIZED (
+        SELECT grain, t, repo, workflow_name, job_name, count(*) AS failed, count(*) FILTER (WHERE passed_at IS NOT NULL) AS flaky,
+               max(passed_at) AS last_flake, max(html_url) FILTER (WHERE passed_at IS NOT NULL) AS fail_url
+        FROM f GROUP BY 1, 2, 3, 4, 5
+    ), days AS (
+        INSERT INTO rollup_flake_day
+        SELECT t, repo, workflow_name, job_name, failed, flaky, last_flake, fail_url FROM rows WHERE grain = 'd'
+    )
+    INSERT INTO rollup_flake_hour
+    SELECT t, repo, workflow_name, job_name, failed, flaky, last_flake, fail_url FROM rows WHERE grain = 'h';
 END
 $$;
 
-GRANT SELECT ON rollup_job_hour TO ciradar_reader;
+GRANT SELECT ON rollup_job_hour, rollup_flake_hour TO ciradar_reader;
 
--- The new table is empty for every hour already final: forget the state, so that the next
+-- The new tables are empty for every hour already final: forget the state, so that the next
 -- refresh rolls the whole store up again (until then, queries read the projections).
 -- Day rows in 0008's pair coding are dropped with it; the refresh writes them again.
 DELETE FROM rollup_state;
