@@ -96,7 +96,7 @@ func BenchmarkQueries(b *testing.B) {
 	slices.Sort(names)
 	b.ResetTimer()
 	for range b.N {
-		b.Logf("%-20s %5s %10s %10s %10s %10s %9s %9s", "query", "range", "p50 ms", "p95 ms", "raw p50", "raw p95", "over p50", "over p95")
+		b.Logf("%-26s %5s %10s %10s %10s %10s %9s %9s", "query", "range", "p50 ms", "p95 ms", "raw p50", "raw p95", "over p50", "over p95")
 		for _, name := range names {
 			for _, days := range []int{7, 90} {
 				bq := benchQueries[name]
@@ -114,7 +114,7 @@ func BenchmarkQueries(b *testing.B) {
 					return resp.Responses["A"].Error
 				}, func() error { return replay(ctx, raw, stmts) })
 				p50, p95, rp50, rp95 := pct(plugin, 0.5), pct(plugin, 0.95), pct(direct, 0.5), pct(direct, 0.95)
-				b.Logf("%-20s %4dd %10.1f %10.1f %10.1f %10.1f %8.0f%% %8.0f%%", name, days, ms(p50), ms(p95), ms(rp50), ms(rp95),
+				b.Logf("%-26s %4dd %10.1f %10.1f %10.1f %10.1f %8.0f%% %8.0f%%", name, days, ms(p50), ms(p95), ms(rp50), ms(rp95),
 					100*(float64(p50)/float64(rp50)-1), 100*(float64(p95)/float64(rp95)-1))
 				b.ReportMetric(ms(p95), name+"_"+strconv.Itoa(days)+"d_p95_ms")
 			}

@@ -114,7 +114,8 @@ func fillSamples(ctx context.Context, conn *pgx.Conn, start, end time.Time) erro
 		`INSERT INTO runner_samples (sampled_at, scope, runner_id, name, label_key, status, busy)
 		SELECT t, 'org:org0', r.runner_id, r.name, r.label_key, r.status, (r.runner_id + extract(epoch FROM t)::bigint / 60) % 5 < 2
 		FROM generate_series($1::timestamptz, $2::timestamptz - interval '1 minute', interval '1 minute') t
-		CROSS JOIN (SELECT runner_id, name, label_key, status FROM runners WHERE runner_group_name = 'inventory') r`,
+		CROSS JOIN (SELECT runner_id, name, label_key, status FROM runners WHERE runner_group_name = 'inventory') r
+		ORDER BY t, r.runner_id`, // in time order, as the reconciler appends them
 		"SELECT rollup_sample_hours($1, $2)",
 		"ANALYZE runners, runner_samples, rollup_sample_hour",
 	}

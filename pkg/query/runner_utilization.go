@@ -83,7 +83,7 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 // sampledUtilization reads utilization from the reconciler's runner samples: per pool and
 // bucket, the share of online samples that were busy. Over long ranges the final hours come
 // from rollup_sample_hour (migration 0013), each runner's online and busy samples in the
-// hour, and the rest from the samples themselves.
+// hour per pool, and the rest from the samples themselves.
 func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (data.Frames, error) {
 	bucket := bucketFor(req)
 	p, err := planFor(ctx, env.DB, req, bucket, true)
@@ -97,22 +97,24 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (d
 			"  avg(CASE WHEN s.busy THEN 1 ELSE 0 END)::float8\n",
 			"FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
 			"WHERE s.sampled_at >= ", st.arg(req.From), " AND s.sampled_at < ", st.arg(req.To), " AND s.status = 'online'")
-	} else {
-		st.add("SELECT r.label_key, date_bin(", b, "::interval, s.t, ", origin, "), (sum(s.busy)::float8 / sum(s.online))::float8\n",
-			"FROM (")
-		for i, w := range rawWindows(req, p) {
-			if i > 0 {
-				st.add("\n  UNION ALL ")
-			}
-			st.add("SELECT s.scope, s.runner_id, s.sampled_at AS t, 1 AS online, CASE WHEN s.busy THEN 1 ELSE 0 END AS busy FROM runner_samples s\n",
-				"  WHERE s.sampled_at >= ", st.arg(w.from), " AND s.sampled_at < ", st.arg(w.to), " AND s.status = 'online'")
-		}
-		st.add("\n  UNION ALL SELECT h.scope, h.runner_id, h.hour, h.online, h.busy FROM rollup_sample_hour h\n",
-			"  WHERE h.hour >= ", st.arg(p.rolledFrom), " AND h.hour < ", st.arg(p.rolledTo), ") s\n",
-			"JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id")
+		f.where(st, inventoryFilters)
+		st.add("\nGROUP BY 1, 2 ORDER BY 2, 1")
+		return utilizationFrames(ctx, env, st)
 	}
+	// Each part yields (pool, time, online samples, busy samples); the filters apply to the
+	// inventory's columns in the raw parts and to the same columns in the rollup.
+	st.add("SELECT s.pool, date_bin(", b, "::interval, s.t, ", origin, "), (sum(s.busy)::float8 / sum(s.online))::float8\nFROM (")
+	for _, w := range rawWindows(req, p) {
+		st.add("SELECT r.label_key AS pool, s.sampled_at AS t, 1 AS online, CASE WHEN s.busy THEN 1 ELSE 0 END AS busy\n",
+			"  FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
+			"  WHERE s.sampled_at >= ", st.arg(w.from), " AND s.sampled_at < ", st.arg(w.to), " AND s.status = 'online'")
+		f.where(st, inventoryFilters)
+		st.add("\n  UNION ALL ")
+	}
+	st.add("SELECT r.label_key, r.hour, r.online, r.busy FROM rollup_sample_hour r\n",
+		"  WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
 	f.where(st, inventoryFilters)
-	st.add("\nGROUP BY 1, 2 ORDER BY 2, 1")
+	st.add(") s\nGROUP BY 1, 2 ORDER BY 2, 1")
 	return utilizationFrames(ctx, env, st)
 }
 
