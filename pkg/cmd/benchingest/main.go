@@ -10,7 +10,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,14 +26,15 @@ func main() {
 	jobs := flag.Int("jobs", 120000, "jobs prepared by the load tool")
 	writers := flag.Int("writers", 4, "receiver group-commit writers")
 	maxBatch := flag.Int("max-batch", 256, "receiver batch cap")
+	profile := flag.String("cpuprofile", "", "when set, write a CPU profile of the receiver during the load to this file")
 	flag.Parse()
-	if err := run(*concurrency, *duration, *jobs, *writers, *maxBatch); err != nil {
+	if err := run(*concurrency, *duration, *jobs, *writers, *maxBatch, *profile); err != nil {
 		fmt.Fprintln(os.Stderr, "benchingest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) error {
+func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int, profile string) error {
 	dir, err := os.MkdirTemp("", "benchingest-")
 	if err != nil {
 		return err
@@ -54,12 +54,15 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) e
 	defer cluster.Remove()
 	db := cluster.URL("postgres")
 	const secret = "benchmark-secret"
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr()
 
-	serve := exec.Command(bin, "serve", "-listen", addr, "-writers", fmt.Sprint(writers), "-max-batch", fmt.Sprint(maxBatch),
-		"-log-level", "warn")
+	args := []string{"serve", "-listen", addr, "-writers", fmt.Sprint(writers), "-max-batch", fmt.Sprint(maxBatch), "-log-level", "warn"}
+	debugAddr := ""
+	if profile != "" {
+		debugAddr = freeAddr()
+		args = append(args, "-debug-listen", debugAddr)
+	}
+	serve := exec.Command(bin, args...)
 	serve.Env = append(os.Environ(), "CIRADAR_DATABASE_URL="+db, "CIRADAR_WEBHOOK_SECRET="+secret)
 	serve.Stderr = os.Stderr
 	if err := serve.Start(); err != nil {
@@ -77,6 +80,10 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) e
 	peak := make(chan int64, 1)
 	go samplePeakRSS(serve.Process.Pid, stop, peak)
 	recv0, pg0 := treeCPU(serve.Process.Pid), treeCPU(cluster.Pid())
+	profiled := make(chan error, 1)
+	if profile != "" {
+		go func() { profiled <- fetchProfile(serve.Process.Pid, debugAddr, profile, duration) }()
+	}
 	loadErr := load.Run()
 	recv1, pg1 := treeCPU(serve.Process.Pid), treeCPU(cluster.Pid())
 	close(stop)
@@ -84,6 +91,13 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int) e
 	// CPU seconds spent are steadier than wall time on a shared machine: compare variants
 	// by these, measured in the same run.
 	fmt.Printf("cpu during load: receiver %.1fs, postgres %.1fs\n", (recv1 - recv0).Seconds(), (pg1 - pg0).Seconds())
+	if profile != "" {
+		if err := <-profiled; err != nil {
+			fmt.Fprintln(os.Stderr, "cpu profile:", err)
+		} else {
+			fmt.Printf("receiver cpu profile: %s\n", profile)
+		}
+	}
 	if err := printTopStatements(db); err != nil {
 		fmt.Fprintln(os.Stderr, "pg_stat_statements:", err)
 	}
