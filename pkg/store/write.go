@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -72,7 +73,9 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item) (WriteRes
 		first.Queue(set)
 	}
 	keys.queueLockAndRead(first)
-	queueInsertDeliveries(first, items)
+	if err := queueInsertDeliveries(first, items); err != nil {
+		return WriteResult{}, err
+	}
 	br := conn.SendBatch(ctx, first)
 	for range 1 + len(planSettings) {
 		if _, err := br.Exec(); err != nil {
@@ -158,26 +161,46 @@ func uniqueByID(items []Item) []Item {
 	return slices.CompactFunc(out, func(a, b Item) bool { return a.Delivery.ID == b.Delivery.ID })
 }
 
+// insertDeliveriesSQL appends the raw rows. The payloads travel as one bytea, cut by
+// offset and length: as a bytea[], pgx encoded them into a parameter buffer that starts at
+// 256 bytes and doubles its way to the batch's size (about 6% of the receiver's CPU), and
+// Postgres copied each into the tuplestore unnest fills. Offsets are 1-based, as substring
+// counts.
 const insertDeliveriesSQL = `
 		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at, payload)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $8::bytea[])
+		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at, substring($8::bytea FROM u.off FOR u.len)
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[])
+			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len)
 		ON CONFLICT (delivery_id) DO NOTHING
 		RETURNING delivery_id`
 
 // queueInsertDeliveries queues the append of the raw rows; readInsertedDeliveries reads
 // which of them were new.
-func queueInsertDeliveries(b *pgx.Batch, items []Item) {
+func queueInsertDeliveries(b *pgx.Batch, items []Item) error {
 	n := len(items)
 	ids, events, actions, targetTypes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	hookIDs, targetIDs := make([]*int64, n), make([]*int64, n)
-	received, payloads := make([]time.Time, n), make([][]byte, n)
+	received := make([]time.Time, n)
+	offsets, lengths := make([]int32, n), make([]int32, n)
+	total := 0
+	for _, it := range items {
+		total += len(it.Delivery.Payload)
+	}
+	if total >= math.MaxInt32 {
+		// Postgres holds at most 1 GB in one value; the committer retries one by one.
+		return fmt.Errorf("insert deliveries: %d bytes of payloads in one batch", total)
+	}
+	payloads := make([]byte, 0, total)
 	for i, it := range items {
 		d := it.Delivery
 		ids[i], events[i], actions[i], targetTypes[i] = d.ID, d.Event, clean(d.Action), d.TargetType
 		hookIDs[i], targetIDs[i] = nullable(d.HookID), nullable(d.TargetID)
-		received[i], payloads[i] = d.ReceivedAt, d.Payload
+		received[i] = d.ReceivedAt
+		offsets[i], lengths[i] = int32(len(payloads)+1), int32(len(d.Payload))
+		payloads = append(payloads, d.Payload...)
 	}
-	b.Queue(insertDeliveriesSQL, ids, events, actions, hookIDs, targetTypes, targetIDs, received, payloads)
+	b.Queue(insertDeliveriesSQL, ids, events, actions, hookIDs, targetTypes, targetIDs, received, payloads, offsets, lengths)
+	return nil
 }
 
 // readInsertedDeliveries returns the items whose delivery was new.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -90,4 +91,51 @@ func countRows(t *testing.T, s *store.Store, table string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// The payloads of a batch travel as one value cut by offset and length: each must come back
+// byte for byte, whatever its size and bytes, and a duplicate's payload must not shift its
+// neighbours'.
+func TestWriteStoresEachPayloadWhole(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	big := make([]byte, 70_000)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	cases := []struct {
+		name     string
+		payloads []string
+	}{
+		{"one", []string{`{"a":1}`}},
+		{"sizes from empty to 70 KB", []string{``, `{}`, string(big), `{"b":2}`}},
+		{"NUL and bytes that are not UTF-8", []string{"\x00\x01", "\xff\xfe{}", "\x00"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			ctx := context.Background()
+			var items []store.Item
+			for i, p := range tc.payloads {
+				items = append(items, store.Item{Delivery: store.Delivery{ID: fmt.Sprintf("p-%d", i), Event: "push",
+					ReceivedAt: at, Payload: []byte(p)}})
+			}
+			// The first delivery again, first in the next batch: the others keep their bytes.
+			if _, err := s.Write(ctx, items[:1]); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Write(ctx, items); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range tc.payloads {
+				var got []byte
+				if err := s.Pool().QueryRow(ctx, "SELECT payload FROM deliveries WHERE delivery_id = $1",
+					fmt.Sprintf("p-%d", i)).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != p {
+					t.Fatalf("payload %d: %d bytes back, want %d (%q…)", i, len(got), len(p), got[:min(len(got), 16)])
+				}
+			}
+		})
+	}
 }
