@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,6 +136,41 @@ func TestWriteStoresEachPayloadWhole(t *testing.T) {
 				if string(got) != p {
 					t.Fatalf("payload %d: %d bytes back, want %d (%q…)", i, len(got), len(p), got[:min(len(got), 16)])
 				}
+			}
+		})
+	}
+}
+
+// A delivery's row stays whole in the heap: its GUID, event and action never go to the
+// TOAST table on their own (migration 0012), whatever payload rides with them.
+func TestDeliveryRowsStayInline(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		id      string
+		payload []byte
+	}{
+		{"GitHub GUID, job payload", "72d3162e-cc78-11e3-81ab-4c9367dc0958", jobItem(t, 1, "completed", at).Delivery.Payload},
+		{"long id, 7 KB payload", strings.Repeat("d", 128), []byte(`{"x":"` + strings.Repeat("ab", 3500) + `"}`)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			ctx := context.Background()
+			it := store.Item{Delivery: store.Delivery{ID: tc.id, Event: "workflow_job_with_a_longer_event_name",
+				Action: "an_action_name_longer_than_twenty", TargetType: "organization_or_enterprise_target",
+				ReceivedAt: at, Payload: tc.payload}}
+			if _, err := s.Write(ctx, []store.Item{it}); err != nil {
+				t.Fatal(err)
+			}
+			var toastRows int
+			if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_class c
+				JOIN pg_class t ON t.oid = c.reltoastrelid
+				WHERE c.relname = 'deliveries' AND pg_relation_size(t.oid) > 0`).Scan(&toastRows); err != nil {
+				t.Fatal(err)
+			}
+			if toastRows != 0 {
+				t.Fatal("the deliveries' TOAST table holds data: a column of the row was moved out of line")
 			}
 		})
 	}
