@@ -156,19 +156,19 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	}
 	merged := map[key]*hist{}
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var grp string
+		// The group and the histogram are read in the driver's own buffer: the histogram is
+		// merged at once, and the group copied only when it starts a new series point.
+		var grp, enc pgtype.DriverBytes
 		var t time.Time
-		var enc pgtype.DriverBytes // the driver's own buffer: merged at once, never kept
 		var n int64
 		var sum, mx float64
 		if err := r.Scan(&grp, &t, &enc, &n, &sum, &mx); err != nil {
 			return err
 		}
-		k := key{grp, t.Unix()}
-		h := merged[k]
+		h := merged[key{string(grp), t.Unix()}]
 		if h == nil {
 			h = &hist{}
-			merged[k] = h
+			merged[key{string(grp), t.Unix()}] = h
 		}
 		return h.merge(enc, n, sum, mx)
 	})

@@ -136,9 +136,7 @@ func (h *hist) merge(enc []byte, n int64, sum, mx float64) error {
 		return fmt.Errorf("histogram of %d bytes: not whole (bucket, count) pairs", len(enc))
 	}
 	if len(enc) > 0 {
-		if top := int(int16(binary.BigEndian.Uint16(enc[len(enc)-histPairSize:]))); top >= len(h.counts) {
-			h.counts = append(h.counts, make([]int64, top+1-len(h.counts))...)
-		}
+		h.reach(int(int16(binary.BigEndian.Uint16(enc[len(enc)-histPairSize:]))))
 	}
 	for ; len(enc) > 0; enc = enc[histPairSize:] {
 		k := int(int16(binary.BigEndian.Uint16(enc)))
@@ -153,6 +151,21 @@ func (h *hist) merge(enc []byte, n int64, sum, mx float64) error {
 	h.n += n
 	h.sum += sum
 	return nil
+}
+
+// reach makes counts hold bucket top. The first allocation leaves room for a quarter more
+// buckets: the histograms merged into one reach a little further each, and growing the
+// slice for each of them was a third of queue_time's own CPU over 90 days.
+func (h *hist) reach(top int) {
+	switch {
+	case top < len(h.counts):
+	case top < cap(h.counts):
+		h.counts = h.counts[:top+1] // zero: nothing was ever written past len
+	default:
+		grown := make([]int64, top+1, (top+1)*5/4+16)
+		copy(grown, h.counts)
+		h.counts = grown
+	}
 }
 
 // percentiles are nearest-rank, as percentile_disc: the bucket holding the value of rank
@@ -193,9 +206,7 @@ func (h *hist) mergeGaps(enc []byte) error {
 		if k += gap; k > math.MaxInt16 {
 			return fmt.Errorf("histogram bucket %d: out of range", k)
 		}
-		if int(k) >= len(h.counts) {
-			h.counts = append(h.counts, make([]int64, int(k)+1-len(h.counts))...)
-		}
+		h.reach(int(k))
 		h.counts[k] += int64(c)
 		h.n += int64(c)
 	}
