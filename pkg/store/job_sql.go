@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,8 +16,9 @@ var jobColumns = []column{
 	{name: "workflow_name", typ: "text"}, {name: "job_name", typ: "text"},
 	{name: "head_branch", typ: "text"}, {name: "head_sha", typ: "text"},
 	// A text[] per row cannot travel inside unnest (arrays must be rectangular), so the
-	// labels travel as a JSON array and are unpacked here.
-	{name: "labels", typ: "text", expr: "ARRAY(SELECT jsonb_array_elements_text(u.labels::jsonb))"},
+	// labels travel as a Postgres array literal and are cast here. (They used to travel as
+	// JSON, unpacked by a sub-select per row: a jsonb parse each, ~3% of Postgres' CPU.)
+	{name: "labels", typ: "text", expr: "u.labels::text[]"},
 	{name: "label_key", typ: "text"},
 	{name: "runner_id", typ: "int8"}, {name: "runner_name", typ: "text"},
 	{name: "runner_group_id", typ: "int8"}, {name: "runner_group_name", typ: "text"},
@@ -112,15 +113,11 @@ type jobArrays struct {
 }
 
 func (a *jobArrays) add(j *Job) error {
-	labels, err := json.Marshal(nonNil(j.Labels))
-	if err != nil {
-		return fmt.Errorf("encode labels of job %d: %w", j.JobID, err)
-	}
 	a.ids, a.runIDs, a.attempts = append(a.ids, j.JobID), append(a.runIDs, j.RunID), append(a.attempts, j.RunAttempt)
 	a.orgs, a.repos, a.repoIDs = append(a.orgs, j.Org), append(a.repos, j.Repo), append(a.repoIDs, j.RepoID)
 	a.workflows, a.names = append(a.workflows, j.WorkflowName), append(a.names, j.JobName)
 	a.branches, a.shas = append(a.branches, j.HeadBranch), append(a.shas, j.HeadSHA)
-	a.labels, a.labelKeys = append(a.labels, string(labels)), append(a.labelKeys, j.LabelKey)
+	a.labels, a.labelKeys = append(a.labels, textArrayLiteral(j.Labels)), append(a.labelKeys, j.LabelKey)
 	a.runnerIDs, a.runners = append(a.runnerIDs, j.RunnerID), append(a.runners, j.RunnerName)
 	a.groupIDs, a.groups = append(a.groupIDs, j.RunnerGroupID), append(a.groups, j.RunnerGroupName)
 	a.statuses, a.conclusions = append(a.statuses, j.Status), append(a.conclusions, j.Conclusion)
@@ -139,6 +136,29 @@ func (a *jobArrays) args() []any {
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
 		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen}
+}
+
+// textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,
+// so commas, braces, spaces and the word NULL stay text; inside the quotes only '"' and
+// '\' are escaped. Strings never hold NUL here (clean removed it).
+func textArrayLiteral(v []string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, s := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(s); j++ {
+			if s[j] == '"' || s[j] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[j])
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 func nonNil[T any](s []T) []T {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -171,6 +172,43 @@ func TestDeliveryRowsStayInline(t *testing.T) {
 			}
 			if toastRows != 0 {
 				t.Fatal("the deliveries' TOAST table holds data: a column of the row was moved out of line")
+			}
+		})
+	}
+}
+
+// Labels travel to Postgres as an array literal: any label must come back as written, in
+// its order, whatever characters it holds.
+func TestWriteKeepsLabelsAsWritten(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		labels []string
+	}{
+		{"none", nil},
+		{"plain", []string{"self-hosted", "linux", "x64"}},
+		{"quotes and backslashes", []string{`a"b`, `c\d`, `\"`, `\\`}},
+		{"array syntax", []string{"a,b", "{c}", " d ", "e f"}},
+		{"NULL and empty", []string{"NULL", "", "null"}},
+		{"not ASCII", []string{"größe", "日本", "🐧"}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			ctx := context.Background()
+			job := &store.Job{JobID: int64(100 + i), RunID: 1, RunAttempt: 1, Status: "queued", Labels: tc.labels,
+				FirstSeenAt: at, LastSeenAt: at}
+			it := store.Item{Delivery: store.Delivery{ID: fmt.Sprintf("labels-%d", i), Event: "workflow_job",
+				ReceivedAt: at, Payload: []byte(`{}`)}, Projection: store.Projection{Job: job}}
+			if _, err := s.Write(ctx, []store.Item{it}); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if err := s.Pool().QueryRow(ctx, "SELECT labels FROM workflow_jobs WHERE job_id = $1", job.JobID).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.labels) || (len(got) > 0 && !reflect.DeepEqual(got, tc.labels)) {
+				t.Fatalf("labels %q back, want %q", got, tc.labels)
 			}
 		})
 	}
