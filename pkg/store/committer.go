@@ -128,9 +128,12 @@ func (c *Committer) dispatch() {
 	defer close(c.batches)
 	var queue []*pending
 	inflight, open := 0, true
+	// The queue holds at most as much as the channel in front of it. Beyond that Submit
+	// blocks, and its deadline turns a database that cannot keep up into 503s, not memory.
+	limit := c.opts.MaxBatch * c.opts.Writers
 	for open || len(queue) > 0 {
 	drain:
-		for open {
+		for open && len(queue) < limit {
 			select {
 			case p, ok := <-c.in:
 				if !ok {
@@ -153,7 +156,7 @@ func (c *Committer) dispatch() {
 			return
 		}
 		var in <-chan *pending
-		if open {
+		if open && len(queue) < limit {
 			in = c.in
 		}
 		select {

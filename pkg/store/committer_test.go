@@ -145,3 +145,57 @@ func TestCommitterBatching(t *testing.T) {
 		})
 	}
 }
+
+// When writes cannot keep up, the committer holds a bounded number of deliveries
+// (MaxBatch × Writers in its queue, as many again in its channel); beyond that Submit waits
+// and gives up at its deadline, so a stuck database turns into 503s, not memory.
+func TestCommitterQueueIsBounded(t *testing.T) {
+	cases := []struct {
+		name              string
+		writers, maxBatch int
+		submits           int
+	}{
+		{"one writer, batches of 2", 1, 2, 12},
+		{"two writers, batches of 1", 2, 1, 12},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeWrites()
+			c := newCommitter(f.write, CommitterOptions{Writers: tc.writers, MaxBatch: tc.maxBatch, MinBatch: 1})
+			t.Cleanup(func() {
+				close(f.release)
+				c.Close()
+			})
+			errs := make(chan error, tc.submits)
+			for i := range tc.submits {
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+					defer cancel()
+					_, err := c.Submit(ctx, Item{Delivery: Delivery{ID: fmt.Sprint("q-", i)}})
+					errs <- err
+				}()
+			}
+			// No write finishes: every Submit ends at its deadline. Those past the bound
+			// never got in, so they cannot be in any write that started.
+			held := 0
+			for range tc.submits {
+				if err := <-errs; err == nil {
+					t.Fatal("a Submit returned without its write finishing")
+				}
+			}
+		drain:
+			for {
+				select {
+				case b := <-f.started:
+					held += len(b)
+				default:
+					break drain
+				}
+			}
+			bound := 2*tc.writers*tc.maxBatch + tc.writers*tc.maxBatch // channel, queue, in flight
+			if held+int(c.waiting.Load())+len(c.in) > bound {
+				t.Fatalf("%d in writes, %d queued, %d in the channel: more than %d held", held, c.waiting.Load(), len(c.in), bound)
+			}
+		})
+	}
+}
