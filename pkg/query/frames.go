@@ -39,44 +39,54 @@ func unit(f *data.Field, u string) *data.Field {
 type groupedSeries struct {
 	label  string   // label name, "" when ungrouped
 	fields []string // value field names, in order
-	frames []*data.Frame
-	cur    string
+	groups []seriesGroup
+}
+
+// seriesGroup is one group's columns, handed to its frame whole in result.
+type seriesGroup struct {
+	name  string
+	times []time.Time
+	cols  [][]*float64
 }
 
 func (g *groupedSeries) add(group string, t time.Time, vals ...*float64) {
-	if len(g.frames) == 0 || group != g.cur {
-		g.cur = group
-		var labels data.Labels
-		if g.label != "" {
-			labels = data.Labels{g.label: group}
-		}
-		f := data.NewFrame(group, data.NewField("time", nil, []time.Time{}))
-		for _, name := range g.fields {
-			f.Fields = append(f.Fields, data.NewField(name, labels, []*float64{}))
-		}
-		g.frames = append(g.frames, f)
+	if len(g.groups) == 0 || group != g.groups[len(g.groups)-1].name {
+		g.groups = append(g.groups, seriesGroup{name: group, cols: make([][]*float64, len(g.fields))})
 	}
-	f := g.frames[len(g.frames)-1]
-	f.Fields[0].Append(t)
+	cur := &g.groups[len(g.groups)-1]
+	cur.times = append(cur.times, t)
 	for i, v := range vals {
-		f.Fields[i+1].Append(v)
+		cur.cols[i] = append(cur.cols[i], v)
 	}
 }
 
 // result returns the frames, or one empty typed frame when there were no rows: an empty
 // answer must still say what it is, and what ran.
 func (g *groupedSeries) result(name string, st *stmt) data.Frames {
-	if len(g.frames) == 0 {
+	if len(g.groups) == 0 {
 		f := data.NewFrame(name, data.NewField("time", nil, []time.Time{}))
 		for _, n := range g.fields {
 			f.Fields = append(f.Fields, data.NewField(n, nil, []*float64{}))
 		}
-		g.frames = append(g.frames, f)
+		return data.Frames{finish(f, st, data.FrameTypeTimeSeriesWide)}
 	}
-	for _, f := range g.frames {
-		finish(f, st, data.FrameTypeTimeSeriesWide)
+	frames := make(data.Frames, 0, len(g.groups))
+	for _, gr := range g.groups {
+		var labels data.Labels
+		if g.label != "" {
+			labels = data.Labels{g.label: gr.name}
+		}
+		f := data.NewFrame(gr.name, data.NewField("time", nil, gr.times))
+		for i, n := range g.fields {
+			col := gr.cols[i]
+			if col == nil {
+				col = []*float64{}
+			}
+			f.Fields = append(f.Fields, data.NewField(n, labels, col))
+		}
+		frames = append(frames, finish(f, st, data.FrameTypeTimeSeriesWide))
 	}
-	return g.frames
+	return frames
 }
 
 func fp(v float64) *float64 { return &v }

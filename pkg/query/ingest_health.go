@@ -74,9 +74,9 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	if err != nil {
 		return nil, err
 	}
-	series := finish(wide("ingest_health", pts, func(p point) (time.Time, string, data.Labels, float64) {
-		return p.t, p.event + "\x00" + p.outcome, data.Labels{"event": p.event, "outcome": p.outcome}, p.n
-	}, "deliveries"), st, data.FrameTypeTimeSeriesWide)
+	series := finish(wide("ingest_health", pts, func(p point) (time.Time, string, float64) {
+		return p.t, p.event + "\x00" + p.outcome, p.n
+	}, func(p point) data.Labels { return data.Labels{"event": p.event, "outcome": p.outcome} }, "deliveries"), st, data.FrameTypeTimeSeriesWide)
 
 	age := newStmt("ingest_health_newest")
 	at := age.arg(req.To)

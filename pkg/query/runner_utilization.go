@@ -139,9 +139,8 @@ func utilizationFrames(ctx context.Context, env Env, st *stmt) (data.Frames, err
 	if err != nil {
 		return nil, err
 	}
-	f := wide("runner_utilization", pts, func(p point) (time.Time, string, data.Labels, float64) {
-		return p.t, p.pool, data.Labels{"pool": p.pool}, p.v
-	}, "busy_ratio")
+	f := wide("runner_utilization", pts, func(p point) (time.Time, string, float64) { return p.t, p.pool, p.v },
+		func(p point) data.Labels { return data.Labels{"pool": p.pool} }, "busy_ratio")
 	for _, fl := range f.Fields[1:] {
 		unit(fl, "percentunit")
 	}
