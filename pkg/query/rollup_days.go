@@ -37,21 +37,12 @@ func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, er
 // hours at the ends and anything at or after the watermark from the projections. A range
 // with no whole final day reads hours only (rolledFrom = rolledTo).
 func planDayHours(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
-	if !supported || req.To.Sub(req.From) < minRolled {
-		return plan{}, nil
-	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
+	// The final whole hours are what an hourly plan would read; the days are cut from them.
+	p, err := planFor(ctx, db, req, time.Hour, supported)
+	if err != nil || !p.use {
 		return plan{}, err
 	}
-	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
-	if w.Before(p.hoursTo) {
-		p.hoursTo = w
-	}
-	if p.hoursTo.Sub(p.hoursFrom) < minRolled {
-		return plan{}, nil
-	}
-	p.use = true
+	p.hoursFrom, p.hoursTo = p.rolledFrom, p.rolledTo
 	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
 	if !p.rolledTo.After(p.rolledFrom) {
 		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo
