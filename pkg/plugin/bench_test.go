@@ -45,7 +45,7 @@ var benchQueries = map[string]struct{ queryType, json string }{
 //
 // CIRADAR_BENCH_DATABASE_URL reuses a filled database (as a superuser URL) between runs;
 // CIRADAR_BENCH_ITER sets the samples per query (default 15); CIRADAR_BENCH_ONLY, a
-// comma-separated list of query types, times only those.
+// comma-separated list of benchQueries' names, times only those.
 func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	jobs := envInt("CIRADAR_BENCH_JOBS", 1_000_000)

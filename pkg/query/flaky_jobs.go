@@ -48,13 +48,8 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st.add("SELECT repo, workflow_name, job_name, sum(flaky)::float8, sum(failed)::float8, sum(flaky)::float8 / sum(failed),\n",
 		"  max(last_flake), nullif(max(fail_url), '')\nFROM (")
 	unionParts(st, req, p, func(w window) { flakeWindowRows(st, w, m.Filters) }, func(from, to string) {
-		st.add("SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
-			"  FROM rollup_flake_day r WHERE r.day >= ", from, " AND r.day < ", to)
-		m.Filters.where(st, flakeRollupFilters)
-		st.add("\n  UNION ALL SELECT r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url\n",
-			"  FROM rollup_flake_hour r WHERE (r.hour >= ", st.arg(p.hoursFrom), " AND r.hour < ", from,
-			" OR r.hour >= ", to, " AND r.hour < ", st.arg(p.hoursTo), ")")
-		m.Filters.where(st, flakeRollupFilters)
+		dayHourRows(st, p, from, to, "r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url",
+			"rollup_flake_day", "rollup_flake_hour", func() { m.Filters.where(st, flakeRollupFilters) })
 	})
 	st.add("\n) x\nGROUP BY 1, 2, 3 HAVING sum(flaky) > 0\n",
 		"ORDER BY 4 DESC, 6 DESC, 1, 2, 3 LIMIT ", st.arg(limit))

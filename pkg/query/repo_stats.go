@@ -111,17 +111,16 @@ func jobStatsRows(st *stmt, w window, col string, f Filters) {
 	f.where(st, jobFilters)
 	runs := "(SELECT DISTINCT r.run_id FROM workflow_jobs r WHERE r.created_at >= " + from + " AND r.created_at < " + to + " AND r.status = 'completed')"
 	lookback := st.arg(w.from.Add(-finishedLookback))
+	st.add("\n    UNION ALL SELECT j.run_id, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n    FROM ")
 	if w.to.Sub(w.from) < finishedLookback {
-		st.add("\n    UNION ALL SELECT j.run_id, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n",
-			"    FROM ", runs, " r CROSS JOIN LATERAL (SELECT j.* FROM workflow_jobs j WHERE j.run_id = r.run_id\n",
+		st.add(runs, " r CROSS JOIN LATERAL (SELECT j.* FROM workflow_jobs j WHERE j.run_id = r.run_id\n",
 			"      AND j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'")
 		f.where(st, jobFilters)
 		// OFFSET 0 keeps the planner from pulling the subquery up into a hash join, which
 		// reads the whole lookback again.
 		st.add(" OFFSET 0) j")
 	} else {
-		st.add("\n    UNION ALL SELECT j.run_id, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n",
-			"    FROM workflow_jobs j WHERE j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'\n",
+		st.add("workflow_jobs j WHERE j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'\n",
 			"      AND j.run_id IN ", runs)
 		f.where(st, jobFilters)
 	}
@@ -157,17 +156,13 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 		st.add(")")
 	}, func(from, to string) {
 		dimArg := st.arg(d.rollup)
-		st.add("SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
-			"  FROM rollup_job_day r WHERE r.dim = ", dimArg, " AND r.day >= ", from, " AND r.day < ", to)
-		if d.filter != "" {
-			fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
-		}
-		st.add("\n  UNION ALL SELECT r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist\n",
-			"  FROM rollup_job_hour r WHERE r.dim = ", dimArg, " AND (r.hour >= ", st.arg(p.hoursFrom), " AND r.hour < ", from,
-			" OR r.hour >= ", to, " AND r.hour < ", st.arg(p.hoursTo), ")")
-		if d.filter != "" {
-			fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
-		}
+		dayHourRows(st, p, from, to, "r.value, r.runs, r.jobs, r.failures, r.decided, r.busy_s, r.duration_hist, r.queue_hist",
+			"rollup_job_day", "rollup_job_hour", func() {
+				st.add(" AND r.dim = ", dimArg)
+				if d.filter != "" {
+					fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
+				}
+			})
 	})
 	byValue := map[string]*jobStats{}
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {

@@ -8,8 +8,8 @@ import (
 // Daily rollups (migration 0008) serve the query types that answer a table over the whole
 // range (runners, repo_stats, flaky_jobs): a range reads the final whole days from them and
 // the rest, a part day at either end and anything at or after the watermark, from the
-// projections, each part computed as the rollups compute a day. repo_stats has hourly
-// rollups too (0011), which serve the final whole hours of those part days.
+// projections, each part computed as the rollups compute a day. repo_stats and flaky_jobs
+// have hourly rollups too (0011), which serve the final whole hours of those part days.
 
 const day = 24 * time.Hour
 
@@ -31,7 +31,8 @@ func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, er
 	return p, nil
 }
 
-// planDayHours is planDays for a query that has hourly rollups as well (repo_stats): when
+// planDayHours is planDays for a query that has hourly rollups as well (repo_stats,
+// flaky_jobs): when
 // at least minRolled of the range is final, its final whole days come from the daily
 // rollups, the final whole hours around them from the hourly ones, and only the partial
 // hours at the ends and anything at or after the watermark from the projections. A range
@@ -90,4 +91,15 @@ func rawWindows(req Request, p plan) []window {
 	}
 	from, to := p.outer()
 	return []window{{req.From, from, time.Time{}}, {to, req.To, to}}
+}
+
+// dayHourRows writes the rolled part of a plan from planDayHours: cols of the daily rollup
+// days for the days [from, to) and of its hourly twin hours for the hours around them, with
+// where writing the same conditions (" AND ...") after each.
+func dayHourRows(st *stmt, p plan, from, to, cols, days, hours string, where func()) {
+	st.add("SELECT ", cols, " FROM ", days, " r WHERE r.day >= ", from, " AND r.day < ", to)
+	where()
+	st.add("\n  UNION ALL SELECT ", cols, " FROM ", hours, " r\n",
+		"  WHERE (r.hour >= ", st.arg(p.hoursFrom), " AND r.hour < ", from, " OR r.hour >= ", to, " AND r.hour < ", st.arg(p.hoursTo), ")")
+	where()
 }

@@ -92,28 +92,24 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (d
 	}
 	st := newStmt("runner_utilization_samples")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
-	if !p.use {
-		st.add("SELECT r.label_key, date_bin(", b, "::interval, s.sampled_at, ", origin, "),\n",
-			"  avg(CASE WHEN s.busy THEN 1 ELSE 0 END)::float8\n",
-			"FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
-			"WHERE s.sampled_at >= ", st.arg(req.From), " AND s.sampled_at < ", st.arg(req.To), " AND s.status = 'online'")
-		f.where(st, inventoryFilters)
-		st.add("\nGROUP BY 1, 2 ORDER BY 2, 1")
-		return utilizationFrames(ctx, env, st)
-	}
-	// Each part yields (pool, time, online samples, busy samples); the filters apply to the
-	// inventory's columns in the raw parts and to the same columns in the rollup.
+	// Each part yields (pool, time, online samples, busy samples): the raw parts one row a
+	// sample, with the filters on the inventory's columns, and the rolled hours one row a
+	// pool, with the same filters on the same columns.
 	st.add("SELECT s.pool, date_bin(", b, "::interval, s.t, ", origin, "), (sum(s.busy)::float8 / sum(s.online))::float8\nFROM (")
-	for _, w := range rawWindows(req, p) {
+	for i, w := range rawWindows(req, p) {
+		if i > 0 {
+			st.add("\n  UNION ALL ")
+		}
 		st.add("SELECT r.label_key AS pool, s.sampled_at AS t, 1 AS online, CASE WHEN s.busy THEN 1 ELSE 0 END AS busy\n",
 			"  FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
 			"  WHERE s.sampled_at >= ", st.arg(w.from), " AND s.sampled_at < ", st.arg(w.to), " AND s.status = 'online'")
 		f.where(st, inventoryFilters)
-		st.add("\n  UNION ALL ")
 	}
-	st.add("SELECT r.label_key, r.hour, r.online, r.busy FROM rollup_sample_hour r\n",
-		"  WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
-	f.where(st, inventoryFilters)
+	if p.use {
+		st.add("\n  UNION ALL SELECT r.label_key, r.hour, r.online, r.busy FROM rollup_sample_hour r\n",
+			"  WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
+		f.where(st, inventoryFilters)
+	}
 	st.add(") s\nGROUP BY 1, 2 ORDER BY 2, 1")
 	return utilizationFrames(ctx, env, st)
 }
