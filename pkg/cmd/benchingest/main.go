@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/jackc/pgx/v5"
 )
 
 func main() {
@@ -26,15 +28,22 @@ func main() {
 	jobs := flag.Int("jobs", 120000, "jobs prepared by the load tool")
 	writers := flag.Int("writers", 4, "receiver group-commit writers")
 	maxBatch := flag.Int("max-batch", 256, "receiver batch cap")
+	warmup := flag.Duration("warmup", 30*time.Second,
+		"load sent first, unmeasured, then a checkpoint: a new cluster creates and zero-fills every WAL segment, a running one recycles them (0: measure the new cluster)")
 	profile := flag.String("cpuprofile", "", "when set, write a CPU profile of the receiver during the load to this file")
+	var pgSettings []string
+	flag.Func("pg", "an extra Postgres setting, name=value, applied after the durable defaults (repeatable)", func(v string) error {
+		pgSettings = append(pgSettings, v)
+		return nil
+	})
 	flag.Parse()
-	if err := run(*concurrency, *duration, *jobs, *writers, *maxBatch, *profile); err != nil {
+	if err := run(*concurrency, *duration, *warmup, *jobs, *writers, *maxBatch, *profile, pgSettings); err != nil {
 		fmt.Fprintln(os.Stderr, "benchingest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int, profile string) error {
+func run(concurrency int, duration, warmup time.Duration, jobs, writers, maxBatch int, profile string, pgSettings []string) error {
 	dir, err := os.MkdirTemp("", "benchingest-")
 	if err != nil {
 		return err
@@ -45,9 +54,9 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int, p
 		return fmt.Errorf("build (run from the repository root): %v\n%s", err, out)
 	}
 	// Durable settings: later lines override pgtest's test-speed defaults.
-	cluster, err := pgtest.StartCluster("fsync=on", "synchronous_commit=on", "full_page_writes=on",
+	cluster, err := pgtest.StartCluster(append([]string{"fsync=on", "synchronous_commit=on", "full_page_writes=on",
 		"shared_buffers=512MB", "max_wal_size=4GB", "wal_compression=lz4",
-		"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all")
+		"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"}, pgSettings...)...)
 	if err != nil {
 		return err
 	}
@@ -72,9 +81,18 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int, p
 	if err := waitHealthy(addr); err != nil {
 		return err
 	}
-	load := exec.Command(bin, "loadgen", "-url", "http://"+addr+"/webhook", "-concurrency", fmt.Sprint(concurrency),
-		"-duration", duration.String(), "-jobs", fmt.Sprint(jobs))
-	load.Env = append(os.Environ(), "CIRADAR_WEBHOOK_SECRET="+secret, "CIRADAR_DATABASE_URL="+db)
+	loadgen := func(prefix string, firstJob int, d time.Duration) *exec.Cmd {
+		cmd := exec.Command(bin, "loadgen", "-url", "http://"+addr+"/webhook", "-concurrency", fmt.Sprint(concurrency),
+			"-duration", d.String(), "-jobs", fmt.Sprint(jobs), "-prefix", prefix, "-first-job", fmt.Sprint(firstJob))
+		cmd.Env = append(os.Environ(), "CIRADAR_WEBHOOK_SECRET="+secret, "CIRADAR_DATABASE_URL="+db)
+		return cmd
+	}
+	if warmup > 0 {
+		if err := warmUp(loadgen("warmup", jobs, warmup), db); err != nil {
+			return err
+		}
+	}
+	load := loadgen("measured", 0, duration)
 	window := newSendWindow(os.Stderr, serve.Process.Pid, cluster.Pid(), duration)
 	load.Stdout, load.Stderr = os.Stdout, window
 	stop := make(chan struct{})
@@ -107,6 +125,36 @@ func run(concurrency int, duration time.Duration, jobs, writers, maxBatch int, p
 	}
 	fmt.Printf("settings: writers=%d max-batch=%d; postgres fsync=on synchronous_commit=on\n", writers, maxBatch)
 	return loadErr
+}
+
+// warmUp sends an unmeasured load and then checkpoints, so the measured run meets the store
+// as a running server has it: the tables hold rows, and the WAL segments the warm-up wrote
+// are recycled for the measured run. A new cluster has none to recycle; it zero-fills and
+// syncs a new 16 MB segment every half second at this rate, and every request in flight
+// waits for it (p99 about 60 ms where it is 17 ms otherwise, BENCHMARKS.md).
+func warmUp(load *exec.Cmd, db string) error {
+	var out bytes.Buffer
+	load.Stdout, load.Stderr = &out, &out
+	if err := load.Run(); err != nil {
+		return fmt.Errorf("warm-up: %v\n%s", err, out.Bytes())
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "throughput") {
+			fmt.Println("warm-up on the new cluster:", line)
+		}
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	defer conn.Close(ctx)
+	for _, sql := range []string{"CHECKPOINT", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "SELECT pg_stat_statements_reset()"} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("warm-up: %s: %w", sql, err)
+		}
+	}
+	return nil
 }
 
 func waitHealthy(addr string) error {

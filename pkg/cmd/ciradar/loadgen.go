@@ -18,6 +18,7 @@ import (
 type loadgenFlags struct {
 	url, secret, dbURL, prefix string
 	concurrency, jobs          int
+	firstJob                   int
 	duration                   time.Duration
 	asJSON                     bool
 }
@@ -33,6 +34,8 @@ var loadgenCommand = command{
 			"when set, check afterwards that every 2xx delivery is in this database")
 		cfg.Int(&f.concurrency, "concurrency", "CIRADAR_LOADGEN_CONCURRENCY", 64, "requests in flight")
 		cfg.Int(&f.jobs, "jobs", "CIRADAR_LOADGEN_JOBS", 40000, "jobs prepared before the clock starts (3 deliveries each)")
+		cfg.Int(&f.firstJob, "first-job", "CIRADAR_LOADGEN_FIRST_JOB", 0,
+			"number of the first job; runs against one store need disjoint job ranges to send only new jobs")
 		cfg.Duration(&f.duration, "duration", "CIRADAR_LOADGEN_DURATION", 30*time.Second, "how long to send")
 		cfg.String(&f.prefix, "prefix", "CIRADAR_LOADGEN_PREFIX", "", "delivery id prefix (default: lg-<unix time>)")
 		cfg.Bool(&f.asJSON, "json", "CIRADAR_LOADGEN_JSON", false, "print the result as JSON")
@@ -41,8 +44,8 @@ var loadgenCommand = command{
 			if f.secret == "" {
 				errs = append(errs, errors.New("-webhook-secret or CIRADAR_WEBHOOK_SECRET is required"))
 			}
-			if f.concurrency < 1 || f.jobs < 1 || f.duration <= 0 {
-				errs = append(errs, errors.New("-concurrency, -jobs and -duration must be positive"))
+			if f.concurrency < 1 || f.jobs < 1 || f.duration <= 0 || f.firstJob < 0 {
+				errs = append(errs, errors.New("-concurrency, -jobs and -duration must be positive, and -first-job not negative"))
 			}
 			return errors.Join(errs...)
 		})
@@ -61,7 +64,7 @@ func runLoadgen(ctx context.Context, f *loadgenFlags) error {
 	prepStart := time.Now()
 	jobs := make([][]loadgen.Delivery, f.jobs)
 	for i := range jobs {
-		jobs[i] = gen.Job(int64(i))
+		jobs[i] = gen.Job(int64(f.firstJob + i))
 	}
 	fmt.Fprintf(os.Stderr, "prepared %d signed deliveries in %s; sending for %s at concurrency %d\n",
 		3*f.jobs, time.Since(prepStart).Round(time.Millisecond), f.duration, f.concurrency)
