@@ -60,6 +60,19 @@ func (g *groupedSeries) add(group string, t time.Time, vals ...*float64) {
 	}
 }
 
+// addValues is add for values that are never null: one allocation holds them all, where
+// a pointer to each was one allocation a value.
+func (g *groupedSeries) addValues(group string, t time.Time, vals ...float64) {
+	block := make([]float64, len(vals))
+	copy(block, vals)
+	var buf [8]*float64
+	ptrs := buf[:0]
+	for i := range block {
+		ptrs = append(ptrs, &block[i])
+	}
+	g.add(group, t, ptrs...)
+}
+
 // result returns the frames, or one empty typed frame when there were no rows: an empty
 // answer must still say what it is, and what ran.
 func (g *groupedSeries) result(name string, st *stmt) data.Frames {

@@ -1,17 +1,14 @@
 package query
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // queueTimeModel is the queue_time query: percentiles of the real queue time (created or
@@ -92,11 +89,14 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	for _, grp := range slices.Sorted(maps.Keys(byGroup)) {
 		for _, pt := range byGroup[grp] {
 			v := pt.vals
-			series.add(grp, pt.t.UTC(), fp(v[0]), fp(v[1]), fp(v[2]), fp(v[3]), fp(v[4]), fp(v[5]), fp(v[6]))
+			series.addValues(grp, pt.t.UTC(), v[:]...)
 		}
 	}
 	return queueFrames(series, st), nil
 }
+
+// queuePercentiles are the percentiles queue_time reports, in its fields' order.
+var queuePercentiles = [4]float64{0.5, 0.9, 0.95, 0.99}
 
 func queueFrames(series *groupedSeries, st *stmt) data.Frames {
 	frames := series.result("queue_time", st)
@@ -149,46 +149,18 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	// are merged per group and bucket here, then sorted.
 	st.add(") j\n    GROUP BY 1, 2, 3) x GROUP BY 1, 2\n) u")
 
-	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
-	type key struct {
-		grp string
-		t   int64
-	}
-	merged := map[key]*hist{}
-	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		// The group and the histogram are read in the driver's own buffer: the histogram is
-		// merged at once, and the group copied only when it starts a new series point.
-		var grp, enc pgtype.DriverBytes
-		var t time.Time
-		var n int64
-		var sum, mx float64
-		if err := r.Scan(&grp, &t, &enc, &n, &sum, &mx); err != nil {
-			return err
-		}
-		h := merged[key{string(grp), t.Unix()}]
-		if h == nil {
-			h = &hist{}
-			merged[key{string(grp), t.Unix()}] = h
-		}
-		return h.merge(enc, n, sum, mx)
-	})
+	rows, err := collectHistRows(ctx, env.DB, st)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]key, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		if c := strings.Compare(a.grp, b.grp); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.t, b.t)
+	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
+	var ps [4]float64
+	err = rows.points(func(grp string, t time.Time, h *hist) {
+		h.percentilesInto(ps[:], queuePercentiles[:])
+		series.addValues(grp, t, ps[0], ps[1], ps[2], ps[3], h.max, h.sum/float64(h.n), float64(h.n))
 	})
-	for _, k := range keys {
-		h := merged[k]
-		ps := h.percentiles(0.5, 0.9, 0.95, 0.99)
-		series.add(k.grp, time.Unix(k.t, 0).UTC(), fp(ps[0]), fp(ps[1]), fp(ps[2]), fp(ps[3]), fp(h.max), fp(h.sum/float64(h.n)), fp(float64(h.n)))
+	if err != nil {
+		return nil, err
 	}
 	return queueFrames(series, st), nil
 }

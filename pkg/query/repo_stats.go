@@ -7,6 +7,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // repoStatsModel is the repo_stats (top N) query.
@@ -165,22 +166,24 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 			})
 	})
 	byValue := map[string]*jobStats{}
+	// Read in the driver's own buffer: the value is copied only when it is new, and the
+	// histograms are merged where they lie.
+	var value, dh, qh pgtype.DriverBytes
+	var part jobStats
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var row jobStats
-		var dh, qh []byte
-		if err := r.Scan(&row.value, &row.runs, &row.jobs, &row.failures, &row.decided, &row.busy, &dh, &qh); err != nil {
+		if err := r.Scan(&value, &part.runs, &part.jobs, &part.failures, &part.decided, &part.busy, &dh, &qh); err != nil {
 			return err
 		}
-		s := byValue[row.value]
+		s := byValue[string(value)]
 		if s == nil {
-			s = &jobStats{value: row.value}
-			byValue[row.value] = s
+			s = &jobStats{value: string(value)}
+			byValue[s.value] = s
 		}
-		s.runs += row.runs
-		s.jobs += row.jobs
-		s.failures += row.failures
-		s.decided += row.decided
-		s.busy += row.busy
+		s.runs += part.runs
+		s.jobs += part.jobs
+		s.failures += part.failures
+		s.decided += part.decided
+		s.busy += part.busy
 		if err := s.dur.mergeGaps(dh); err != nil {
 			return err
 		}
