@@ -1,12 +1,9 @@
 package query
 
 import (
-	"context"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // finish stamps the frame conventions every answer follows: the frame type for alerting
@@ -103,98 +100,3 @@ func (g *groupedSeries) result(name string, st *stmt) data.Frames {
 }
 
 func fp(v float64) *float64 { return &v }
-
-// appendRow appends one row of pgx values to a table frame whose fields were declared in
-// the same order as the SELECT list, converting NULLs and Postgres types to field types.
-func appendRow(f *data.Frame, vals []any) {
-	for i, v := range vals {
-		fl := f.Fields[i]
-		switch fl.Type() {
-		case data.FieldTypeNullableTime:
-			if t, ok := v.(time.Time); ok {
-				t = t.UTC()
-				fl.Append(&t)
-			} else {
-				fl.Append((*time.Time)(nil))
-			}
-		case data.FieldTypeTime:
-			t, _ := v.(time.Time)
-			fl.Append(t.UTC())
-		case data.FieldTypeNullableFloat64:
-			if x, ok := toFloat(v); ok {
-				fl.Append(&x)
-			} else {
-				fl.Append((*float64)(nil))
-			}
-		case data.FieldTypeFloat64:
-			x, _ := toFloat(v)
-			fl.Append(x)
-		case data.FieldTypeNullableString:
-			if s, ok := v.(string); ok {
-				fl.Append(&s)
-			} else {
-				fl.Append((*string)(nil))
-			}
-		case data.FieldTypeString:
-			s, _ := v.(string)
-			fl.Append(s)
-		case data.FieldTypeInt64:
-			fl.Append(toInt(v))
-		case data.FieldTypeBool:
-			b, _ := v.(bool)
-			fl.Append(b)
-		default:
-			fl.Append(v)
-		}
-	}
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int16:
-		return float64(x), true
-	case pgtype.Numeric:
-		// extract() and numeric arithmetic answer numeric; a NULL one is not a value.
-		f, err := x.Float64Value()
-		return f.Float64, err == nil && f.Valid
-	}
-	return 0, false
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int16:
-		return int64(x)
-	}
-	f, _ := toFloat(v)
-	return int64(f)
-}
-
-// table runs st and appends each row to f, whose fields are in the SELECT's column order,
-// and returns f as the query's one table frame.
-func table(ctx context.Context, db DB, st *stmt, f *data.Frame) (data.Frames, error) {
-	err := collect(ctx, db, st, func(r pgx.Rows) error {
-		vals, err := r.Values()
-		if err != nil {
-			return err
-		}
-		appendRow(f, vals)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
-}
