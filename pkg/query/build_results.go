@@ -6,6 +6,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // buildResultsModel is the build_results query.
@@ -75,18 +76,24 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 	st.add("\n) x\nGROUP BY 1, 2 ORDER BY 1, 2")
 
 	series := &groupedSeries{label: s.label, fields: []string{"success", "failure", "cancelled", "timed_out", "skipped", "other", "success_rate"}}
+	// Read in the driver's buffer: the group is copied only when it changes.
+	var grp pgtype.DriverBytes
+	var group string
+	var t time.Time
+	var ok, fail, cancel, timeout, skip, other float64
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var grp string
-		var t time.Time
-		var ok, fail, cancel, timeout, skip, other float64
 		if err := r.Scan(&grp, &t, &ok, &fail, &cancel, &timeout, &skip, &other); err != nil {
 			return err
 		}
-		var rate *float64
-		if decided := ok + fail + timeout + other; decided > 0 {
-			rate = fp(ok / decided)
+		if string(grp) != group {
+			group = string(grp)
 		}
-		series.add(grp, t.UTC(), fp(ok), fp(fail), fp(cancel), fp(timeout), fp(skip), fp(other), rate)
+		decided := ok + fail + timeout + other
+		vals := cells(ok, fail, cancel, timeout, skip, other, ok/decided)
+		if decided == 0 {
+			vals[6] = nil
+		}
+		series.add(group, t.UTC(), vals...)
 		return nil
 	})
 	if err != nil {

@@ -57,19 +57,6 @@ func (g *groupedSeries) add(group string, t time.Time, vals ...*float64) {
 	}
 }
 
-// addValues is add for values that are never null: one allocation holds them all, where
-// a pointer to each was one allocation a value.
-func (g *groupedSeries) addValues(group string, t time.Time, vals ...float64) {
-	block := make([]float64, len(vals))
-	copy(block, vals)
-	var buf [8]*float64
-	ptrs := buf[:0]
-	for i := range block {
-		ptrs = append(ptrs, &block[i])
-	}
-	g.add(group, t, ptrs...)
-}
-
 // result returns the frames, or one empty typed frame when there were no rows: an empty
 // answer must still say what it is, and what ran.
 func (g *groupedSeries) result(name string, st *stmt) data.Frames {
@@ -100,3 +87,15 @@ func (g *groupedSeries) result(name string, st *stmt) data.Frames {
 }
 
 func fp(v float64) *float64 { return &v }
+
+// cells returns pointers to copies of vals, all held in one allocation: series fields are
+// nullable, and a pointer made for each value was an allocation for each value.
+func cells(vals ...float64) []*float64 {
+	block := make([]float64, len(vals))
+	copy(block, vals)
+	ptrs := make([]*float64, len(vals))
+	for i := range block {
+		ptrs[i] = &block[i]
+	}
+	return ptrs
+}

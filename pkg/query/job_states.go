@@ -91,7 +91,7 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	for i, t := range g.times {
 		levels[0] += g.delta[0][i]
 		levels[1] += g.delta[1][i]
-		series.add("", t, fp(levels[0]), fp(levels[1]), fp(g.count[i]))
+		series.add("", t, cells(levels[0], levels[1], g.count[i])...)
 	}
 	return series.result("job_states", st), nil
 }

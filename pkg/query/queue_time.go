@@ -89,7 +89,7 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	for _, grp := range slices.Sorted(maps.Keys(byGroup)) {
 		for _, pt := range byGroup[grp] {
 			v := pt.vals
-			series.addValues(grp, pt.t.UTC(), v[:]...)
+			series.add(grp, pt.t.UTC(), cells(v[:]...)...)
 		}
 	}
 	return queueFrames(series, st), nil
@@ -157,7 +157,7 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	var ps [4]float64
 	err = rows.points(func(grp string, t time.Time, h *hist) {
 		h.percentilesInto(ps[:], queuePercentiles[:])
-		series.addValues(grp, t, ps[0], ps[1], ps[2], ps[3], h.max, h.sum/float64(h.n), float64(h.n))
+		series.add(grp, t, cells(ps[0], ps[1], ps[2], ps[3], h.max, h.sum/float64(h.n), float64(h.n))...)
 	})
 	if err != nil {
 		return nil, err
