@@ -88,6 +88,19 @@ func (g *groupedSeries) result(name string, st *stmt) data.Frames {
 
 func fp(v float64) *float64 { return &v }
 
+// interner hands out one string for equal bytes: a column with few distinct values (pools,
+// events) read in the driver's buffer is copied once, not once a row.
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
 // cells returns pointers to copies of vals, all held in one allocation: series fields are
 // nullable, and a pointer made for each value was an allocation for each value.
 func cells(vals ...float64) []*float64 {

@@ -7,6 +7,7 @@ import (
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // IngestHealth answers ingest_health: deliveries per bucket by event and outcome (stored,
@@ -57,25 +58,29 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 		") c GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
 
 	type point struct {
-		t              time.Time
-		event, outcome string
-		n              float64
+		t                   time.Time
+		event, outcome, key string
+		n                   float64
 	}
 	var pts []point
+	var pt point
+	var event, outcome pgtype.DriverBytes
+	var key []byte
+	names := interner{}
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var p point
-		if err := r.Scan(&p.t, &p.event, &p.outcome, &p.n); err != nil {
+		if err := r.Scan(&pt.t, &event, &outcome, &pt.n); err != nil {
 			return err
 		}
-		p.t = p.t.UTC()
-		pts = append(pts, p)
+		key = append(append(append(key[:0], event...), 0), outcome...)
+		pt.t, pt.event, pt.outcome, pt.key = pt.t.UTC(), names.get(event), names.get(outcome), names.get(key)
+		pts = append(pts, pt)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	series := finish(wide("ingest_health", pts, func(p point) (time.Time, string, float64) {
-		return p.t, p.event + "\x00" + p.outcome, p.n
+		return p.t, p.key, p.n
 	}, func(p point) data.Labels { return data.Labels{"event": p.event, "outcome": p.outcome} }, "deliveries"), st, data.FrameTypeTimeSeriesWide)
 
 	age := newStmt("ingest_health_newest")

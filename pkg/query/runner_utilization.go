@@ -6,6 +6,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // RunnerUtilization answers runner_utilization: per pool, the share of its runners busy in
@@ -123,12 +124,14 @@ func utilizationFrames(ctx context.Context, env Env, st *stmt) (data.Frames, err
 		v    float64
 	}
 	var pts []point
+	var p point
+	var pool pgtype.DriverBytes
+	pools := interner{}
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var p point
-		if err := r.Scan(&p.pool, &p.t, &p.v); err != nil {
+		if err := r.Scan(&pool, &p.t, &p.v); err != nil {
 			return err
 		}
-		p.t = p.t.UTC()
+		p.pool, p.t = pools.get(pool), p.t.UTC()
 		pts = append(pts, p)
 		return nil
 	})
