@@ -145,8 +145,8 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 		st.add("SELECT * FROM workflow_jobs j WHERE j.created_at >= ", w[0], " AND j.created_at < ", w[1], " AND j.queue_s IS NOT NULL")
 		f.where(st, jobFilters.without("conclusions"))
 	}
-	// No ORDER BY: sorting rows that carry histograms cost more than the scan; the rows
-	// are merged per group and bucket here, then sorted.
+	// No ORDER BY: sorting rows that carry histograms cost more than the scan; histRows
+	// puts them in group and time order.
 	st.add(") j\n    GROUP BY 1, 2, 3) x GROUP BY 1, 2\n) u")
 
 	rows, err := collectHistRows(ctx, env.DB, st)
