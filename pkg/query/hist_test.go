@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"encoding/binary"
 	"testing"
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
@@ -84,5 +85,36 @@ func TestMergeGapsRejectsBadCoding(t *testing.T) {
 				t.Errorf("%x decoded without an error", c.enc)
 			}
 		})
+	}
+}
+
+// BenchmarkMergeGaps merges rows shaped like a 7-day repo_stats read (200 values, 29 rows
+// each, about 40 buckets a row between 0 and 400) into one histogram per value, in the
+// order they arrive: by row, not by value.
+func BenchmarkMergeGaps(b *testing.B) {
+	const values, rows = 200, 29
+	var encs [][]byte
+	for i := range values * rows {
+		var enc []byte
+		k := 0
+		for j := range 40 {
+			gap := 1 + (i*7+j*13)%19
+			k += gap
+			enc = binary.AppendUvarint(enc, uint64(gap))
+			enc = binary.AppendUvarint(enc, uint64(1+(i+j)%150))
+		}
+		encs = append(encs, enc)
+	}
+	hs := make([]hist, values)
+	b.ResetTimer()
+	for range b.N {
+		for i := range hs {
+			hs[i].reset()
+		}
+		for i, enc := range encs {
+			if err := hs[i%values].mergeGaps(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }

@@ -228,26 +228,40 @@ func (h *hist) percentilesInto(out, ps []float64) {
 // (from 0 for the first) and the count, both unsigned varints. Its count is only in the
 // buckets, with no sum or maximum beside it, so percentiles are not clamped.
 func (h *hist) mergeGaps(enc []byte) error {
-	k := uint64(0)
-	for len(enc) > 0 {
-		gap, n := uvarint(enc)
-		if n <= 0 {
-			return fmt.Errorf("histogram: bad bucket gap at %d bytes from the end", len(enc))
+	// The loop keeps the buckets and the running count in locals: written through h, every
+	// count was a store the next bucket's load had to wait for.
+	counts, n, k := h.counts, int64(0), uint64(0)
+	for i := 0; i < len(enc); {
+		var gap, c uint64
+		if i+1 < len(enc) && enc[i] < 0x80 && enc[i+1] < 0x80 { // nearly every pair
+			gap, c = uint64(enc[i]), uint64(enc[i+1])
+			i += 2
+		} else {
+			g, w := uvarint(enc[i:])
+			if w <= 0 {
+				return fmt.Errorf("histogram: bad bucket gap at %d bytes from the end", len(enc)-i)
+			}
+			i += w
+			cc, m := uvarint(enc[i:])
+			if m <= 0 {
+				return fmt.Errorf("histogram: bad count at %d bytes from the end", len(enc)-i)
+			}
+			gap, c = g, cc
+			i += m
 		}
-		c, m := uvarint(enc[n:])
-		if m <= 0 {
-			return fmt.Errorf("histogram: bad count at %d bytes from the end", len(enc)-n)
-		}
-		enc = enc[n+m:]
 		if k += gap; k > math.MaxInt16 {
 			return fmt.Errorf("histogram bucket %d: out of range", k)
 		}
-		if int(k) >= len(h.counts) {
+		if int(k) >= len(counts) {
+			h.counts = counts
 			h.reach(int(k))
+			counts = h.counts
 		}
-		h.counts[k] += int64(c)
-		h.n += int64(c)
+		counts[k] += int64(c)
+		n += int64(c)
 	}
+	h.counts = counts
+	h.n += n
 	h.max = math.Inf(1)
 	return nil
 }
