@@ -118,3 +118,32 @@ func BenchmarkMergeGaps(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMerge merges rows shaped like a 90-day queue_time read (6 label sets, 2,160
+// hours, about 50 (bucket, count) pairs an hour) two hours to a point, as points does.
+func BenchmarkMerge(b *testing.B) {
+	const groups, hours = 6, 2160
+	var encs [][]byte
+	for i := range groups * hours {
+		var enc []byte
+		k := 0
+		for j := range 50 {
+			k += 1 + (i*7+j*13)%9
+			enc = binary.BigEndian.AppendUint16(enc, uint16(k))
+			enc = binary.BigEndian.AppendUint32(enc, uint32(1+(i+j)%150))
+		}
+		encs = append(encs, enc)
+	}
+	var h hist
+	b.ResetTimer()
+	for range b.N {
+		for i, enc := range encs {
+			if i%2 == 0 {
+				h.reset()
+			}
+			if err := h.merge(enc, 1, 1, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

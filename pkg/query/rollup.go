@@ -156,12 +156,14 @@ func (h *hist) merge(enc []byte, n int64, sum, mx float64) error {
 	if len(enc) > 0 {
 		h.reach(int(int16(binary.BigEndian.Uint16(enc[len(enc)-histPairSize:]))))
 	}
-	for ; len(enc) > 0; enc = enc[histPairSize:] {
-		k := int(int16(binary.BigEndian.Uint16(enc)))
-		if k < 0 || k >= len(h.counts) {
+	counts := h.counts // a local, as in mergeGaps
+	for i := 0; i+histPairSize <= len(enc); i += histPairSize {
+		p := enc[i : i+histPairSize : i+histPairSize]
+		k := int(int16(uint16(p[0])<<8 | uint16(p[1])))
+		if k < 0 || k >= len(counts) {
 			return fmt.Errorf("histogram bucket %d: not in ascending order from 0", k)
 		}
-		h.counts[k] += int64(int32(binary.BigEndian.Uint32(enc[2:])))
+		counts[k] += int64(int32(binary.BigEndian.Uint32(p[2:])))
 	}
 	if h.n == 0 || mx > h.max {
 		h.max = mx
