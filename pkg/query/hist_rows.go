@@ -88,10 +88,11 @@ func (hr *histRows) keep(enc []byte) (chunk, off, end int32) {
 }
 
 // points merges each point's rows and calls emit with the merged histogram, in order of
-// group name, then time. h is reused: emit must not keep it.
-func (hr *histRows) points(emit func(group string, t time.Time, h *hist)) error {
+// group name, then time. step is the series' bucket: every row's time lies on its grid.
+// h is reused: emit must not keep it.
+func (hr *histRows) points(step time.Duration, emit func(group string, t time.Time, h *hist)) error {
 	var h hist
-	for _, rows := range hr.byGroup() {
+	for _, rows := range hr.byGroup(int64(step / time.Second)) {
 		for i := 0; i < len(rows); {
 			first := rows[i]
 			h.reset()
@@ -108,36 +109,67 @@ func (hr *histRows) points(emit func(group string, t time.Time, h *hist)) error 
 }
 
 // byGroup returns the rows of each group, groups in name order, each group's rows in time
-// order. Groups are few and the rows arrive almost in time order, so a counting pass by
-// group and a check of the order replace a sort of every row (which cost as much as the
-// merge).
-func (hr *histRows) byGroup() [][]histRow {
+// order, by one counting pass over (group, time slot of step seconds). The rows arrive in
+// a few runs of time order (the rollup's hours as stored, then the raw edges), and sorting
+// them cost as much as the merge. Times off the grid, or a grid with far more slots than
+// rows, fall back to counting by group and sorting each group by time.
+func (hr *histRows) byGroup(step int64) [][]histRow {
 	names := slices.Clone(hr.groups)
 	slices.Sort(names)
 	rank := make([]int, len(hr.groups))
 	for gi, g := range hr.groups {
 		rank[gi], _ = slices.BinarySearch(names, g)
 	}
-	start := make([]int, len(names)+1)
-	for _, r := range hr.rows {
-		start[rank[r.group]+1]++
+	per, tmin := hr.slots(step, len(names))
+	slot := func(r histRow) int {
+		if per == 1 {
+			return rank[r.group]
+		}
+		return rank[r.group]*per + int((r.t-tmin)/step)
 	}
-	for i := range names {
+	start := make([]int, per*len(names)+1)
+	for _, r := range hr.rows {
+		start[slot(r)+1]++
+	}
+	for i := range per * len(names) {
 		start[i+1] += start[i]
 	}
 	sorted := make([]histRow, len(hr.rows))
-	next := slices.Clone(start[:len(names)])
+	next := slices.Clone(start)
 	for _, r := range hr.rows {
-		sorted[next[rank[r.group]]] = r
-		next[rank[r.group]]++
+		k := slot(r)
+		sorted[next[k]] = r
+		next[k]++
 	}
 	out := make([][]histRow, len(names))
 	byTime := func(a, b histRow) int { return cmp.Compare(a.t, b.t) }
 	for i := range names {
-		out[i] = sorted[start[i]:start[i+1]]
-		if !slices.IsSortedFunc(out[i], byTime) {
+		out[i] = sorted[start[i*per]:start[(i+1)*per]]
+		if per == 1 && !slices.IsSortedFunc(out[i], byTime) {
 			slices.SortFunc(out[i], byTime)
 		}
 	}
 	return out
+}
+
+// slots says how many time slots of step seconds each group spans from tmin, the earliest
+// time, or 1 when the rows cannot be placed by slot.
+func (hr *histRows) slots(step int64, groups int) (per int, tmin int64) {
+	if step <= 0 || len(hr.rows) == 0 {
+		return 1, 0
+	}
+	tmin, tmax := hr.rows[0].t, hr.rows[0].t
+	for _, r := range hr.rows {
+		tmin, tmax = min(tmin, r.t), max(tmax, r.t)
+	}
+	n := (tmax-tmin)/step + 1
+	if n*int64(groups) > 4*int64(len(hr.rows))+4096 {
+		return 1, 0
+	}
+	for _, r := range hr.rows {
+		if (r.t-tmin)%step != 0 {
+			return 1, 0
+		}
+	}
+	return int(n), tmin
 }

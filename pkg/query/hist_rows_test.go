@@ -10,6 +10,8 @@ import (
 
 // TestHistRowsMergeEachPointWhateverTheRowOrder feeds histRows the same rows in several
 // orders and checks every point against a merge done row by row into a hist of its own.
+// Rows lie on a 3-hour grid; steps on it order them by time slot, steps off it (or none)
+// by sorting.
 func TestHistRowsMergeEachPointWhateverTheRowOrder(t *testing.T) {
 	type row struct {
 		group string
@@ -58,64 +60,73 @@ func TestHistRowsMergeEachPointWhateverTheRowOrder(t *testing.T) {
 		}
 		return enc
 	}
+	steps := []struct {
+		name string
+		step time.Duration
+	}{
+		{"the grid's step", 3 * time.Hour}, {"a finer grid", 30 * time.Minute}, {"off the grid", 7000 * time.Second},
+		{"coarser, off the grid", 4 * time.Hour}, {"no step", 0},
+	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			// The expected points: a hist per (group, hour), merged row by row.
-			type key struct {
-				group string
-				hour  int64
-			}
-			want := map[key]*hist{}
-			hr := &histRows{}
-			index := map[string]int{}
-			for _, r := range c.rows {
-				n := int64(0)
-				for _, p := range r.pairs {
-					n += int64(p[1])
+		for _, sc := range steps {
+			t.Run(c.name+", "+sc.name, func(t *testing.T) {
+				// The expected points: a hist per (group, hour), merged row by row.
+				type key struct {
+					group string
+					hour  int64
 				}
-				k := key{r.group, r.hour}
-				if want[k] == nil {
-					want[k] = &hist{}
+				want := map[key]*hist{}
+				hr := &histRows{}
+				index := map[string]int{}
+				for _, r := range c.rows {
+					n := int64(0)
+					for _, p := range r.pairs {
+						n += int64(p[1])
+					}
+					k := key{r.group, r.hour}
+					if want[k] == nil {
+						want[k] = &hist{}
+					}
+					if err := want[k].merge(encode(r.pairs), n, r.sum, r.max); err != nil {
+						t.Fatal(err)
+					}
+					gi, ok := index[r.group]
+					if !ok {
+						gi = len(hr.groups)
+						hr.groups = append(hr.groups, r.group)
+						index[r.group] = gi
+					}
+					chunk, off, end := hr.keep(encode(r.pairs))
+					hr.rows = append(hr.rows, histRow{group: int32(gi), chunk: chunk, off: off, end: end,
+						t: r.hour * 3600, n: n, sum: r.sum, max: r.max})
 				}
-				if err := want[k].merge(encode(r.pairs), n, r.sum, r.max); err != nil {
+				var got []point
+				err := hr.points(sc.step, func(group string, ts time.Time, h *hist) {
+					p := point{group: group, t: ts, n: h.n, max: h.max}
+					h.percentilesInto(p.ps[:], queuePercentiles[:])
+					got = append(got, p)
+				})
+				if err != nil {
 					t.Fatal(err)
 				}
-				gi, ok := index[r.group]
-				if !ok {
-					gi = len(hr.groups)
-					hr.groups = append(hr.groups, r.group)
-					index[r.group] = gi
+				if len(got) != len(want) {
+					t.Fatalf("%d points, want %d", len(got), len(want))
 				}
-				chunk, off, end := hr.keep(encode(r.pairs))
-				hr.rows = append(hr.rows, histRow{group: int32(gi), chunk: chunk, off: off, end: end,
-					t: r.hour * 3600, n: n, sum: r.sum, max: r.max})
-			}
-			var got []point
-			err := hr.points(func(group string, ts time.Time, h *hist) {
-				p := point{group: group, t: ts, n: h.n, max: h.max}
-				h.percentilesInto(p.ps[:], queuePercentiles[:])
-				got = append(got, p)
+				for i, p := range got {
+					if i > 0 && (got[i-1].group > p.group || got[i-1].group == p.group && !got[i-1].t.Before(p.t)) {
+						t.Errorf("point %d (%q, %s) is not after point %d (%q, %s)", i, p.group, p.t, i-1, got[i-1].group, got[i-1].t)
+					}
+					h := want[key{p.group, p.t.Unix() / 3600}]
+					if h == nil {
+						t.Fatalf("point (%q, %s) was never sent", p.group, p.t)
+					}
+					var ps [4]float64
+					h.percentilesInto(ps[:], queuePercentiles[:])
+					if p.n != h.n || p.max != h.max || p.ps != ps {
+						t.Errorf("point (%q, %s): n %d, max %g, percentiles %v; want %d, %g, %v", p.group, p.t, p.n, p.max, p.ps, h.n, h.max, ps)
+					}
+				}
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(got) != len(want) {
-				t.Fatalf("%d points, want %d", len(got), len(want))
-			}
-			for i, p := range got {
-				if i > 0 && (got[i-1].group > p.group || got[i-1].group == p.group && !got[i-1].t.Before(p.t)) {
-					t.Errorf("point %d (%q, %s) is not after point %d (%q, %s)", i, p.group, p.t, i-1, got[i-1].group, got[i-1].t)
-				}
-				h := want[key{p.group, p.t.Unix() / 3600}]
-				if h == nil {
-					t.Fatalf("point (%q, %s) was never sent", p.group, p.t)
-				}
-				var ps [4]float64
-				h.percentilesInto(ps[:], queuePercentiles[:])
-				if p.n != h.n || p.max != h.max || p.ps != ps {
-					t.Errorf("point (%q, %s): n %d, max %g, percentiles %v; want %d, %g, %v", p.group, p.t, p.n, p.max, p.ps, h.n, h.max, ps)
-				}
-			}
-		})
+		}
 	}
 }

@@ -155,7 +155,7 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	}
 	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
 	var ps [4]float64
-	err = rows.points(func(grp string, t time.Time, h *hist) {
+	err = rows.points(bucket, func(grp string, t time.Time, h *hist) {
 		h.percentilesInto(ps[:], queuePercentiles[:])
 		series.add(grp, t, cells(ps[0], ps[1], ps[2], ps[3], h.max, h.sum/float64(h.n), float64(h.n))...)
 	})

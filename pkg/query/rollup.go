@@ -216,12 +216,22 @@ func (h *hist) percentilesInto(out, ps []float64) {
 	for _, p := range ps {
 		ranks = append(ranks, max(int64(math.Ceil(p*float64(h.n))), 1))
 	}
-	i, seen := 0, int64(0)
-	for k := 0; k < len(h.counts) && i < len(ps); k++ {
-		seen += h.counts[k]
+	counts, i, seen := h.counts, 0, int64(0)
+	for k := 0; k < len(counts) && i < len(ps); {
+		// Eight buckets at a time while the next rank lies beyond them: the scan up to the
+		// 99th percentile covers hundreds of buckets for each point of a long range.
+		if k+8 <= len(counts) {
+			c := counts[k : k+8 : k+8]
+			if s := seen + c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7]; s < ranks[i] {
+				seen, k = s, k+8
+				continue
+			}
+		}
+		seen += counts[k]
 		for ; i < len(ps) && seen >= ranks[i]; i++ {
 			out[i] = min(histValue(k), h.max)
 		}
+		k++
 	}
 }
 
