@@ -3,8 +3,11 @@ package query
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -87,33 +90,59 @@ func (hr *histRows) keep(enc []byte) (chunk, off, end int32) {
 	return int32(n - 1), int32(o), int32(len(*c))
 }
 
-// points merges each point's rows and calls emit with the merged histogram, in order of
-// group name, then time. step is the series' bucket: every row's time lies on its grid.
-// h is reused: emit must not keep it.
-func (hr *histRows) points(step time.Duration, emit func(group string, t time.Time, h *hist)) error {
-	var h hist
-	for _, rows := range hr.byGroup(int64(step / time.Second)) {
-		for i := 0; i < len(rows); {
-			first := rows[i]
-			h.reset()
-			for ; i < len(rows) && rows[i].t == first.t; i++ {
-				r := rows[i]
-				if err := h.merge(hr.chunks[r.chunk][r.off:r.end], r.n, r.sum, r.max); err != nil {
-					return err
-				}
+// points merges each point's rows and calls emit with the merged histogram: for each
+// group (its index in names, which are sorted), its points in time order. step is the
+// series' bucket: every row's time lies on its grid. h is reused: emit must not keep it.
+//
+// Groups are merged side by side, up to one per CPU, once there are rows enough to be
+// worth it: nothing else is left to do when the last row has come, so the merge adds
+// directly to the panel's time. emit is then called concurrently for different groups,
+// and must touch only what belongs to its group.
+func (hr *histRows) points(step time.Duration, emit func(group int, t time.Time, h *hist)) (names []string, err error) {
+	names, groups := hr.byGroup(int64(step / time.Second))
+	workers := 1
+	if len(hr.rows) >= histParallelRows {
+		workers = min(runtime.GOMAXPROCS(0), len(groups))
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			var h hist
+			for g := w; g < len(groups) && errs[w] == nil; g += workers {
+				errs[w] = hr.mergeGroup(g, groups[g], &h, emit)
 			}
-			emit(hr.groups[first.group], time.Unix(first.t, 0).UTC(), &h)
+		})
+	}
+	wg.Wait()
+	return names, errors.Join(errs...)
+}
+
+// histParallelRows is the fewest rows merged on more than one goroutine.
+const histParallelRows = 2048
+
+// mergeGroup merges one group's rows, in time order, point by point.
+func (hr *histRows) mergeGroup(g int, rows []histRow, h *hist, emit func(group int, t time.Time, h *hist)) error {
+	for i := 0; i < len(rows); {
+		first := rows[i]
+		h.reset()
+		for ; i < len(rows) && rows[i].t == first.t; i++ {
+			r := rows[i]
+			if err := h.merge(hr.chunks[r.chunk][r.off:r.end], r.n, r.sum, r.max); err != nil {
+				return err
+			}
 		}
+		emit(g, time.Unix(first.t, 0).UTC(), h)
 	}
 	return nil
 }
 
-// byGroup returns the rows of each group, groups in name order, each group's rows in time
+// byGroup returns the group names, sorted, and the rows of each group in that order, each group's rows in time
 // order, by one counting pass over (group, time slot of step seconds). The rows arrive in
 // a few runs of time order (the rollup's hours as stored, then the raw edges), and sorting
 // them cost as much as the merge. Times off the grid, or a grid with far more slots than
 // rows, fall back to counting by group and sorting each group by time.
-func (hr *histRows) byGroup(step int64) [][]histRow {
+func (hr *histRows) byGroup(step int64) ([]string, [][]histRow) {
 	names := slices.Clone(hr.groups)
 	slices.Sort(names)
 	rank := make([]int, len(hr.groups))
@@ -149,7 +178,7 @@ func (hr *histRows) byGroup(step int64) [][]histRow {
 			slices.SortFunc(out[i], byTime)
 		}
 	}
-	return out
+	return names, out
 }
 
 // slots says how many time slots of step seconds each group spans from tmin, the earliest

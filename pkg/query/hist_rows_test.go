@@ -2,6 +2,7 @@ package query
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -35,11 +36,21 @@ func TestHistRowsMergeEachPointWhateverTheRowOrder(t *testing.T) {
 	slices.Reverse(reversed)
 	shuffled := slices.Clone(base)
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	// Enough rows to be merged on several goroutines, several to a point.
+	var many []row
+	for i := range histParallelRows + 500 {
+		many = append(many, row{fmt.Sprintf("pool-%d", i%5), 3 * int64(i/5%300),
+			[][2]int{{i % 50, 1 + i%7}, {60 + i%40, 2}}, float64(i), float64(60 + i%40)})
+	}
+	manyReversed := slices.Clone(many)
+	slices.Reverse(manyReversed)
 	cases := []struct {
 		name string
 		rows []row
 	}{
 		{"as listed", base},
+		{"many rows", many},
+		{"many rows, reversed", manyReversed},
 		{"reversed", reversed},
 		{"shuffled", shuffled},
 		{"one row", base[:1]},
@@ -100,14 +111,21 @@ func TestHistRowsMergeEachPointWhateverTheRowOrder(t *testing.T) {
 					hr.rows = append(hr.rows, histRow{group: int32(gi), chunk: chunk, off: off, end: end,
 						t: r.hour * 3600, n: n, sum: r.sum, max: r.max})
 				}
-				var got []point
-				err := hr.points(sc.step, func(group string, ts time.Time, h *hist) {
-					p := point{group: group, t: ts, n: h.n, max: h.max}
+				byGroup := make([][]point, len(hr.groups))
+				names, err := hr.points(sc.step, func(g int, ts time.Time, h *hist) {
+					p := point{t: ts, n: h.n, max: h.max}
 					h.percentilesInto(p.ps[:], queuePercentiles[:])
-					got = append(got, p)
+					byGroup[g] = append(byGroup[g], p)
 				})
 				if err != nil {
 					t.Fatal(err)
+				}
+				var got []point
+				for g, ps := range byGroup {
+					for _, p := range ps {
+						p.group = names[g]
+						got = append(got, p)
+					}
 				}
 				if len(got) != len(want) {
 					t.Fatalf("%d points, want %d", len(got), len(want))

@@ -153,14 +153,25 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	if err != nil {
 		return nil, err
 	}
-	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
-	var ps [4]float64
-	err = rows.points(bucket, func(grp string, t time.Time, h *hist) {
-		h.percentilesInto(ps[:], queuePercentiles[:])
-		series.add(grp, t, cells(ps[0], ps[1], ps[2], ps[3], h.max, h.sum/float64(h.n), float64(h.n))...)
+	type point struct {
+		t    time.Time
+		vals [7]float64
+	}
+	byGroup := make([][]point, len(rows.groups))
+	names, err := rows.points(bucket, func(gi int, t time.Time, h *hist) {
+		p := point{t: t}
+		h.percentilesInto(p.vals[:4], queuePercentiles[:])
+		p.vals[4], p.vals[5], p.vals[6] = h.max, h.sum/float64(h.n), float64(h.n)
+		byGroup[gi] = append(byGroup[gi], p)
 	})
 	if err != nil {
 		return nil, err
+	}
+	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
+	for gi, pts := range byGroup {
+		for _, p := range pts {
+			series.add(names[gi], p.t, cells(p.vals[:]...)...)
+		}
 	}
 	return queueFrames(series, st), nil
 }
