@@ -72,3 +72,33 @@ func TestRunAgainstHTTPServer(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 }
+
+// TestRunLetsRequestsInFlightFinish ends a run while every connection waits for a slow
+// answer: the requests in flight are answered and counted, none is abandoned, and no new
+// one starts after the end.
+func TestRunLetsRequestsInFlightFinish(t *testing.T) {
+	var handled atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		time.Sleep(300 * time.Millisecond)
+		handled.Add(1)
+		io.WriteString(w, "stored\n")
+	}))
+	defer srv.Close()
+	gen, err := NewGenerator("s", "t", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := make([][]Delivery, 50)
+	for i := range jobs {
+		jobs[i] = gen.Job(int64(i))
+	}
+	const conns = 4
+	res, err := Run(context.Background(), Config{URL: srv.URL + "/webhook", Concurrency: conns, Duration: 100 * time.Millisecond, Jobs: jobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != conns || res.Sent != conns || res.Errors != 0 || int(handled.Load()) != conns {
+		t.Fatalf("result %+v, server answered %d: want each of the %d requests in flight answered and counted", res, handled.Load(), conns)
+	}
+}

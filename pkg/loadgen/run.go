@@ -13,7 +13,7 @@ import (
 type Config struct {
 	URL         string        // the receiver's /webhook
 	Concurrency int           // connections sending at once
-	Duration    time.Duration // stop sending after this long
+	Duration    time.Duration // no request starts after this long (see drainGrace)
 	Jobs        [][]Delivery  // prepared deliveries, one slice per job, sent in order
 	// OnAnswer, when set, is told every answer (code 0 means the request failed).
 	OnAnswer func(d Delivery, code int)
@@ -35,6 +35,9 @@ type Result struct {
 // Rate is 2xx deliveries per second.
 func (r Result) Rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
 
+// drainGrace is how long requests in flight at the end of a run may take to be answered.
+const drainGrace = 5 * time.Second
+
 // Run sends the prepared jobs with Concurrency workers. Each worker takes whole jobs, so a
 // job's deliveries arrive in causal order while jobs interleave.
 func Run(ctx context.Context, cfg Config) (Result, error) {
@@ -44,7 +47,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if _, err := newClient(cfg.URL); err != nil {
 		return Result{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	// At Duration no new request starts; requests in flight get drainGrace to be answered,
+	// so that the receiver never sees one abandoned half-way (and logs it as not stored).
+	hard, cancelHard := context.WithTimeout(ctx, cfg.Duration+drainGrace)
+	defer cancelHard()
+	ctx, cancel := context.WithTimeout(hard, cfg.Duration)
 	defer cancel()
 
 	var next atomic.Int64
@@ -59,8 +66,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			defer wg.Done()
 			c, _ := newClient(cfg.URL)
 			defer c.close()
-			// A request cut off by the end of the run must not hang the worker.
-			stop := context.AfterFunc(ctx, c.interrupt)
+			// A request still unanswered after the grace must not hang the worker.
+			stop := context.AfterFunc(hard, c.interrupt)
 			defer stop()
 			local := make([]time.Duration, 0, 4096)
 			codes := map[int]int{}
@@ -77,8 +84,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					}
 					t0 := time.Now()
 					code, _ := c.do(d, 30*time.Second)
-					if ctx.Err() != nil && code == 0 {
-						break // cut off by the end of the run, not an answer
+					if hard.Err() != nil && code == 0 {
+						break // cut off after the grace, not an answer
 					}
 					local = append(local, time.Since(t0))
 					sent++

@@ -36,7 +36,7 @@ var loadgenCommand = command{
 		cfg.Int(&f.jobs, "jobs", "CIRADAR_LOADGEN_JOBS", 40000, "jobs prepared before the clock starts (3 deliveries each)")
 		cfg.Int(&f.firstJob, "first-job", "CIRADAR_LOADGEN_FIRST_JOB", 0,
 			"number of the first job; runs against one store need disjoint job ranges to send only new jobs")
-		cfg.Duration(&f.duration, "duration", "CIRADAR_LOADGEN_DURATION", 30*time.Second, "how long to send")
+		cfg.Duration(&f.duration, "duration", "CIRADAR_LOADGEN_DURATION", 30*time.Second, "how long to start requests; those in flight then get 5 s to be answered")
 		cfg.String(&f.prefix, "prefix", "CIRADAR_LOADGEN_PREFIX", "", "delivery id prefix (default: lg-<unix time>)")
 		cfg.Bool(&f.asJSON, "json", "CIRADAR_LOADGEN_JSON", false, "print the result as JSON")
 		cfg.Check(func() error {
