@@ -249,17 +249,15 @@ func (h *hist) mergeGaps(enc []byte) error {
 			gap, c = uint64(enc[i]), uint64(enc[i+1])
 			i += 2
 		} else {
-			g, w := uvarint(enc[i:])
-			if w <= 0 {
+			var w int
+			if gap, w = uvarint(enc[i:]); w <= 0 {
 				return fmt.Errorf("histogram: bad bucket gap at %d bytes from the end", len(enc)-i)
 			}
 			i += w
-			cc, m := uvarint(enc[i:])
-			if m <= 0 {
+			if c, w = uvarint(enc[i:]); w <= 0 {
 				return fmt.Errorf("histogram: bad count at %d bytes from the end", len(enc)-i)
 			}
-			gap, c = g, cc
-			i += m
+			i += w
 		}
 		if k += gap; k > math.MaxInt16 {
 			return fmt.Errorf("histogram bucket %d: out of range", k)

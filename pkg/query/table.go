@@ -61,14 +61,7 @@ func columnFor(t data.FieldType) (tableColumn, error) {
 	case data.FieldTypeNullableTime:
 		var c pgtype.Timestamptz
 		col := []*time.Time{}
-		return tableColumn{&c, func() {
-			if c.Valid {
-				u := c.Time.UTC()
-				col = append(col, &u)
-			} else {
-				col = append(col, nil)
-			}
-		}, func() any { return col }}, nil
+		return tableColumn{&c, func() { col = appendNullable(col, c.Time.UTC(), c.Valid) }, func() any { return col }}, nil
 	case data.FieldTypeTime:
 		var c pgtype.Timestamptz
 		col := []time.Time{}
@@ -76,14 +69,7 @@ func columnFor(t data.FieldType) (tableColumn, error) {
 	case data.FieldTypeNullableFloat64:
 		var c number
 		col := []*float64{}
-		return tableColumn{&c, func() {
-			if c.valid {
-				v := c.v
-				col = append(col, &v)
-			} else {
-				col = append(col, nil)
-			}
-		}, func() any { return col }}, nil
+		return tableColumn{&c, func() { col = appendNullable(col, c.v, c.valid) }, func() any { return col }}, nil
 	case data.FieldTypeFloat64:
 		var c number
 		col := []float64{}
@@ -91,14 +77,7 @@ func columnFor(t data.FieldType) (tableColumn, error) {
 	case data.FieldTypeNullableString:
 		var c pgtype.Text
 		col := []*string{}
-		return tableColumn{&c, func() {
-			if c.Valid {
-				v := c.String
-				col = append(col, &v)
-			} else {
-				col = append(col, nil)
-			}
-		}, func() any { return col }}, nil
+		return tableColumn{&c, func() { col = appendNullable(col, c.String, c.Valid) }, func() any { return col }}, nil
 	case data.FieldTypeString:
 		var c pgtype.Text
 		col := []string{}
@@ -113,6 +92,14 @@ func columnFor(t data.FieldType) (tableColumn, error) {
 		return tableColumn{&c, func() { col = append(col, c.Bool) }, func() any { return col }}, nil
 	}
 	return tableColumn{}, fmt.Errorf("no column reader for field type %s", t)
+}
+
+// appendNullable appends a pointer to a copy of v, or nil when the cell was NULL.
+func appendNullable[T any](col []*T, v T, valid bool) []*T {
+	if !valid {
+		return append(col, nil)
+	}
+	return append(col, &v)
 }
 
 // number is a cell for any numeric column (float8, numeric as extract() answers it, or an
