@@ -78,9 +78,9 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		m.Filters.where(st, runnerRollupFilters)
 	}
 	st.add("\n)\n",
-		"SELECT b.pool, b.t, (b.secs / (size.n * extract(epoch FROM ", b, "::interval)))::float8\n",
+		"SELECT pb.pool, pb.t, (pb.secs / (size.n * extract(epoch FROM ", b, "::interval)))::float8\n",
 		"FROM (SELECT pool, t, sum(secs) AS secs FROM busy WHERE t + ", b, "::interval > ", st.arg(req.From), " AND t < ", st.arg(req.To),
-		" GROUP BY pool, t) b\nJOIN size USING (pool) ORDER BY 2, 1")
+		" GROUP BY pool, t) pb\nJOIN size USING (pool) ORDER BY 2, 1")
 
 	return utilizationFrames(ctx, env, st)
 }
