@@ -36,7 +36,36 @@ var ErrMalformed = errors.New("malformed payload")
 
 // Project parses a delivery's payload with go-github's types and returns its projection.
 // It is the single parser for live ingest and for Reproject.
+//
+// Whatever it returns is storable: header fields and ids are checked against their columns
+// (ErrUnstorable), and projected text is capped (caps.go), so a delivery that Project
+// accepts cannot fail its batch's commit on its data.
 func Project(d Delivery) (Projection, error) {
+	if err := ValidateDelivery(d); err != nil {
+		return Projection{}, err
+	}
+	p, err := parse(d)
+	if err != nil {
+		return Projection{}, err
+	}
+	p.Action = capText(p.Action, MaxShortLen)
+	if p.Job != nil {
+		capJob(p.Job)
+		if err := validateJob(p.Job); err != nil {
+			return Projection{}, err
+		}
+	}
+	if p.Run != nil {
+		capRun(p.Run)
+		if err := validateRun(p.Run); err != nil {
+			return Projection{}, err
+		}
+	}
+	return p, nil
+}
+
+// parse decodes a delivery's payload into its projection.
+func parse(d Delivery) (Projection, error) {
 	switch d.Event {
 	case "workflow_job":
 		var ev jobEnvelope
@@ -55,6 +84,9 @@ func Project(d Delivery) (Projection, error) {
 		if ev.WorkflowRun == nil || ev.WorkflowRun.GetID() == 0 {
 			return Projection{}, fmt.Errorf("%w: workflow_run without workflow_run.id", ErrMalformed)
 		}
+		if err := validatePullNumbers(pullNumbers(ev.WorkflowRun)); err != nil {
+			return Projection{}, err
+		}
 		return Projection{Action: ev.Action, Run: runFromEvent(&ev, d.ReceivedAt)}, nil
 	default:
 		// Not projected, but still checked: the raw log holds only well-formed JSON.
@@ -66,6 +98,14 @@ func Project(d Delivery) (Projection, error) {
 		}
 		return Projection{Action: head.Action}, nil
 	}
+}
+
+func pullNumbers(r *github.WorkflowRun) []int {
+	out := make([]int, 0, len(r.PullRequests))
+	for _, pr := range r.PullRequests {
+		out = append(out, pr.GetNumber())
+	}
+	return out
 }
 
 // clean makes a payload string safe for a Postgres text column, which cannot hold NUL.

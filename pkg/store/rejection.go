@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Rejection records a signed delivery that could not be parsed. Its body is not kept.
+// Rejection records a signed delivery that could not be parsed or stored. Its body is not kept.
 type Rejection struct {
 	DeliveryID string
 	Event      string
@@ -17,12 +17,11 @@ type Rejection struct {
 
 // RecordRejection stores one rejection. Rejections are rare, so they skip group commit.
 func (s *Store) RecordRejection(ctx context.Context, r Rejection) error {
-	reason := r.Reason
-	if len(reason) > 500 {
-		reason = reason[:500]
-	}
+	// The fields may be what made the delivery unstorable (invalid UTF-8 in a header, say),
+	// so each is made storable and cut short here.
 	_, err := s.pool.Exec(ctx, `INSERT INTO delivery_rejections (delivery_id, event, reason, size_bytes, received_at)
-		VALUES ($1, $2, $3, $4, $5)`, clean(r.DeliveryID), clean(r.Event), clean(reason), r.Size, r.ReceivedAt)
+		VALUES ($1, $2, $3, $4, $5)`, capText(r.DeliveryID, maxDeliveryIDLen), capText(r.Event, maxEventLen),
+		capText(r.Reason, 500), r.Size, r.ReceivedAt)
 	if err != nil {
 		return fmt.Errorf("record rejected delivery: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/ratelog"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/google/go-github/v62/github"
 )
@@ -43,13 +44,32 @@ type Config struct {
 	// Timeout bounds how long a delivery may wait for its commit before the answer is 503.
 	Timeout time.Duration
 	MaxBody int64
+	// Budget bounds the bytes of bodies being read at once (default: DefaultBudget).
+	Budget *Budget
+	// BudgetWait is how long a body waits for budget before the answer is 503 (default 2s).
+	BudgetWait time.Duration
+	// BodyTimeout is how long a body may take to arrive once admitted (default 20s; GitHub
+	// itself gives up on a delivery after 10).
+	BodyTimeout time.Duration
+	// Sources, when set, is the allowlist of sender addresses; nil lets every address in.
+	Sources *Sources
 	Now     func() time.Time
 }
+
+// Defaults of the body budget: 64 MiB read at once at most, 12 MiB of it kept for bodies of
+// up to 1 MiB. Two 25 MiB bodies fit beside the reserve; real deliveries (2-30 KB) never
+// wait behind them.
+const (
+	DefaultBudgetBytes  = 64 << 20
+	DefaultReserveBytes = 12 << 20
+	DefaultSmallBody    = 1 << 20
+)
 
 // Handler serves POST /webhook.
 type Handler struct {
 	cfg     Config
 	secrets [][]byte
+	logs    *ratelog.Limiter
 }
 
 // NewHandler validates cfg. An empty secret is refused: go-github accepts any payload when
@@ -78,6 +98,19 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if h.cfg.MaxBody <= 0 {
 		h.cfg.MaxBody = MaxBody
 	}
+	if h.cfg.Budget == nil {
+		b, err := NewBudget(max(DefaultBudgetBytes, h.cfg.MaxBody+DefaultReserveBytes), DefaultReserveBytes, DefaultSmallBody, h.cfg.MaxBody)
+		if err != nil {
+			return nil, err
+		}
+		h.cfg.Budget = b
+	}
+	if h.cfg.BudgetWait <= 0 {
+		h.cfg.BudgetWait = 2 * time.Second
+	}
+	if h.cfg.BodyTimeout <= 0 {
+		h.cfg.BodyTimeout = 20 * time.Second
+	}
 	if h.cfg.Now == nil {
 		h.cfg.Now = time.Now
 	}
@@ -87,13 +120,14 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if h.cfg.Metrics == nil {
 		h.cfg.Metrics = NewMetrics(nil)
 	}
+	h.logs = ratelog.New(h.cfg.Logger, 10*time.Second)
 	return h, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	event := r.Header.Get("X-GitHub-Event")
-	code, outcome, msg := h.serve(r, event, start)
+	code, outcome, msg := h.serve(w, r, event, start)
 	h.cfg.Metrics.observe(event, outcome, code, time.Since(start))
 	if code >= 500 {
 		w.Header().Set("Retry-After", "5")
@@ -104,55 +138,88 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve does the work and returns the status, the outcome label for metrics, and the text.
-func (h *Handler) serve(r *http.Request, event string, received time.Time) (int, string, string) {
+// Every check that costs nothing comes before the body is read, and the signature before
+// anything in the body is believed.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, event string, received time.Time) (int, string, string) {
 	if r.Method != http.MethodPost {
 		return http.StatusMethodNotAllowed, "bad_method", "use POST"
 	}
-	body, err := readBody(r, h.cfg.MaxBody)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", h.cfg.MaxBody)
+	if h.cfg.Sources != nil {
+		if addr, ok := h.cfg.Sources.Allowed(r); !ok {
+			h.logs.Warn("source", "delivery from an address not allowed", "addr", addr.String())
+			return http.StatusForbidden, "forbidden_source", "this address may not deliver webhooks"
 		}
-		return http.StatusBadRequest, "unreadable", "could not read body"
+	}
+	body, grant, err := h.readBody(w, r)
+	defer grant.Release()
+	if code, outcome, msg := bodyError(err, h.cfg.MaxBody); code != 0 {
+		if code >= 500 {
+			h.logs.Warn(outcome, "request body refused", "outcome", outcome, "error", err)
+		}
+		return code, outcome, msg
 	}
 	if !h.verify(r.Header.Get("X-Hub-Signature-256"), body) {
 		return http.StatusUnauthorized, "bad_signature", "missing or invalid X-Hub-Signature-256"
-	}
-	id := r.Header.Get("X-GitHub-Delivery")
-	if event == "" || id == "" || len(id) > 128 || len(event) > 128 {
-		return http.StatusBadRequest, "bad_headers", "X-GitHub-Event and X-GitHub-Delivery are required"
 	}
 	if event == "ping" {
 		return http.StatusOK, "ping", "pong"
 	}
 	d := store.Delivery{
-		ID: id, Event: event,
-		HookID:     headerInt(r, "X-GitHub-Hook-ID"),
+		ID: r.Header.Get("X-GitHub-Delivery"), Event: event,
 		TargetType: r.Header.Get("X-GitHub-Hook-Installation-Target-Type"),
-		TargetID:   headerInt(r, "X-GitHub-Hook-Installation-Target-ID"),
 		ReceivedAt: received.UTC(), Payload: body,
+	}
+	var hookErr, targetErr error
+	d.HookID, hookErr = headerInt(r, "X-GitHub-Hook-ID")
+	d.TargetID, targetErr = headerInt(r, "X-GitHub-Hook-Installation-Target-ID")
+	if err := errors.Join(hookErr, targetErr); err != nil {
+		h.reject(r.Context(), d, fmt.Errorf("%w: %w", store.ErrUnstorable, err))
+		return http.StatusBadRequest, "bad_headers", clip(err.Error(), 200)
 	}
 	proj, err := store.Project(d)
 	if err != nil {
 		h.reject(r.Context(), d, err)
-		return http.StatusBadRequest, "malformed", "payload is not a valid " + event + " event"
+		if errors.Is(err, store.ErrUnstorable) {
+			return http.StatusBadRequest, "unstorable", clip(err.Error(), 300)
+		}
+		return http.StatusBadRequest, "malformed", "payload is not a valid " + clip(event, 64) + " event"
 	}
-	d.Action = clip(proj.Action, 64)
+	d.Action = proj.Action
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
 	defer cancel()
 	stored, err := h.cfg.Sink.Submit(ctx, store.Item{Delivery: d, Projection: proj})
-	if err != nil {
-		h.cfg.Logger.Warn("delivery not stored", "delivery", id, "event", event, "error", err)
-		return http.StatusServiceUnavailable, "unavailable", "store unavailable; the delivery was not stored"
-	}
 	switch {
+	case err != nil && store.IsDataError(err):
+		// Validation should have caught it; if Postgres refuses the data anyway, retrying
+		// cannot help, so the sender is told, and the delivery is on record as refused.
+		h.reject(r.Context(), d, err)
+		return http.StatusBadRequest, "refused", "the store refused this delivery's content"
+	case err != nil:
+		h.logs.Warn("unavailable", "delivery not stored", "delivery", d.ID, "event", d.Event, "error", err)
+		return http.StatusServiceUnavailable, "unavailable", "store unavailable; the delivery was not stored"
 	case !stored:
 		return http.StatusOK, "duplicate", "already stored"
 	case proj.Job == nil && proj.Run == nil:
 		return http.StatusAccepted, "stored_raw", "stored"
 	default:
 		return http.StatusOK, "stored", "stored"
+	}
+}
+
+// bodyError maps a failed read to its answer; code 0 means the body was read.
+func bodyError(err error, limit int64) (code int, outcome, msg string) {
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return 0, "", ""
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", limit)
+	case errors.Is(err, ErrOverBudget):
+		return http.StatusServiceUnavailable, "over_budget", "too many bodies being received; retry later"
+	case errors.Is(err, errSlowBody):
+		return http.StatusRequestTimeout, "slow_body", "body not received in time"
+	default:
+		return http.StatusBadRequest, "unreadable", "could not read body"
 	}
 }
 
@@ -171,7 +238,7 @@ func (h *Handler) verify(sig string, body []byte) bool {
 }
 
 func (h *Handler) reject(ctx context.Context, d store.Delivery, cause error) {
-	h.cfg.Logger.Warn("malformed delivery rejected", "delivery", d.ID, "event", d.Event, "bytes", len(d.Payload), "error", cause)
+	h.logs.Warn("rejected", "delivery rejected", "delivery", safe(d.ID), "event", safe(d.Event), "bytes", len(d.Payload), "error", cause)
 	if h.cfg.Rejections == nil {
 		return
 	}
@@ -179,37 +246,31 @@ func (h *Handler) reject(ctx context.Context, d store.Delivery, cause error) {
 	defer cancel()
 	if err := h.cfg.Rejections.RecordRejection(ctx, store.Rejection{DeliveryID: d.ID, Event: d.Event,
 		Reason: cause.Error(), Size: len(d.Payload), ReceivedAt: d.ReceivedAt}); err != nil {
-		h.cfg.Logger.Warn("could not record rejection", "delivery", d.ID, "error", err)
+		h.logs.Warn("rejection_not_recorded", "could not record rejection", "delivery", safe(d.ID), "error", err)
 	}
 }
 
-// readBody reads at most limit bytes. GitHub always sends Content-Length, so the body is
-// read into one buffer of that size: growing a buffer from 512 bytes cost a tenth of the
-// receiver's CPU in copies and small reads. A declared length over the limit is refused
-// before any byte is read.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		return nil, &http.MaxBytesError{Limit: limit}
+// headerInt parses an optional numeric header: absent is 0, anything but a non-negative
+// integer is an error.
+func headerInt(r *http.Request, name string) (int64, error) {
+	v := r.Header.Get(name)
+	if v == "" {
+		return 0, nil
 	}
-	body := http.MaxBytesReader(nil, r.Body, limit)
-	if r.ContentLength < 0 {
-		return io.ReadAll(body)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s is not a non-negative integer: %q", name, clip(v, 40))
 	}
-	buf := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(body, buf); err != nil {
-		return nil, err
-	}
-	return buf, nil
+	return n, nil
 }
 
-func headerInt(r *http.Request, name string) int64 {
-	v, _ := strconv.ParseInt(r.Header.Get(name), 10, 64)
-	return v
-}
+// safe makes a header value fit for a log line: valid UTF-8, and short.
+func safe(s string) string { return clip(strings.ToValidUTF8(s, "?"), 128) }
 
+// clip cuts s to at most n bytes, without leaving half a character at the end.
 func clip(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		return strings.ToValidUTF8(s[:n], "")
 	}
 	return s
 }

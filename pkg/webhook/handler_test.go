@@ -95,7 +95,7 @@ func TestHandler(t *testing.T) {
 		{name: "malformed JSON with a valid signature", req: signed("workflow_job", "c2", []byte(`{"action":"queued","workflow_job":`)), wantCode: 400, wantReject: 1},
 		{name: "unknown event with malformed JSON", req: signed("star", "c3", []byte(`not json`)), wantCode: 400, wantReject: 1},
 		{name: "workflow_job without a job", req: signed("workflow_job", "c4", []byte(`{"action":"queued"}`)), wantCode: 400, wantReject: 1},
-		{name: "missing delivery id", req: signed("workflow_job", "", job), wantCode: 400},
+		{name: "missing delivery id", req: signed("workflow_job", "", job), wantCode: 400, wantReject: 1},
 		{name: "database down", req: signed("workflow_job", "d1", job), sink: &fakeSink{err: errors.New("connection refused")}, wantCode: 503},
 		{name: "database hangs", req: signed("workflow_job", "d2", job), sink: &fakeSink{block: true}, wantCode: 503},
 	}
