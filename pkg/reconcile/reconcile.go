@@ -53,6 +53,9 @@ type Config struct {
 	Now             func() time.Time
 	// OnCycle, when set, is called as each led cycle starts (true) and ends (false).
 	OnCycle func(start bool)
+	// HookRangesEvery, when positive, refreshes GitHub's webhook ranges (/meta) into the
+	// store this often, for receivers with an allowlist (hookranges.go).
+	HookRangesEvery time.Duration
 }
 
 func (c *Config) defaults() {
@@ -85,7 +88,10 @@ func (c *Config) defaults() {
 }
 
 // Reconciler runs reconcile cycles.
-type Reconciler struct{ cfg Config }
+type Reconciler struct {
+	cfg      Config
+	rangesAt time.Time // last refresh of GitHub's webhook ranges
+}
 
 // New checks cfg and fills its defaults.
 func New(cfg Config) (*Reconciler, error) {
@@ -119,6 +125,7 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 		{"stuck jobs", r.stuckJobs},
 		{"runners", r.runners},
 		{"logs", r.scanLogs},
+		{"hook ranges", r.hookRanges},
 	} {
 		if err := task.run(ctx, &st); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", task.name, err))

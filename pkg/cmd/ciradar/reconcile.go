@@ -134,6 +134,7 @@ type reconcileFlags struct {
 	interval, stuckAfter, recheck time.Duration
 	maxRedeliveries, maxStuck     int
 	maxLogs, logBytes             int
+	hookRanges                    bool
 }
 
 func addReconcileFlags(cfg *config) *reconcileFlags {
@@ -147,6 +148,8 @@ func addReconcileFlags(cfg *config) *reconcileFlags {
 	cfg.Int(&r.maxStuck, "max-stuck", "CIRADAR_MAX_STUCK", 50, "stuck jobs fetched per cycle at most")
 	cfg.Int(&r.maxLogs, "max-logs", "CIRADAR_MAX_LOGS", 50, "failed-job logs downloaded per cycle at most")
 	cfg.Int(&r.logBytes, "log-max-bytes", "CIRADAR_LOG_MAX_BYTES", logscan.DefaultMaxBytes, "bytes of one job log read at most")
+	cfg.Bool(&r.hookRanges, "github-hook-ranges", "CIRADAR_GITHUB_HOOK_RANGES", false,
+		"refresh GitHub's webhook source ranges (/meta) into the store hourly, for receivers run with -allow-github-hooks (serve with it does this itself)")
 	cfg.Check(func() error {
 		if r.interval < time.Second || r.maxRedeliveries < 1 || r.maxStuck < 1 || r.maxLogs < 1 || r.logBytes < 1024 {
 			return errors.New("-reconcile-interval must be at least 1s, the -max-* limits at least 1, -log-max-bytes at least 1024")
@@ -166,7 +169,16 @@ func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg promet
 	scopes, _ := g.scopeList()
 	return reconcile.New(reconcile.Config{Store: s, API: client, Hooks: hooks, RunnerScopes: scopes,
 		Interval: r.interval, StuckAfter: r.stuckAfter, RecheckAfter: r.recheck, MaxRedeliveries: r.maxRedeliveries,
-		MaxStuck: r.maxStuck, MaxLogs: r.maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log})
+		MaxStuck: r.maxStuck, MaxLogs: r.maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log,
+		HookRangesEvery: hookRangesEvery(r.hookRanges)})
+}
+
+// hookRangesEvery: GitHub changes its published ranges rarely, and announces it ahead.
+func hookRangesEvery(on bool) time.Duration {
+	if on {
+		return time.Hour
+	}
+	return 0
 }
 
 var reconcileCommand = command{

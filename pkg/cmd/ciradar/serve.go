@@ -29,6 +29,7 @@ type serveFlags struct {
 	migrate                    bool
 	github                     *githubFlags
 	reconcile                  *reconcileFlags
+	limits                     *limitFlags
 }
 
 var serveCommand = command{
@@ -58,6 +59,7 @@ var serveCommand = command{
 		cfg.Duration(&f.rollupInterval, "rollup-interval", "CIRADAR_ROLLUP_INTERVAL", 5*time.Minute,
 			"how often to refresh the rollups the data source reads for long ranges (0 turns it off)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
+		f.limits = addLimitFlags(cfg)
 		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
 		cfg.String(&f.debugListen, "debug-listen", "CIRADAR_DEBUG_LISTEN", "",
@@ -123,6 +125,7 @@ func loadSecrets(list, file string) ([]string, error) {
 
 func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []string, log *slog.Logger) error {
 	tuneGC()
+	f.limits.setMemoryLimit(log)
 	if f.migrate {
 		if err := retry(ctx, f.startupWait, log, func() error { return migrate(ctx, db.url, log) }); err != nil {
 			return err
@@ -140,12 +143,23 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	committer := store.NewCommitter(s, store.CommitterOptions{
 		Writers: f.writers, MaxBatch: f.maxBatch, ObserveBatch: metrics.ObserveBatch,
 	})
+	budget, err := f.limits.budget()
+	if err != nil {
+		committer.Close()
+		return err
+	}
+	sources := f.limits.sources()
 	hook, err := webhook.NewHandler(webhook.Config{
 		Secrets: secrets, Sink: committer, Rejections: s, Metrics: metrics, Logger: log, Timeout: f.commitTimeout,
+		Budget: budget, BudgetWait: f.limits.bodyWait, BodyTimeout: f.limits.bodyTimeout, Sources: sources,
 	})
 	if err != nil {
 		committer.Close()
 		return err
+	}
+	go returnMemory(ctx, budget, 5*time.Second)
+	if sources != nil && sources.UsesGitHub() {
+		go loadSourceRanges(ctx, s, sources, time.Minute, log)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhook", hook)
@@ -158,8 +172,11 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 		committer.Close()
 		return fmt.Errorf("listen on %s: %w", f.listen, err)
 	}
+	ln = newLimitListener(ln, f.limits.maxConns)
+	// Headers must arrive within 10 s and hold at most 64 KiB (GitHub's are under 2 KiB);
+	// a body gets -body-timeout once admitted (the handler sets that deadline).
 	srv := &http.Server{
-		Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxHeaderBytes: 64 << 10,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -168,6 +185,9 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	}
 	if f.rollupInterval > 0 {
 		go rollupLoop(ctx, s, f.rollupInterval, log)
+	}
+	if f.limits.allowGitHub {
+		f.reconcile.hookRanges = true
 	}
 	if f.github.configured() {
 		rec, err := newReconciler(s, f.github, f.reconcile, reg, log)

@@ -38,6 +38,9 @@ type Source interface {
 type Config struct {
 	Source Source
 	Hooks  *HookLog
+	// HookRanges is what GET /meta lists as webhook source ranges (nil: GitHub's published
+	// ranges and loopback).
+	HookRanges []string
 	// Token, when set, must come as "Authorization: Bearer <token>" or "token <token>".
 	Token string
 	// RateLimit is the core requests per hour; default 5000.
@@ -76,6 +79,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
+	s.metaRoutes()
 	if cfg.App != nil {
 		s.appRoutes()
 	}
