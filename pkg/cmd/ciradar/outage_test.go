@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +71,10 @@ func TestDatabaseOutage(t *testing.T) {
 	// The deliveries refused during the outage, redelivered, and new ones: all stored.
 	if codes, _ := phase("after", 100, 300); codes[200] != 600 {
 		t.Fatalf("after the outage: %v", codes)
+	}
+	// 300 failed deliveries are not 300 log lines: one, then one count per interval.
+	if n := strings.Count(r.logs.String(), "delivery not stored"); n == 0 || n > 3 {
+		t.Fatalf("%d 'delivery not stored' lines for 300 failures; want the first and a count per interval", n)
 	}
 	assertNoSecrets(t, r.logs.String())
 }
