@@ -37,13 +37,10 @@ var ErrMalformed = errors.New("malformed payload")
 // Project parses a delivery's payload with go-github's types and returns its projection.
 // It is the single parser for live ingest and for Reproject.
 //
-// Whatever it returns is storable: header fields and ids are checked against their columns
-// (ErrUnstorable), and projected text is capped (caps.go), so a delivery that Project
-// accepts cannot fail its batch's commit on its data.
+// What it returns is storable: ids and times are checked against their columns
+// (ErrUnstorable), and projected text is capped (caps.go). With ValidateDelivery for the
+// header fields, a delivery cannot fail its batch's commit on its data.
 func Project(d Delivery) (Projection, error) {
-	if err := ValidateDelivery(d); err != nil {
-		return Projection{}, err
-	}
 	p, err := parse(d)
 	if err != nil {
 		return Projection{}, err

@@ -173,8 +173,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, event string, re
 	d.HookID, hookErr = headerInt(r, "X-GitHub-Hook-ID")
 	d.TargetID, targetErr = headerInt(r, "X-GitHub-Hook-Installation-Target-ID")
 	if err := errors.Join(hookErr, targetErr); err != nil {
-		h.reject(r.Context(), d, fmt.Errorf("%w: %w", store.ErrUnstorable, err))
-		return http.StatusBadRequest, "bad_headers", clip(err.Error(), 200)
+		err = fmt.Errorf("%w: %w", store.ErrUnstorable, err)
+		h.reject(r.Context(), d, err)
+		return http.StatusBadRequest, "bad_headers", clip(err.Error(), 300)
+	}
+	if err := store.ValidateDelivery(d); err != nil {
+		h.reject(r.Context(), d, err)
+		return http.StatusBadRequest, "bad_headers", clip(err.Error(), 300)
 	}
 	proj, err := store.Project(d)
 	if err != nil {
