@@ -31,9 +31,18 @@ type rawRequest struct {
 // send writes the request and returns the status code (0 when no answer came).
 func (q rawRequest) send(t *testing.T, addr string) (int, http.Header) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	code, h, err := q.do(addr)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return code, h
+}
+
+// do is send for any goroutine: it reports what a test would fail on as an error.
+func (q rawRequest) do(addr string) (int, http.Header, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return 0, nil, err
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(30 * time.Second))
@@ -52,15 +61,15 @@ func (q rawRequest) send(t *testing.T, addr string) (int, http.Header) {
 	}
 	b.WriteString("\r\n")
 	if _, err := io.WriteString(conn, b.String()); err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	go conn.Write(q.body) //nolint:errcheck // the server may answer before reading it all
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		return 0, nil
+		return 0, nil, nil
 	}
 	resp.Body.Close()
-	return resp.StatusCode, resp.Header
+	return resp.StatusCode, resp.Header, nil
 }
 
 // signedRaw is a signed delivery with the usual headers; extra ones replace them by name.
@@ -162,7 +171,7 @@ func TestBudgetUnderSlowLargeBodies(t *testing.T) {
 	r := startReceiver(t, freeAddr(t), "CIRADAR_DATABASE_URL="+db, "CIRADAR_WEBHOOK_SECRET="+testSecret,
 		"CIRADAR_BODY_BUDGET_MIB=40", "CIRADAR_BODY_RESERVE_MIB=12", "CIRADAR_BODY_WAIT=300ms", "CIRADAR_BODY_TIMEOUT=5s")
 	slow := rawRequest{declared: 25 << 20, body: []byte("{"), headers: [][2]string{{"X-GitHub-Event", "push"}}}
-	go slow.send(t, r.addr) //nolint:errcheck // holds 25 MiB of budget until its body times out
+	go slow.do(r.addr) //nolint:errcheck // holds 25 MiB of budget until its body times out
 	time.Sleep(300 * time.Millisecond)
 	code, h := rawRequest{declared: 20 << 20, body: []byte("{"), headers: [][2]string{{"X-GitHub-Event", "push"}}}.send(t, r.addr)
 	if code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" {
