@@ -132,10 +132,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code >= 500 {
 		w.Header().Set("Retry-After", "5")
 	}
+	if unreadBody[outcome] {
+		// The body was not read; without this the server would go on reading it (up to
+		// 256 KiB, at the sender's pace) just to keep a stranger's connection alive.
+		w.Header().Set("Connection", "close")
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(code)
 	io.WriteString(w, msg+"\n")
 }
+
+// unreadBody are the outcomes answered before the body was read whole.
+var unreadBody = map[string]bool{"forbidden_source": true, "too_large": true, "over_budget": true, "slow_body": true, "unreadable": true}
 
 // serve does the work and returns the status, the outcome label for metrics, and the text.
 // Every check that costs nothing comes before the body is read, and the signature before

@@ -125,6 +125,9 @@ func loadSecrets(list, file string) ([]string, error) {
 
 func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []string, log *slog.Logger) error {
 	tuneGC()
+	if f.limits == nil {
+		f.limits = defaultLimits()
+	}
 	f.limits.setMemoryLimit(log)
 	if f.migrate {
 		if err := retry(ctx, f.startupWait, log, func() error { return migrate(ctx, db.url, log) }); err != nil {

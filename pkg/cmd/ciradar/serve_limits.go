@@ -28,19 +28,26 @@ type limitFlags struct {
 	allow, trusted []netip.Prefix
 }
 
+// defaultLimits are the limits with every flag at its default, for commands that run the
+// receiver without its flags (demo).
+func defaultLimits() *limitFlags {
+	return &limitFlags{budgetMiB: webhook.DefaultBudgetBytes >> 20, reserveMiB: webhook.DefaultReserveBytes >> 20,
+		memoryMiB: 192, maxConns: 1024, bodyWait: 2 * time.Second, bodyTimeout: 20 * time.Second}
+}
+
 func addLimitFlags(cfg *config) *limitFlags {
-	f := &limitFlags{}
-	cfg.Int(&f.budgetMiB, "body-budget-mib", "CIRADAR_BODY_BUDGET_MIB", webhook.DefaultBudgetBytes>>20,
+	f, d := &limitFlags{}, defaultLimits()
+	cfg.Int(&f.budgetMiB, "body-budget-mib", "CIRADAR_BODY_BUDGET_MIB", d.budgetMiB,
 		"MiB of request bodies read at once, at most; a body over budget waits -body-wait, then gets 503")
-	cfg.Int(&f.reserveMiB, "body-reserve-mib", "CIRADAR_BODY_RESERVE_MIB", webhook.DefaultReserveBytes>>20,
+	cfg.Int(&f.reserveMiB, "body-reserve-mib", "CIRADAR_BODY_RESERVE_MIB", d.reserveMiB,
 		"MiB of the body budget kept for bodies of 1 MiB or less (every real delivery), so large bodies never starve them")
-	cfg.Duration(&f.bodyWait, "body-wait", "CIRADAR_BODY_WAIT", 2*time.Second,
+	cfg.Duration(&f.bodyWait, "body-wait", "CIRADAR_BODY_WAIT", d.bodyWait,
 		"longest a request waits for body budget before the answer is 503 with Retry-After")
-	cfg.Duration(&f.bodyTimeout, "body-timeout", "CIRADAR_BODY_TIMEOUT", 20*time.Second,
+	cfg.Duration(&f.bodyTimeout, "body-timeout", "CIRADAR_BODY_TIMEOUT", d.bodyTimeout,
 		"longest a body may take to arrive once admitted; slower senders get 408")
-	cfg.Int(&f.maxConns, "max-connections", "CIRADAR_MAX_CONNECTIONS", 1024,
+	cfg.Int(&f.maxConns, "max-connections", "CIRADAR_MAX_CONNECTIONS", d.maxConns,
 		"open client connections at most; more wait in the kernel's accept queue")
-	cfg.Int(&f.memoryMiB, "memory-limit-mib", "CIRADAR_MEMORY_LIMIT_MIB", 192,
+	cfg.Int(&f.memoryMiB, "memory-limit-mib", "CIRADAR_MEMORY_LIMIT_MIB", d.memoryMiB,
 		"soft limit of the Go heap in MiB (GOMEMLIMIT, which wins when set); 0 turns it off")
 	cfg.String(&f.allowCIDRs, "allow-cidrs", "CIRADAR_ALLOW_CIDRS", "",
 		"comma-separated CIDRs allowed to POST webhooks; empty with -allow-github-hooks off allows every address")
