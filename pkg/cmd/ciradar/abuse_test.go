@@ -242,3 +242,28 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// With -metrics-listen, /metrics leaves the public port for the private address.
+func TestMetricsOnAPrivateListener(t *testing.T) {
+	private := freeAddr(t)
+	r := startReceiver(t, freeAddr(t), "CIRADAR_DATABASE_URL="+pgtest.NewDatabase(t), "CIRADAR_WEBHOOK_SECRET="+testSecret,
+		"CIRADAR_METRICS_LISTEN="+private)
+	if code := r.get("/metrics"); code != http.StatusNotFound {
+		t.Fatalf("/metrics on the public port: %d, want 404", code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + private + "/metrics")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("/metrics on the private address: %d", resp.StatusCode)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics not served on %s: %v", private, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -15,9 +15,14 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	servePrivate(ctx, "debug (pprof)", addr, mux, log)
+}
+
+// servePrivate serves mux on its own listener, for what should not face the internet.
+func servePrivate(ctx context.Context, what, addr string, mux http.Handler, log *slog.Logger) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		log.Warn("debug listener not started", "addr", addr, "error", err)
+		log.Warn(what+" listener not started", "addr", addr, "error", err)
 		return
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -25,6 +30,6 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
 		<-ctx.Done()
 		srv.Close()
 	}()
-	log.Info("debug listener (pprof) up", "addr", ln.Addr().String())
+	log.Info(what+" listener up", "addr", ln.Addr().String())
 	srv.Serve(ln)
 }

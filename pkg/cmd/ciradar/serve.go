@@ -21,7 +21,7 @@ import (
 
 type serveFlags struct {
 	listen, secret, secretFile string
-	debugListen                string
+	debugListen, metricsListen string
 	writers, maxBatch          int
 	commitTimeout, shutdown    time.Duration
 	startupWait, retention     time.Duration
@@ -62,6 +62,8 @@ var serveCommand = command{
 		f.limits = addLimitFlags(cfg)
 		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
+		cfg.String(&f.metricsListen, "metrics-listen", "CIRADAR_METRICS_LISTEN", "",
+			"when set, serve /metrics on this address only, not beside /webhook (e.g. 127.0.0.1:9090, for a receiver facing the internet)")
 		cfg.String(&f.debugListen, "debug-listen", "CIRADAR_DEBUG_LISTEN", "",
 			"when set, serve Go's pprof profiler on this address (keep it private, e.g. 127.0.0.1:6060)")
 		var secrets []string
@@ -168,7 +170,14 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	mux.Handle("POST /webhook", hook)
 	mux.Handle("GET /healthz", webhook.Liveness())
 	mux.Handle("GET /readyz", webhook.Readiness(s))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if f.metricsListen == "" {
+		mux.Handle("GET /metrics", metricsHandler)
+	} else {
+		private := http.NewServeMux()
+		private.Handle("GET /metrics", metricsHandler)
+		go servePrivate(ctx, "metrics", f.metricsListen, private, log)
+	}
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
