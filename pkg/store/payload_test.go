@@ -33,7 +33,9 @@ func projectWithGoGitHub(body []byte, received time.Time) (j *Job, ok bool) {
 		RunnerID: wj.RunnerID, RunnerName: wj.GetRunnerName(), RunnerGroupID: wj.RunnerGroupID,
 		RunnerGroupName: wj.GetRunnerGroupName(),
 	}}
-	return jobFromEvent(lean, received), true
+	j = jobFromEvent(lean, received)
+	// The same caps and checks as Project: both decoders must agree on what is storable too.
+	return j, finishJob(j) == nil
 }
 
 func checkSameProjection(t *testing.T, name string, body []byte) {

@@ -47,8 +47,7 @@ func Project(d Delivery) (Projection, error) {
 	}
 	p.Action = capText(p.Action, MaxShortLen)
 	if p.Job != nil {
-		capJob(p.Job)
-		if err := validateJob(p.Job); err != nil {
+		if err := finishJob(p.Job); err != nil {
 			return Projection{}, err
 		}
 	}
@@ -59,6 +58,12 @@ func Project(d Delivery) (Projection, error) {
 		}
 	}
 	return p, nil
+}
+
+// finishJob caps a job decoded from a payload and checks that it is storable.
+func finishJob(j *Job) error {
+	capJob(j)
+	return validateJob(j)
 }
 
 // parse decodes a delivery's payload into its projection.
