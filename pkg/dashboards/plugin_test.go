@@ -1,0 +1,90 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"os"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// TestPluginJSON holds src/plugin.json to the dashboards and to what is tested: the id
+// the dashboards and provisioning use, an include per dashboard (the data source's
+// Dashboards tab), and a grafanaDependency that starts at the Grafana docker compose runs.
+func TestPluginJSON(t *testing.T) {
+	var p struct {
+		ID       string `json:"id"`
+		Includes []struct {
+			Type string `json:"type"`
+			Name string `json:"name"`
+			Path string `json:"path"`
+		} `json:"includes"`
+		Dependencies struct {
+			GrafanaDependency string `json:"grafanaDependency"`
+		} `json:"dependencies"`
+	}
+	b, err := os.ReadFile("../../src/plugin.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	included := map[string]string{}
+	for _, inc := range p.Includes {
+		if inc.Type == "dashboard" {
+			included[inc.Path] = inc.Name
+		}
+	}
+	tests := []struct {
+		name      string
+		got, want string
+	}{
+		{name: "id", got: p.ID, want: PluginID},
+		{name: "grafanaDependency", got: p.Dependencies.GrafanaDependency, want: ">=" + GrafanaVersion},
+		{name: "as many dashboard includes as dashboards", got: strconv.Itoa(len(included)), want: strconv.Itoa(len(all))},
+	}
+	for _, d := range all {
+		tests = append(tests, struct {
+			name      string
+			got, want string
+		}{name: "include " + FileName(d), got: included["dashboards/"+FileName(d)], want: *d.Title})
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %q, want %q", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+// grafanaImage is the Grafana docker compose runs: the one the plugin is tested with.
+var grafanaImage = regexp.MustCompile(`grafana/grafana(?:-oss)?:(\d+)\.(\d+)\.\d+`)
+
+// TestGrafanaVersionIsTheComposeOne: grafanaDependency names the minor version compose
+// runs, no older one.
+func TestGrafanaVersionIsTheComposeOne(t *testing.T) {
+	var found []string
+	for _, f := range []string{"../../docker-compose.yml", "../../Dockerfile"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, m := range grafanaImage.FindAllStringSubmatch(string(b), -1) {
+			found = append(found, m[1]+"."+m[2]+".0")
+		}
+	}
+	if len(found) == 0 {
+		t.Fatal("no grafana/grafana image in docker-compose.yml or Dockerfile")
+	}
+	for _, v := range found {
+		if v != GrafanaVersion {
+			t.Errorf("compose runs Grafana %s, the plugin states >=%s", v, GrafanaVersion)
+		}
+	}
+}
