@@ -58,6 +58,11 @@ type File struct {
 	dashboard.Dashboard
 }
 
+// panelNames are the core panel plugins' names, as Grafana's export writes them.
+var panelNames = map[string]string{
+	"bargauge": "Bar gauge", "piechart": "Pie chart", "stat": "Stat", "table": "Table", "timeseries": "Time series",
+}
+
 // inputName is the data source input; the Import screen shows a picker of CI Radar data
 // sources for it.
 const inputName = "DS_CIRADAR"
@@ -80,7 +85,7 @@ func NewFile(d dashboard.Dashboard) File {
 	}
 	sort.Strings(types)
 	for _, t := range types {
-		reqs = append(reqs, Require{Type: "panel", ID: t, Name: t, Version: ""})
+		reqs = append(reqs, Require{Type: "panel", ID: t, Name: panelNames[t], Version: ""})
 	}
 	return File{
 		Inputs: []Input{{Name: inputName, Label: DatasourceName, Type: "datasource", PluginID: PluginID, PluginName: DatasourceName,

@@ -173,6 +173,12 @@ func colorMode(mode dashboard.FieldColorModeId) *dashboard.FieldColorBuilder {
 	return dashboard.NewFieldColorBuilder().Mode(mode)
 }
 
+// thresholdColor is the override property that colours values by the thresholds.
+func thresholdColor() dashboard.DynamicConfigValue {
+	c, _ := colorMode(dashboard.FieldColorModeIdThresholds).Build()
+	return prop("color", c)
+}
+
 // fixedColor is the override property that paints a series one colour.
 func fixedColor(color string) dashboard.DynamicConfigValue {
 	c, _ := colorMode(dashboard.FieldColorModeIdFixed).FixedColor(color).Build()
@@ -191,12 +197,6 @@ func cellOptions(mode common.TableCellDisplayMode) common.TableCellOptions {
 
 func cellProp(mode common.TableCellDisplayMode) dashboard.DynamicConfigValue {
 	return prop("custom.cellOptions", cellOptions(mode))
-}
-
-// dataLink is a link on a field's values; URLs use Grafana's data-link variables.
-func dataLink(title, url string, blank bool) dashboard.DashboardLink {
-	l, _ := dashboard.NewDashboardLinkBuilder(title).Url(url).TargetBlank(blank).Build()
-	return l
 }
 
 // linkTo makes the cells of a field link to the URL in another field of the same row.

@@ -17,7 +17,7 @@ func Builds() (dashboard.Dashboard, error) {
 	}
 	rate := byName("failure_rate", cellProp(common.TableCellDisplayModeColorText),
 		thresholdsProp(steps("green", 0.1, "orange", 0.25, "red")),
-		prop("color", map[string]any{"mode": "thresholds"}))
+		thresholdColor())
 	b.add(12, 9, tablePanel("Top repositories", "Repositories by workflow runs, with jobs, failures, failure rate, runner minutes and p95 duration and queue time.",
 		stats("repo", "runs"), byName("repo", repoLinks()), rate))
 	b.add(12, 9, tablePanel("Most run workflows", "Workflows by runs across the selected repositories.", stats("workflow", "runs"), rate))

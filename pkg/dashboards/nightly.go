@@ -27,7 +27,7 @@ func Nightly() (dashboard.Dashboard, error) {
 		byName("workflow", linkTo("Open run on GitHub", "run_url")), byName("run_url", hidden()),
 		byName("repo", repoLinks()),
 		byName("new_signatures", cellProp(common.TableCellDisplayModeColorBackground),
-			prop("color", map[string]any{"mode": "thresholds"}), thresholdsProp(steps("transparent", 1, "red")))).
+			thresholdColor(), thresholdsProp(steps("transparent", 1, "red")))).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "filterByValue", Options: map[string]any{
 			"type": "exclude", "match": "any",
 			"filters": []map[string]any{{"fieldName": "conclusion", "config": map[string]any{"id": "equal", "options": map[string]any{"value": "success"}}}},

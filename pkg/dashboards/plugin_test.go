@@ -88,3 +88,18 @@ func TestGrafanaVersionIsTheComposeOne(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelNamesKnown: __requires names every panel type the dashboards use.
+func TestPanelNamesKnown(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range all {
+		for _, r := range NewFile(d).Requires {
+			if r.Name == "" {
+				t.Errorf("%s: __requires has %s %s without a name", *d.Uid, r.Type, r.ID)
+			}
+		}
+	}
+}
