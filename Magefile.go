@@ -99,8 +99,8 @@ const validatorVersion = "v0.39.3"
 // allowedWarnings are the validator's warnings the archive keeps, each explained in
 // docs/plugin.md. Any other warning fails Validate.
 var allowedWarnings = []string{
-	"unsigned-plugin",   // signing needs a grafana.com account and token
-	"screenshots",       // no screenshot yet: it needs a running Grafana and a browser
+	"unsigned-plugin", // signing needs a grafana.com account and token
+	"screenshots",     // no screenshot yet: it needs a running Grafana and a browser
 }
 
 // Validate builds the frontend and gpx_ciradar for this platform only, packages them as
