@@ -63,8 +63,9 @@ func TestPluginJSON(t *testing.T) {
 	}
 }
 
-// grafanaImage is the Grafana docker compose runs: the one the plugin is tested with.
-var grafanaImage = regexp.MustCompile(`grafana/grafana(?:-oss)?:(\d+)\.(\d+)\.\d+`)
+// grafanaImage is the Grafana docker compose runs, the one the plugin is tested with: an
+// image tag, or a GRAFANA_VERSION build argument or variable that names one.
+var grafanaImage = regexp.MustCompile(`(?:grafana/grafana(?:-oss)?:|GRAFANA_VERSION(?:=|:-|: *)"?)(\d+)\.(\d+)\.\d+`)
 
 // TestGrafanaVersionIsTheComposeOne: grafanaDependency names the minor version compose
 // runs, no older one.
