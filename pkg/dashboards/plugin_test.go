@@ -104,3 +104,26 @@ func TestPanelNamesKnown(t *testing.T) {
 		}
 	}
 }
+
+func TestGrafanaImagePattern(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{name: "compose image", text: "    image: grafana/grafana:13.1.1\n", want: "13.1"},
+		{name: "oss image", text: "FROM grafana/grafana-oss:12.4.0 AS grafana", want: "12.4"},
+		{name: "build argument", text: "ARG GRAFANA_VERSION=13.1.1\n", want: "13.1"},
+		{name: "compose variable default", text: "image: grafana/grafana:${GRAFANA_VERSION:-13.2.0}", want: "13.2"},
+		{name: "no version", text: "image: grafana/grafana:latest", want: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ""
+			if m := grafanaImage.FindStringSubmatch(tc.text); m != nil {
+				got = m[1] + "." + m[2]
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
