@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	if err := datasource.Manage("ciradar-datasource", plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
+	if err := datasource.Manage("ciradar-ciradar-datasource", plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
 		log.DefaultLogger.Error("gpx_ciradar stopped", "error", err.Error())
 		os.Exit(1)
 	}

@@ -22,7 +22,7 @@ const OWN_FIELDS: OwnField[] = [
 const cluttered: CIRadarQuery = {
   refId: 'B',
   hide: false,
-  datasource: { type: 'ciradar-datasource', uid: 'x' },
+  datasource: { type: 'ciradar-ciradar-datasource', uid: 'x' },
   queryType: 'jobs',
   groupBy: 'repo',
   states: ['completed'],

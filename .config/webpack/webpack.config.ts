@@ -8,7 +8,7 @@ import VirtualModulesPlugin from 'webpack-virtual-modules';
 
 import { DIST_DIR, SOURCE_DIR } from './constants';
 import { externals } from './externals';
-import { fillPlaceholders, imagePaths, readPackageVersion, readPluginJson } from './pluginFiles';
+import { fillPlaceholders, imagePaths, includedDashboards, readPackageVersion, readPluginJson } from './pluginFiles';
 
 type Env = Record<string, string | boolean | undefined>;
 
@@ -88,6 +88,8 @@ const config = (env: Env): Configuration => {
           { from: '../LICENSE', to: '.', noErrorOnMissing: true },
           { from: '../CHANGELOG.md', to: '.', noErrorOnMissing: true },
           ...imagePaths(plugin).map((p) => ({ from: p, to: p })),
+          // From the repository root: the same files Grafana provisions.
+          ...includedDashboards(plugin).map((p) => ({ from: path.join('..', p), to: p })),
         ],
       }),
     ],

@@ -1,201 +1,223 @@
 package dashboards
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
 
-// builder lays panels out left to right on Grafana's 24-column grid, wrapping to a new
-// row when a panel does not fit, and numbers them.
-type builder struct {
-	d          *Dashboard
-	x, y, rowH int
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+)
+
+// board is a dashboard under construction. The SDK's builder lays panels out left to
+// right on Grafana's 24-column grid and wraps when a row is full; board numbers the
+// panels and points every query at the data source variable.
+type board struct {
+	b    *dashboard.DashboardBuilder
+	uid  string
+	next uint32
+	errs []error
 }
 
-func newDashboard(uid, title, description, from, refresh string) *builder {
-	d := &Dashboard{
-		UID: uid, Title: title, Description: description, Tags: []string{"ciradar"},
-		Editable: true, GraphTooltip: 1, Refresh: refresh, SchemaVersion: 41,
-		Time: TimeRange{From: from, To: "now"}, Timezone: "utc", Version: 1,
+func newDashboard(uid, title, description, from, refresh string) *board {
+	b := dashboard.NewDashboardBuilder(title).
+		Uid(uid).
+		Description(description).
+		Tags([]string{"ciradar"}).
+		Editable().
+		Tooltip(dashboard.DashboardCursorSyncCrosshair).
+		Refresh(refresh).
+		Time(from, "now").
+		Timezone("utc").
+		Version(1).
+		// Grafana compares it with an imported copy's to offer an update on the data
+		// source's Dashboards tab: raise it when a dashboard changes.
+		Revision(1).
 		// Every CI Radar dashboard is tagged ciradar, so one tag link reaches all the others,
 		// carrying the time range and the variables along.
-		Links: []Link{{Title: "CI Radar", Type: "dashboards", Tags: []string{"ciradar"}, AsDropdown: false,
-			IncludeVars: true, KeepTime: true}},
-		Templating: Templating{List: variables()},
-		Annotations: Annotations{List: []*Annotation{
-			{Name: "Annotations & Alerts", Datasource: &Ref{Type: "grafana", UID: "-- Grafana --"}, Enable: true,
-				Hide: true, IconColor: "rgba(0, 211, 255, 1)", BuiltIn: 1, Type: "dashboard"},
-			{Name: "Failed runs on default branches", Datasource: ciradar, Enable: true, IconColor: "red",
-				Target: map[string]any{"refId": "Anno", "queryType": "annotations", "source": "failed_runs", "filters": filters()}},
-			{Name: "GitHub incidents", Datasource: ciradar, Enable: true, IconColor: "orange",
-				Target: map[string]any{"refId": "Anno", "queryType": "annotations", "source": "incidents"}},
-		}},
+		Link(dashboard.NewDashboardLinkBuilder("CI Radar").
+			Type(dashboard.DashboardLinkTypeDashboards).
+			Tags([]string{"ciradar"}).
+			AsDropdown(false).
+			IncludeVars(true).
+			KeepTime(true).
+			TargetBlank(false))
+	b.WithVariable(datasourceVariable())
+	for _, v := range variables() {
+		b.WithVariable(v)
 	}
-	return &builder{d: d}
+	b.Annotation(dashboard.NewAnnotationQueryBuilder().
+		Name("Annotations & Alerts").
+		Datasource(common.DataSourceRef{Type: ptr("grafana"), Uid: ptr("-- Grafana --")}).
+		Enable(true).Hide(true).IconColor("rgba(0, 211, 255, 1)").BuiltIn(1).Type("dashboard"))
+	b.Annotation(dashboard.NewAnnotationQueryBuilder().
+		Name("Failed runs on default branches").
+		Datasource(ciradar).
+		Enable(true).Hide(false).IconColor("red").
+		Target(Query{RefID: "Anno", Datasource: &ciradar, QueryType: "annotations", Source: "failed_runs", Filters: filters()}))
+	b.Annotation(dashboard.NewAnnotationQueryBuilder().
+		Name("GitHub incidents").
+		Datasource(ciradar).
+		Enable(true).Hide(false).IconColor("orange").
+		Target(Query{RefID: "Anno", Datasource: &ciradar, QueryType: "annotations", Source: "incidents"}))
+	return &board{b: b, uid: uid}
 }
 
-// add places p with width w and height h, and gives its targets refIds and the data source.
-func (b *builder) add(w, h int, p *Panel) *Panel {
-	if b.x+w > 24 {
-		b.x, b.y, b.rowH = 0, b.y+b.rowH, 0
+// add places p, w columns wide and h rows high, numbers it, and gives it and its queries
+// the data source variable and refIds.
+func (b *board) add(w, h uint32, p cog.Builder[dashboard.Panel]) {
+	panel, err := p.Build()
+	if err != nil {
+		b.errs = append(b.errs, err)
+		return
 	}
-	p.ID = len(b.d.Panels) + 1
-	p.GridPos = GridPos{H: h, W: w, X: b.x, Y: b.y}
-	p.Datasource = ciradar
-	for i, t := range p.Targets {
-		t["refId"] = string(rune('A' + i))
-		t["datasource"] = ciradar
+	b.next++
+	id := b.next
+	panel.Id = &id
+	// x and y stay 0: the SDK's builder places the panel after the previous one.
+	panel.GridPos = &dashboard.GridPos{W: w, H: h}
+	ref := ciradar
+	panel.Datasource = &ref
+	for i, t := range panel.Targets {
+		q, ok := t.(Query)
+		if !ok {
+			b.errs = append(b.errs, fmt.Errorf("panel %q: target %d is a %T, not a CI Radar query", *panel.Title, i, t))
+			continue
+		}
+		q.RefID = string(rune('A' + i))
+		q.Datasource = &ref
+		panel.Targets[i] = q
 	}
-	b.x += w
-	b.rowH = max(b.rowH, h)
-	b.d.Panels = append(b.d.Panels, p)
+	b.b.WithPanel(built[dashboard.Panel]{panel})
+}
+
+// build finishes the dashboard.
+func (b *board) build() (dashboard.Dashboard, error) {
+	d, err := b.b.Build()
+	if err := errors.Join(append(b.errs, err)...); err != nil {
+		return dashboard.Dashboard{}, fmt.Errorf("build dashboard %s: %w", b.uid, err)
+	}
+	// The SDK's builders put every link and annotation toggle in the controls menu, and
+	// have no way to ask for Grafana's default, the bar above the panels: unset it here.
+	for i := range d.Links {
+		d.Links[i].Placement = nil
+	}
+	for i := range d.Annotations.List {
+		d.Annotations.List[i].Placement = nil
+	}
+	return d, nil
+}
+
+// built hands a finished resource back to an SDK builder.
+type built[T any] struct{ v T }
+
+func (b built[T]) Build() (T, error) { return b.v, nil }
+
+func ptr[T any](v T) *T { return &v }
+
+// override is a field override: the properties apply to the fields a matcher picks.
+type override struct {
+	regexp bool // match the pattern, not the field's own name
+	field  string
+	props  []dashboard.DynamicConfigValue
+}
+
+// overridable is every SDK panel builder: each has its own type with the same methods.
+type overridable[T any] interface {
+	OverrideByName(name string, properties []dashboard.DynamicConfigValue) T
+	OverrideByRegexp(regexp string, properties []dashboard.DynamicConfigValue) T
+}
+
+func withOverrides[T overridable[T]](p T, os []override) T {
+	for _, o := range os {
+		if o.regexp {
+			p = p.OverrideByRegexp(o.field, o.props)
+		} else {
+			p = p.OverrideByName(o.field, o.props)
+		}
+	}
 	return p
 }
 
-// variables are the template variables every dashboard shares. Org has no list of its
-// own: it is the owner part of the repositories, which Grafana's regex capture extracts
-// and de-duplicates. "*" as the all value reaches the backend as "no filter".
-func variables() []*Variable {
-	v := func(name, label, list, regex string, query map[string]any) *Variable {
-		query["refId"] = "Var-" + name
-		query["name"] = list
-		return &Variable{Name: name, Label: label, Type: "query", Datasource: ciradar, Query: query,
-			Definition: "CI Radar " + list, Regex: regex, Refresh: 2, Sort: 1, Multi: true, IncludeAll: true,
-			AllValue: "*", Current: map[string]any{"text": []string{"All"}, "value": []string{"$__all"}},
-			Options: []any{}}
-	}
-	return []*Variable{
-		v("org", "Organisation", "repos", `/^([^/]+)\//`, map[string]any{}),
-		v("repo", "Repository", "repos", "", map[string]any{"org": "$org"}),
-		v("workflow", "Workflow", "workflows", "", map[string]any{"org": "$org", "repo": "$repo"}),
-		v("label", "Runner labels", "labels", "", map[string]any{"org": "$org", "repo": "$repo"}),
-	}
+// byName is an override on the field called name, whatever labels it carries.
+func byName(name string, props ...dashboard.DynamicConfigValue) override {
+	return override{field: name, props: props}
 }
 
-// filters applies every dashboard variable; the backend ignores a filter a query type has
-// no use for.
-func filters() map[string]any {
-	return map[string]any{"orgs": []string{"$org"}, "repos": []string{"$repo"},
-		"workflows": []string{"$workflow"}, "labels": []string{"$label"}}
+func prop(id string, value any) dashboard.DynamicConfigValue {
+	return dashboard.DynamicConfigValue{Id: id, Value: value}
 }
 
-// runnerFilters leaves out the workflow: runners have none.
-func runnerFilters() map[string]any {
-	f := filters()
-	delete(f, "workflows")
-	return f
-}
-
-// target is a CI Radar query with the shared filters.
-func target(queryType string, fields map[string]any) map[string]any {
-	t := map[string]any{"queryType": queryType, "filters": filters()}
-	for k, v := range fields {
-		t[k] = v
-	}
-	return t
-}
-
-func defaults(unit string) map[string]any {
-	d := map[string]any{"color": map[string]any{"mode": "palette-classic"}}
-	if unit != "" {
-		d["unit"] = unit
-	}
-	return d
-}
-
-// steps is a threshold list: base colour, then [value, colour] pairs.
-func steps(base string, pairs ...any) map[string]any {
-	s := []map[string]any{{"color": base, "value": nil}}
+// steps is a threshold list: base colour, then value, colour pairs.
+func steps(base string, pairs ...any) *dashboard.ThresholdsConfigBuilder {
+	s := []dashboard.Threshold{{Color: base}}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		s = append(s, map[string]any{"value": pairs[i], "color": pairs[i+1]})
+		var v float64
+		switch n := pairs[i].(type) {
+		case int:
+			v = float64(n)
+		case float64:
+			v = n
+		}
+		s = append(s, dashboard.Threshold{Value: &v, Color: pairs[i+1].(string)})
 	}
-	return map[string]any{"mode": "absolute", "steps": s}
+	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(s)
+}
+
+func thresholdsProp(t *dashboard.ThresholdsConfigBuilder) dashboard.DynamicConfigValue {
+	c, _ := t.Build()
+	return prop("thresholds", c)
+}
+
+func colorMode(mode dashboard.FieldColorModeId) *dashboard.FieldColorBuilder {
+	return dashboard.NewFieldColorBuilder().Mode(mode)
+}
+
+// thresholdColor is the override property that colours values by the thresholds.
+func thresholdColor() dashboard.DynamicConfigValue {
+	c, _ := colorMode(dashboard.FieldColorModeIdThresholds).Build()
+	return prop("color", c)
+}
+
+// fixedColor is the override property that paints a series one colour.
+func fixedColor(color string) dashboard.DynamicConfigValue {
+	c, _ := colorMode(dashboard.FieldColorModeIdFixed).FixedColor(color).Build()
+	return prop("color", c)
+}
+
+func cellOptions(mode common.TableCellDisplayMode) common.TableCellOptions {
+	switch mode {
+	case common.TableCellDisplayModeColorText:
+		return common.TableCellOptions{TableColorTextCellOptions: &common.TableColorTextCellOptions{Type: mode}}
+	case common.TableCellDisplayModeColorBackground:
+		return common.TableCellOptions{TableColoredBackgroundCellOptions: &common.TableColoredBackgroundCellOptions{Type: mode}}
+	}
+	return common.TableCellOptions{TableAutoCellOptions: &common.TableAutoCellOptions{Type: common.TableCellDisplayModeAuto}}
+}
+
+func cellProp(mode common.TableCellDisplayMode) dashboard.DynamicConfigValue {
+	return prop("custom.cellOptions", cellOptions(mode))
+}
+
+// linkTo makes the cells of a field link to the URL in another field of the same row.
+func linkTo(title, urlField string) dashboard.DynamicConfigValue {
+	return prop("links", []map[string]any{{"title": title, "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true}})
+}
+
+// hidden hides a table column that is still there for links.
+func hidden() dashboard.DynamicConfigValue { return prop("custom.hidden", true) }
+
+// repoLinks makes a repository cell open it on GitHub, or narrow the dashboards to it.
+func repoLinks() dashboard.DynamicConfigValue {
+	return prop("links", []map[string]any{
+		{"title": "Open ${__value.raw} on GitHub", "url": "https://github.com/${__value.raw}", "targetBlank": true},
+		{"title": "Show only ${__value.raw}", "url": "/d/ciradar-overview?var-repo=${__value.raw}&${__url_time_range}"},
+	})
 }
 
 // keep is the filterFieldsByName transformation: it matches fields by their own name,
 // whatever labels they carry.
-func keep(names ...string) map[string]any {
-	return map[string]any{"id": "filterFieldsByName", "options": map[string]any{"include": map[string]any{"names": names}}}
-}
-
-// byName is an override on the field called name.
-func byName(name string, props ...Property) Override {
-	return Override{Matcher: Matcher{ID: "byName", Options: name}, Properties: props}
-}
-
-// linkTo makes the cells of a field link to the URL in another field of the same row.
-func linkTo(title, urlField string) Property {
-	return Property{ID: "links", Value: []map[string]any{{"title": title, "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true}}}
-}
-
-// hidden hides a table column that is still there for links.
-func hidden() Property { return Property{ID: "custom.hidden", Value: true} }
-
-func displayName(s string) Property { return Property{ID: "displayName", Value: s} }
-
-// repoLinks makes a repository cell open it on GitHub, or narrow the dashboards to it.
-func repoLinks() Property {
-	return Property{ID: "links", Value: []map[string]any{
-		{"title": "Open ${__value.raw} on GitHub", "url": "https://github.com/${__value.raw}", "targetBlank": true},
-		{"title": "Show only ${__value.raw}", "url": "/d/ciradar-overview?var-repo=${__value.raw}&${__url_time_range}"},
-	}}
-}
-
-// stateColors colours status and conclusion cells.
-func stateColors(field string) Override {
-	m := map[string]any{}
-	for i, kv := range [][2]string{
-		{"success", "green"}, {"failure", "red"}, {"timed_out", "red"}, {"startup_failure", "red"}, {"cancelled", "gray"},
-		{"skipped", "gray"}, {"queued", "orange"}, {"waiting", "purple"}, {"in_progress", "blue"}, {"completed", "text"},
-		{"busy", "blue"}, {"idle", "green"}, {"online", "green"}, {"offline", "red"},
-		{"operational", "green"}, {"degraded_performance", "yellow"}, {"partial_outage", "orange"}, {"major_outage", "red"},
-		{"under_maintenance", "blue"},
-	} {
-		m[kv[0]] = map[string]any{"color": kv[1], "index": i}
-	}
-	return byName(field,
-		Property{ID: "mappings", Value: []map[string]any{{"type": "value", "options": m}}},
-		Property{ID: "custom.cellOptions", Value: map[string]any{"type": "color-text"}})
-}
-
-func stat(title, desc string, t map[string]any, field, calc, unit string, th map[string]any) *Panel {
-	d := defaults(unit)
-	d["color"] = map[string]any{"mode": "thresholds"}
-	d["thresholds"] = th
-	return &Panel{Type: "stat", Title: title, Description: desc, Targets: []map[string]any{t},
-		FieldConfig: FieldConfig{Defaults: d, Overrides: []Override{}},
-		Options: map[string]any{"reduceOptions": map[string]any{"calcs": []string{calc}, "fields": "/^" + field + "$/", "values": false},
-			"colorMode": "background", "graphMode": "none", "textMode": "value", "justifyMode": "center"}}
-}
-
-func table(title, desc string, t map[string]any, overrides ...Override) *Panel {
-	d := defaults("")
-	d["custom"] = map[string]any{"align": "auto", "filterable": true, "cellOptions": map[string]any{"type": "auto"}}
-	return &Panel{Type: "table", Title: title, Description: desc, Targets: []map[string]any{t},
-		FieldConfig: FieldConfig{Defaults: d, Overrides: append([]Override{}, overrides...)},
-		Options:     map[string]any{"showHeader": true, "cellHeight": "sm", "footer": map[string]any{"show": false}}}
-}
-
-// timeseries draws lines, or stacked bars when bars is set.
-func timeseries(title, desc string, t map[string]any, unit string, bars bool, overrides ...Override) *Panel {
-	d := defaults(unit)
-	custom := map[string]any{"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "showPoints": "never",
-		"spanNulls": false, "stacking": map[string]any{"mode": "none"}}
-	if bars {
-		custom["drawStyle"], custom["fillOpacity"] = "bars", 80
-		custom["stacking"] = map[string]any{"mode": "normal"}
-	}
-	d["custom"] = custom
-	return &Panel{Type: "timeseries", Title: title, Description: desc, Targets: []map[string]any{t},
-		FieldConfig: FieldConfig{Defaults: d, Overrides: append([]Override{}, overrides...)},
-		Options: map[string]any{"legend": map[string]any{"displayMode": "table", "placement": "right", "calcs": []string{"max", "mean"}},
-			"tooltip": map[string]any{"mode": "multi", "sort": "desc"}}}
-}
-
-func bargauge(title, desc string, t map[string]any, unit, name string, th map[string]any) *Panel {
-	d := defaults(unit)
-	d["color"] = map[string]any{"mode": "thresholds"}
-	d["thresholds"] = th
-	d["displayName"] = name
-	return &Panel{Type: "bargauge", Title: title, Description: desc, Targets: []map[string]any{t},
-		FieldConfig: FieldConfig{Defaults: d, Overrides: []Override{}},
-		Options: map[string]any{"orientation": "horizontal", "displayMode": "gradient", "showUnfilled": true,
-			"reduceOptions": map[string]any{"calcs": []string{"lastNotNull"}, "fields": "", "values": false}}}
+func keep(names ...string) dashboard.DataTransformerConfig {
+	return dashboard.DataTransformerConfig{Id: "filterFieldsByName",
+		Options: map[string]any{"include": map[string]any{"names": names}}}
 }

@@ -1,59 +1,66 @@
 package dashboards
 
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/piechart"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
+)
+
 // Builds ranks repositories, workflows, jobs and labels, and trends build results.
-func Builds() *Dashboard {
+func Builds() (dashboard.Dashboard, error) {
 	b := newDashboard("ciradar-builds", "CI Radar / Repositories and builds",
 		"Top repositories and workflows, the longest jobs and longest-waiting labels, build results per week and month, manual against automatic runs, and flaky jobs.",
 		"now-30d", "5m")
-	stats := func(dim, metric string) map[string]any {
-		return target("repo_stats", map[string]any{"dimension": dim, "metric": metric, "limit": 10})
+	stats := func(dim, metric string) Query {
+		return target(Query{QueryType: "repo_stats", Dimension: dim, Metric: metric, Limit: 10})
 	}
-	rate := byName("failure_rate", Property{ID: "custom.cellOptions", Value: map[string]any{"type": "color-text"}},
-		Property{ID: "thresholds", Value: steps("green", 0.1, "orange", 0.25, "red")},
-		Property{ID: "color", Value: map[string]any{"mode": "thresholds"}})
-	b.add(12, 9, table("Top repositories", "Repositories by workflow runs, with jobs, failures, failure rate, runner minutes and p95 duration and queue time.",
+	rate := byName("failure_rate", cellProp(common.TableCellDisplayModeColorText),
+		thresholdsProp(steps("green", 0.1, "orange", 0.25, "red")),
+		thresholdColor())
+	b.add(12, 9, tablePanel("Top repositories", "Repositories by workflow runs, with jobs, failures, failure rate, runner minutes and p95 duration and queue time.",
 		stats("repo", "runs"), byName("repo", repoLinks()), rate))
-	b.add(12, 9, table("Most run workflows", "Workflows by runs across the selected repositories.", stats("workflow", "runs"), rate))
-	b.add(12, 9, table("Longest jobs", "Jobs by 95th-percentile duration.", stats("job", "p95_duration"), rate))
-	b.add(12, 9, table("Longest-waiting labels", "Runner label sets by 95th-percentile queue time.", stats("label", "p95_queue"), rate))
+	b.add(12, 9, tablePanel("Most run workflows", "Workflows by runs across the selected repositories.", stats("workflow", "runs"), rate))
+	b.add(12, 9, tablePanel("Longest jobs", "Jobs by 95th-percentile duration.", stats("job", "p95_duration"), rate))
+	b.add(12, 9, tablePanel("Longest-waiting labels", "Runner label sets by 95th-percentile queue time.", stats("label", "p95_queue"), rate))
 
-	results := func(title, desc, interval string) *Panel {
-		p := timeseries(title, desc, target("build_results", map[string]any{"splitBy": "none"}), "short", true,
-			byName("success", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "green"}}),
-			byName("failure", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}),
-			byName("timed_out", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "dark-red"}}),
-			byName("cancelled", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "gray"}}))
-		p.Interval = interval
-		p.Transformations = []map[string]any{keep("time", "success", "failure", "timed_out", "cancelled")}
-		return p
+	results := func(title, desc, interval string) *timeseries.PanelBuilder {
+		return timeseriesPanel(title, desc, target(Query{QueryType: "build_results", SplitBy: "none"}), "short", true,
+			byName("success", fixedColor("green")),
+			byName("failure", fixedColor("red")),
+			byName("timed_out", fixedColor("dark-red")),
+			byName("cancelled", fixedColor("gray"))).
+			Interval(interval).
+			WithTransformation(keep("time", "success", "failure", "timed_out", "cancelled"))
 	}
 	b.add(9, 9, results("Results per week", "Completed workflow runs (every attempt) per conclusion, in weekly buckets.", "7d"))
-	month := b.add(9, 9, results("Results per month", "The same in 30-day buckets over the last year.", "30d"))
-	month.TimeFrom = "365d"
-	b.add(6, 9, &Panel{Type: "piechart", Title: "Success rate",
-		Description: "Share of completed runs by conclusion over the range; cancelled and skipped runs count neither way in the success rate.",
-		Targets:     []map[string]any{target("build_results", map[string]any{"splitBy": "none"})},
-		FieldConfig: FieldConfig{Defaults: defaults("short"), Overrides: []Override{
-			byName("success", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "green"}}),
-			byName("failure", Property{ID: "color", Value: map[string]any{"mode": "fixed", "fixedColor": "red"}}),
-		}},
-		Options: map[string]any{"pieType": "donut", "displayLabels": []string{"percent"},
-			"legend":        map[string]any{"displayMode": "list", "placement": "bottom", "values": []string{"value", "percent"}},
-			"reduceOptions": map[string]any{"calcs": []string{"sum"}, "fields": "/^(success|failure|timed_out|cancelled)$/", "values": false}}})
+	b.add(9, 9, results("Results per month", "The same in 30-day buckets over the last year.", "30d").TimeFrom("365d"))
+	b.add(6, 9, withOverrides(piechart.NewPanelBuilder().Title("Success rate").
+		Description("Share of completed runs by conclusion over the range; cancelled and skipped runs count neither way in the success rate.").
+		WithTarget(target(Query{QueryType: "build_results", SplitBy: "none"})).
+		ColorScheme(colorMode(dashboard.FieldColorModeIdPaletteClassic)).Unit("short").
+		Orientation(common.VizOrientationAuto).
+		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeSingle).Sort(common.SortOrderNone)).
+		PieType(piechart.PieChartTypeDonut).DisplayLabels([]piechart.PieChartLabels{piechart.PieChartLabelsPercent}).
+		Legend(piechart.NewPieChartLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).
+			Placement(common.LegendPlacementBottom).Values([]piechart.PieChartLegendValues{piechart.PieChartLegendValuesValue, piechart.PieChartLegendValuesPercent})).
+		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"sum"}).
+			Fields("/^(success|failure|timed_out|cancelled)$/").Values(false)),
+		[]override{byName("success", fixedColor("green")), byName("failure", fixedColor("red"))}))
 
 	trigger := func(title, desc, field, unit string, bars bool) {
-		p := b.add(12, 8, timeseries(title, desc, target("build_results", map[string]any{"splitBy": "trigger"}), unit, bars))
-		p.Transformations = []map[string]any{keep("time", field)}
-		p.FieldConfig.Defaults["displayName"] = "${__field.labels.trigger}"
-		p.Interval = "1d"
+		b.add(12, 8, timeseriesPanel(title, desc, target(Query{QueryType: "build_results", SplitBy: "trigger"}), unit, bars).
+			WithTransformation(keep("time", field)).
+			DisplayName("${__field.labels.trigger}").
+			Interval("1d"))
 	}
 	trigger("Manual vs automatic: success rate", "Daily success rate of runs started by hand (workflow_dispatch) and by GitHub (every other event).",
 		"success_rate", "percentunit", false)
 	trigger("Manual vs automatic: failed runs", "Daily failed runs, manual against automatic.", "failure", "short", true)
 
-	b.add(24, 9, table("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on GitHub.",
-		target("flaky_jobs", map[string]any{"limit": 20}),
+	b.add(24, 9, tablePanel("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on GitHub.",
+		target(Query{QueryType: "flaky_jobs", Limit: 20}),
 		byName("job_name", linkTo("Open the failed job on GitHub", "failed_job_url")), byName("failed_job_url", hidden()),
 		byName("repo", repoLinks())))
-	return b.d
+	return b.build()
 }

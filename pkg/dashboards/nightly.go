@@ -1,39 +1,43 @@
 package dashboards
 
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+)
+
 // Nightly shows scheduled runs: which failed, how, and whether the way is new.
-func Nightly() *Dashboard {
+func Nightly() (dashboard.Dashboard, error) {
 	b := newDashboard("ciradar-nightly", "CI Radar / Nightly failures",
 		"Scheduled runs per repository and night, the jobs that failed with their error signatures, errors never seen before, and the most common errors.",
 		"now-14d", "5m")
-	grid := b.add(24, 12, table("Repository × night", "Each cell is the conclusion of the repository's scheduled runs that night (UTC); the latest run wins when there are several.",
-		target("nightly_failures", nil)))
-	grid.FieldConfig.Defaults["mappings"] = stateColors("x").Properties[0].Value
-	grid.FieldConfig.Defaults["custom"].(map[string]any)["cellOptions"] = map[string]any{"type": "color-background"}
-	grid.FieldConfig.Overrides = []Override{byName("repo", repoLinks(),
-		Property{ID: "custom.cellOptions", Value: map[string]any{"type": "auto"}}, Property{ID: "custom.width", Value: 220})}
-	grid.Transformations = []map[string]any{
-		{"id": "convertFieldType", "options": map[string]any{"conversions": []map[string]any{
-			{"targetField": "night", "destinationType": "string", "dateFormat": "MM-DD"}}, "fields": map[string]any{}}},
-		{"id": "groupingToMatrix", "options": map[string]any{"columnField": "night", "rowField": "repo", "valueField": "conclusion", "emptyValue": "empty"}},
-		{"id": "organize", "options": map[string]any{"renameByName": map[string]any{"repo\\night": "repo"}}},
-	}
+	b.add(24, 12, tablePanel("Repository × night", "Each cell is the conclusion of the repository's scheduled runs that night (UTC); the latest run wins when there are several.",
+		target(Query{QueryType: "nightly_failures"}),
+		byName("repo", repoLinks(), cellProp(common.TableCellDisplayModeAuto), prop("custom.width", 220))).
+		Mappings(stateMappings()).
+		CellOptions(cellOptions(common.TableCellDisplayModeColorBackground)).
+		Transformations([]dashboard.DataTransformerConfig{
+			{Id: "convertFieldType", Options: map[string]any{"conversions": []map[string]any{
+				{"targetField": "night", "destinationType": "string", "dateFormat": "MM-DD"}}, "fields": map[string]any{}}},
+			{Id: "groupingToMatrix", Options: map[string]any{"columnField": "night", "rowField": "repo", "valueField": "conclusion", "emptyValue": "empty"}},
+			{Id: "organize", Options: map[string]any{"renameByName": map[string]any{"repo\\night": "repo"}}},
+		}))
 
-	failing := b.add(24, 10, table("Failing nightly jobs", "Scheduled runs that did not succeed: the failed jobs and the error signatures they hit; new_signatures counts those first seen that night. Repository and workflow cells open the run.",
-		target("nightly_failures", nil), stateColors("conclusion"),
+	b.add(24, 10, tablePanel("Failing nightly jobs", "Scheduled runs that did not succeed: the failed jobs and the error signatures they hit; new_signatures counts those first seen that night. Repository and workflow cells open the run.",
+		target(Query{QueryType: "nightly_failures"}), stateColors("conclusion"),
 		byName("workflow", linkTo("Open run on GitHub", "run_url")), byName("run_url", hidden()),
 		byName("repo", repoLinks()),
-		byName("new_signatures", Property{ID: "custom.cellOptions", Value: map[string]any{"type": "color-background"}},
-			Property{ID: "color", Value: map[string]any{"mode": "thresholds"}}, Property{ID: "thresholds", Value: steps("transparent", 1, "red")})))
-	failing.Transformations = []map[string]any{{"id": "filterByValue", "options": map[string]any{
-		"type": "exclude", "match": "any",
-		"filters": []map[string]any{{"fieldName": "conclusion", "config": map[string]any{"id": "equal", "options": map[string]any{"value": "success"}}}},
-	}}}
+		byName("new_signatures", cellProp(common.TableCellDisplayModeColorBackground),
+			thresholdColor(), thresholdsProp(steps("transparent", 1, "red")))).
+		WithTransformation(dashboard.DataTransformerConfig{Id: "filterByValue", Options: map[string]any{
+			"type": "exclude", "match": "any",
+			"filters": []map[string]any{{"fieldName": "conclusion", "config": map[string]any{"id": "equal", "options": map[string]any{"value": "success"}}}},
+		}}))
 
 	sigs := func(title, desc string, onlyNew bool) {
-		b.add(12, 10, table(title, desc, target("error_signatures", map[string]any{"onlyNew": onlyNew, "limit": 20}),
-			byName("signature_hash", hidden()), byName("text", Property{ID: "custom.width", Value: 420})))
+		b.add(12, 10, tablePanel(title, desc, target(Query{QueryType: "error_signatures", OnlyNew: &onlyNew, Limit: 20}),
+			byName("signature_hash", hidden()), byName("text", prop("custom.width", 420))))
 	}
 	sigs("New errors", "Error signatures first seen within the range: failures that have never happened before.", true)
 	sigs("Most prevalent errors", "Error signatures by occurrences within the range, with when each was first and last seen and where.", false)
-	return b.d
+	return b.build()
 }

@@ -46,6 +46,7 @@ func dashboardsAnswer(t *testing.T, s seeded) {
 		uids[d.UID] = true
 		t.Run(d.UID, func(t *testing.T) {
 			checkLinks(t, &d)
+			checkDatasourceVariable(t, &d, DatasourceUID)
 			dash, err := rangeOf(d.Time.From, d.Time.To, s.now)
 			if err != nil {
 				t.Fatal(err)
@@ -85,10 +86,38 @@ func rangeOf(from, to string, now time.Time) (span, error) {
 	return span{f, e}, err
 }
 
+// dsVar is how every query names its data source: the dashboard's datasource variable.
+const dsVar = "${datasource}"
+
 func checkRef(t *testing.T, r *Ref) {
 	t.Helper()
-	if r == nil || r.UID != DatasourceUID || r.Type != DatasourceType {
-		t.Errorf("data source %+v, want the provisioned %s/%s", r, DatasourceType, DatasourceUID)
+	if r == nil || r.UID != dsVar || r.Type != PluginID {
+		t.Errorf("data source %+v, want the variable %s of type %s", r, dsVar, PluginID)
+	}
+}
+
+// checkDatasourceVariable: the variable every query names lists this plugin's data
+// sources and starts on the provisioned one; the Import screen asks for a CI Radar data
+// source through __inputs.
+func checkDatasourceVariable(t *testing.T, d *Dashboard, provisioned string) {
+	t.Helper()
+	var v *Variable
+	for _, x := range d.Templating.List {
+		if x.Name == "datasource" {
+			v = x
+		}
+	}
+	if v == nil {
+		t.Fatal("no datasource variable")
+	}
+	if v.Type != "datasource" || v.Query != PluginID {
+		t.Errorf("datasource variable is a %s of %v, want a datasource variable of %s", v.Type, v.Query, PluginID)
+	}
+	if v.Current["value"] != provisioned {
+		t.Errorf("datasource variable starts on %v, want the provisioned uid %s", v.Current["value"], provisioned)
+	}
+	if len(d.Inputs) != 1 || d.Inputs[0].Type != "datasource" || d.Inputs[0].PluginID != PluginID {
+		t.Errorf("__inputs %+v, want one data source input of %s", d.Inputs, PluginID)
 	}
 }
 
@@ -109,9 +138,13 @@ func checkLinks(t *testing.T, d *Dashboard) {
 }
 
 func checkVariable(t *testing.T, s seeded, v *Variable) {
+	if v.Type == "datasource" {
+		return
+	}
 	t.Run("variable "+v.Name, func(t *testing.T) {
 		checkRef(t, v.Datasource)
-		name, _ := v.Query["name"].(string)
+		q, _ := v.Query.(map[string]any)
+		name, _ := q["name"].(string)
 		var c captured
 		err := s.ds.CallResource(context.Background(), &backend.CallResourceRequest{Method: "GET",
 			Path: "variables/" + name, URL: "variables/" + name}, &c)
@@ -155,8 +188,8 @@ func checkPanel(t *testing.T, s seeded, p *Panel, dash span) {
 	names := map[string]bool{}
 	for _, tg := range p.Targets {
 		ref, _ := tg["datasource"].(map[string]any)
-		if ref["uid"] != DatasourceUID || ref["type"] != DatasourceType {
-			t.Errorf("target data source %v, want %s", ref, DatasourceUID)
+		if ref["uid"] != dsVar || ref["type"] != PluginID {
+			t.Errorf("target data source %v, want %s", ref, dsVar)
 		}
 		if qt, _ := tg["queryType"].(string); qt == "" {
 			t.Errorf("target %v has no queryType", tg["refId"])

@@ -3,6 +3,7 @@ package dashboards
 import (
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -88,8 +89,8 @@ func loadDatasource(t *testing.T, env map[string]string) provisionedDatasrc {
 		t.Fatalf("want one provisioned data source, got %d", len(f.Datasources))
 	}
 	d := f.Datasources[0]
-	if d.UID != DatasourceUID || d.Type != DatasourceType {
-		t.Fatalf("provisioned data source is %s/%s, want %s/%s", d.Type, d.UID, DatasourceType, DatasourceUID)
+	if d.UID != DatasourceUID || d.Type != PluginID {
+		t.Fatalf("provisioned data source is %s/%s, want %s/%s", d.Type, d.UID, PluginID, DatasourceUID)
 	}
 	if d.SecureJSONData["password"] != "${CIRADAR_READER_PASSWORD}" {
 		t.Errorf("the password must come from the environment, got %q", d.SecureJSONData["password"])
@@ -104,7 +105,8 @@ func loadDatasource(t *testing.T, env map[string]string) provisionedDatasrc {
 func loadRules(t *testing.T) []rule {
 	t.Helper()
 	var f rulesFile
-	readYAML(t, provisioningDir+"/alerting/ciradar.yaml", &f)
+	// JSON is YAML: Grafana reads rule files of either kind with its YAML decoder.
+	readYAML(t, rulesPath, &f)
 	var out []rule
 	for _, g := range f.Groups {
 		out = append(out, g.Rules...)
@@ -123,5 +125,30 @@ func readYAML(t *testing.T, path string, into any) {
 	}
 	if err := yaml.Unmarshal(b, into); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestAlertFolderIsNotTheDashboardFolder: Grafana finds or creates the alert rules'
+// folder by title, and the dashboard provider makes its own; with one title for both it
+// can end up with two folders of that name.
+func TestAlertFolderIsNotTheDashboardFolder(t *testing.T) {
+	var providers struct {
+		Providers []struct {
+			Folder    string `yaml:"folder"`
+			FolderUID string `yaml:"folderUid"`
+		} `yaml:"providers"`
+	}
+	readYAML(t, provisioningDir+"/dashboards/ciradar.yaml", &providers)
+	var rules rulesFile
+	readYAML(t, rulesPath, &rules)
+	if len(providers.Providers) == 0 || len(rules.Groups) == 0 {
+		t.Fatalf("want a dashboard provider and a rule group, got %d and %d", len(providers.Providers), len(rules.Groups))
+	}
+	for _, p := range providers.Providers {
+		for _, g := range rules.Groups {
+			if strings.EqualFold(strings.TrimSpace(g.Folder), strings.TrimSpace(p.Folder)) || g.Folder == p.FolderUID {
+				t.Errorf("rule group %q is in folder %q, which the dashboard provider (%q, uid %q) uses too", g.Name, g.Folder, p.Folder, p.FolderUID)
+			}
+		}
 	}
 }

@@ -111,7 +111,7 @@ func (s Settings) StaleAfter() time.Duration {
 // PoolConfig builds the pgx pool configuration. The password is set on the parsed config,
 // never written into a connection string, so no parse error can quote it.
 func (s Settings) PoolConfig() (*pgxpool.Config, error) {
-	dsn := fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=%s connect_timeout=5 application_name=ciradar-datasource",
+	dsn := fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=%s connect_timeout=5 application_name=ciradar-ciradar-datasource",
 		dsnQuote(s.Host), s.Port, dsnQuote(s.Database), dsnQuote(s.User), s.SSLMode)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,12 @@ func TestReadPlugin(t *testing.T) {
 		{name: "backend without executable", json: `{"id":"a-b-datasource","backend":true,"info":{"version":"1.0.0"}}`, wantErr: "executable"},
 		{name: "executable with a path", json: `{"id":"a-b-datasource","backend":true,"executable":"../gpx","info":{"version":"1.0.0"}}`, wantErr: "executable"},
 		{name: "not JSON", json: `{`, wantErr: "plugin.json"},
+		{name: "included dashboards", json: `{"id":"a-b-datasource","includes":[{"type":"dashboard","path":"dashboards/x.json"},{"type":"page","name":"p"}],"info":{"version":"1.0.0"}}`,
+			want: Plugin{ID: "a-b-datasource", Version: "1.0.0", Includes: []string{"dashboards/x.json"}}},
+		{name: "include outside the plugin", json: `{"id":"a-b-datasource","includes":[{"type":"dashboard","path":"../x.json"}],"info":{"version":"1.0.0"}}`,
+			wantErr: "include path"},
+		{name: "include by absolute path", json: `{"id":"a-b-datasource","includes":[{"type":"dashboard","path":"/etc/x.json"}],"info":{"version":"1.0.0"}}`,
+			wantErr: "include path"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,7 +82,7 @@ func TestReadPlugin(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got != tc.want {
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
@@ -95,6 +102,11 @@ func TestFiles(t *testing.T) {
 		{name: "no README", drop: []string{"README.md"}, plugin: p, wantErr: "README.md"},
 		{name: "one platform missing", drop: []string{"gpx_radar_darwin_arm64"}, plugin: p, wantErr: "gpx_radar_darwin_arm64"},
 		{name: "no build manifest", drop: []string{"go_plugin_build_manifest"}, plugin: p, wantErr: "go_plugin_build_manifest"},
+		{name: "an included dashboard missing", plugin: withIncludes(p, "dashboards/gone.json"), wantErr: "dashboards/gone.json"},
+		{name: "one platform asked for, others missing", drop: []string{"gpx_radar_darwin_arm64", "gpx_radar_windows_amd64.exe"},
+			plugin: withPlatforms(p, "linux_amd64")},
+		{name: "the platform asked for missing", drop: []string{"gpx_radar_linux_arm64"}, plugin: withPlatforms(p, "linux_arm64"),
+			wantErr: "gpx_radar_linux_arm64"},
 		{name: "frontend plugin needs no executables", drop: []string{"gpx_radar_linux_amd64", "go_plugin_build_manifest"},
 			plugin: Plugin{ID: "acme-radar-panel", Version: "1.2.3"}},
 	}
@@ -126,6 +138,10 @@ func TestFiles(t *testing.T) {
 		})
 	}
 }
+
+func withIncludes(p Plugin, paths ...string) Plugin { p.Includes = paths; return p }
+
+func withPlatforms(p Plugin, platforms ...string) Plugin { p.Platforms = platforms; return p }
 
 func TestFilesRefusesSymlinks(t *testing.T) {
 	dir := dist(t, complete())

@@ -61,11 +61,15 @@ func Files(distDir string, p Plugin) ([]string, error) {
 
 // required are the files without which the archive is not a working release.
 func required(p Plugin) []string {
-	files := []string{"README.md", "module.js", "plugin.json"}
+	files := append([]string{"README.md", "module.js", "plugin.json"}, p.Includes...)
 	if p.Backend {
 		// The catalogue checks the Go build manifest against the source code.
 		files = append(files, "go_plugin_build_manifest")
-		for _, platform := range Platforms {
+		platforms := p.Platforms
+		if platforms == nil {
+			platforms = Platforms
+		}
+		for _, platform := range platforms {
 			files = append(files, p.Executable+"_"+platform)
 		}
 	}

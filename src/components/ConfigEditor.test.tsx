@@ -15,7 +15,7 @@ function settings(patch: Partial<Settings> = {}): Settings {
     uid: 'ciradar',
     orgId: 1,
     name: 'CI Radar',
-    type: 'ciradar-datasource',
+    type: 'ciradar-ciradar-datasource',
     typeName: 'CI Radar',
     typeLogoUrl: '',
     access: 'proxy',

@@ -9,12 +9,12 @@ type Settings = DataSourceInstanceSettings<CIRadarOptions>;
 export function instanceSettings(jsonData: CIRadarOptions = {}): Settings {
   const settings: Omit<Settings, 'id'> = {
     uid: 'ciradar-test',
-    type: 'ciradar-datasource',
+    type: 'ciradar-ciradar-datasource',
     name: 'CI Radar',
     access: 'proxy',
     readOnly: false,
     jsonData,
-    meta: { id: 'ciradar-datasource' } as DataSourcePluginMeta,
+    meta: { id: 'ciradar-ciradar-datasource' } as DataSourcePluginMeta,
   };
   return settings as Settings;
 }

@@ -83,7 +83,7 @@ func start(t *testing.T, settings backend.DataSourceInstanceSettings) *host {
 		}
 	}
 	h.pctx = backend.ToProto().PluginContext(backend.PluginContext{
-		OrgID: 1, PluginID: "ciradar-datasource", DataSourceInstanceSettings: &settings,
+		OrgID: 1, PluginID: "ciradar-ciradar-datasource", DataSourceInstanceSettings: &settings,
 	})
 	return h
 }
