@@ -13,10 +13,10 @@ import (
 
 // SQLSTATEs the edge tells apart (Postgres, appendix A).
 const (
-	sqlQueryCanceled        = "57014" // statement_timeout, or a cancel request
+	sqlQueryCanceled         = "57014" // statement_timeout, or a cancel request
 	sqlInsufficientPrivilege = "42501"
-	sqlClassDataException   = "22" // bad bytes, out-of-range values, bad formats
-	sqlClassProgramLimit    = "54" // statement too complex, array too large
+	sqlClassDataException    = "22" // bad bytes, out-of-range values, bad formats
+	sqlClassProgramLimit     = "54" // statement too complex, array too large
 )
 
 // failure is what the edge knows about a failed call besides its error.
