@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -22,24 +23,10 @@ func Echo(s string) string { return truncate(s, MaxEcho) }
 // (text cannot hold one) or bytes that are not UTF-8 (the store's encoding). name says
 // which input was wrong.
 func CheckText(name, v string) error {
-	if i := strings.IndexByte(v, 0); i >= 0 {
-		return badQuery("%s holds a NUL byte at byte %d: text values cannot contain one", name, i)
-	}
-	if !utf8.ValidString(v) {
-		return badQuery("%s is not valid UTF-8 (at byte %d)", name, invalidAt(v))
+	if problem := textProblem(v, nil); problem != "" {
+		return badQuery("%s %s", name, problem)
 	}
 	return nil
-}
-
-func invalidAt(v string) int {
-	for i, r := range v {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(v[i:]); size <= 1 {
-				return i
-			}
-		}
-	}
-	return len(v)
 }
 
 // checkJSONText walks every key and string of the query JSON and refuses the first one
@@ -66,9 +53,9 @@ func checkJSONText(raw []byte) error {
 			case l.array:
 				b.WriteString("[" + strconv.Itoa(l.index) + "]")
 			case b.Len() > 0:
-				b.WriteString("." + l.key)
+				b.WriteString("." + pathKey(l.key))
 			default:
-				b.WriteString(l.key)
+				b.WriteString(pathKey(l.key))
 			}
 		}
 		if b.Len() == 0 {
@@ -90,6 +77,9 @@ func checkJSONText(raw []byte) error {
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
+			if len(stack) > 0 {
+				return badQuery("query JSON is invalid: it ends inside an object or array")
+			}
 			return nil
 		}
 		if err != nil {
@@ -110,29 +100,49 @@ func checkJSONText(raw []byte) error {
 			}
 		case string:
 			top := len(stack) - 1
-			if top >= 0 && !stack[top].array && stack[top].isKey {
+			isKey := top >= 0 && !stack[top].array && stack[top].isKey
+			if isKey {
 				stack[top].key, stack[top].isKey = t, false
-				if err := checkToken(path()+" (a key)", t, seg); err != nil {
-					return err
+			}
+			// The path is built only for an error: building it for every string would
+			// cost depth × strings on a deeply nested document.
+			if problem := textProblem(t, seg); problem != "" {
+				name := path()
+				if isKey {
+					name += " (a key)"
 				}
-				continue
+				return badQuery("%s %s", name, problem)
 			}
-			if err := checkToken(path(), t, seg); err != nil {
-				return err
+			if !isKey {
+				done()
 			}
-			done()
 		default:
 			done()
 		}
 	}
 }
 
-// checkToken checks one decoded string and the raw bytes it came from.
-func checkToken(name, decoded string, seg []byte) error {
-	if !utf8.Valid(seg) {
-		return badQuery("%s is not valid UTF-8", name)
+// pathKey writes a key of the path as it is when it is a plain name, and quoted (NUL bytes
+// and all escaped) when it is not.
+func pathKey(k string) string {
+	for _, r := range k {
+		if !(r == '_' || r == '$' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return strconv.Quote(truncate(k, MaxEcho))
+		}
 	}
-	return CheckText(name, decoded)
+	return truncate(k, MaxEcho)
+}
+
+// textProblem says what is wrong with one decoded string and the raw bytes it came from,
+// or "" when nothing is.
+func textProblem(decoded string, seg []byte) string {
+	if !utf8.Valid(seg) || !utf8.ValidString(decoded) {
+		return "is not valid UTF-8"
+	}
+	if i := strings.IndexByte(decoded, 0); i >= 0 {
+		return fmt.Sprintf("holds a NUL byte at byte %d: text values cannot contain one", i)
+	}
+	return ""
 }
 
 // checkTimes refuses times Postgres cannot store: Grafana sends any 64-bit epoch.
