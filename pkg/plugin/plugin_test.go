@@ -134,6 +134,8 @@ func TestQueryDataErrors(t *testing.T) {
 	}{
 		{"unknown type", dataQuery("A", `{"queryType": "horoscope"}`), backend.StatusBadRequest, `unknown queryType "horoscope"`},
 		{"missing type", dataQuery("A", `{}`), backend.StatusBadRequest, "queryType is missing"},
+		{"invalid UTF-8 in the type", backend.DataQuery{RefID: "A", QueryType: "jobs\xff", JSON: []byte(`{}`)}, backend.StatusBadRequest, `unknown queryType "jobs\xff"`},
+		{"100 KB type", backend.DataQuery{RefID: "A", QueryType: strings.Repeat("x", 100_000), JSON: []byte(`{}`)}, backend.StatusBadRequest, "…"},
 		{"bad JSON", backend.DataQuery{RefID: "A", JSON: []byte(`{`)}, backend.StatusBadRequest, "query JSON is invalid"},
 		{"reversed range", func() backend.DataQuery {
 			q := dataQuery("A", `{"queryType": "jobs"}`)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -80,23 +81,28 @@ func TestReaderRoleCannotWrite(t *testing.T) {
 
 // TestReaderLeastPrivilege proves migration 0014 and the database grants: the reader reads
 // every column of deliveries but the raw payload, and creates nothing, not even temporary
-// objects, whatever its session settings. A database cloned from a template starts again
-// with PUBLIC's default TEMPORARY; the next migrate takes it back.
+// objects, whatever its session settings. A database restored without its grants gets
+// PUBLIC's default TEMPORARY back; the next migrate takes it from the reader again.
 func TestReaderLeastPrivilege(t *testing.T) {
 	ctx := context.Background()
 	fresh := pgtest.NewEmptyDatabase(t)
 	if _, err := store.Migrate(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
+	// A restore into a new database, or a copy from a template, starts again from
+	// PostgreSQL's default grants, under which PUBLIC holds TEMPORARY: simulate one.
 	clone := pgtest.NewDatabase(t)
 	pgtest.SeedFixtures(t, clone)
 	other := loginRole(t, clone)
+	if _, err := connectAs(t, clone, "").Exec(ctx, "GRANT TEMPORARY ON DATABASE "+pgx.Identifier{dbName(clone)}.Sanitize()+" TO PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
 	early := connectAs(t, clone, "ciradar_reader")
 	if _, err := early.Exec(ctx, "SET default_transaction_read_only = off"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := early.Exec(ctx, "CREATE TEMP TABLE before_migrate (x int)"); err != nil {
-		t.Fatalf("a cloned database should start with PUBLIC's TEMPORARY (else this test proves nothing): %v", err)
+		t.Fatalf("with PUBLIC's default TEMPORARY the reader should create (else this test proves nothing): %v", err)
 	}
 	if _, err := store.Migrate(ctx, clone); err != nil {
 		t.Fatal(err)
@@ -146,6 +152,11 @@ func TestReaderLeastPrivilege(t *testing.T) {
 
 // loginRole creates a login role for the test in the cluster behind dbURL, and drops it
 // (and its grants in that database) when the test ends.
+func dbName(dbURL string) string {
+	u, _ := url.Parse(dbURL)
+	return strings.TrimPrefix(u.Path, "/")
+}
+
 func loginRole(t *testing.T, dbURL string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -231,4 +242,35 @@ func orNone(cols string) string {
 		return "(none)"
 	}
 	return cols
+}
+
+// TestHealthWarnsOfAWiderUser: Save & test says when the data source was given a user that
+// can do more than the read-only role, and says nothing of it for the role itself.
+func TestHealthWarnsOfAWiderUser(t *testing.T) {
+	dbURL := pgtest.NewDatabase(t)
+	u, _ := url.Parse(dbURL)
+	page := statusPage(t, 200)
+	for _, tc := range []struct {
+		user   string
+		warned bool
+	}{{"ciradar_reader", false}, {u.User.Username(), true}} {
+		t.Run(tc.user, func(t *testing.T) {
+			js := fmt.Sprintf(`{"host": %q, "database": %q, "user": %q, "sslmode": "disable", "statusPageUrl": %q}`,
+				u.Query().Get("host"), dbName(dbURL), tc.user, page)
+			inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{JSONData: []byte(js)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := inst.(*Datasource)
+			defer d.Dispose()
+			res, err := d.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+			if err != nil || res.Status == backend.HealthStatusError {
+				t.Fatalf("health: %v %v", res, err)
+			}
+			want := "can read raw webhook payloads, create temporary tables, write to the store: connect as the read-only role ciradar_reader"
+			if got := strings.Contains(res.Message, want); got != tc.warned {
+				t.Fatalf("health message %q: warned %v, want %v", res.Message, got, tc.warned)
+			}
+		})
+	}
 }
