@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,7 @@ func TestHostileRequests(t *testing.T) {
 		{"negative limit", dq("jobs", `{"limit": -1}`), 400, []string{"limit -1 is outside"}},
 		{"limit past int64", dq("jobs", `{"limit": 1e30}`), 400, []string{"query JSON is invalid"}},
 		{"huge value echoed", dq("queue_time", `{"value": "`+huge+`"}`), 400, []string{"is not a field of this answer"}},
+		{"filters of the wrong type", dq("jobs", `{"filters": "octo/a"}`), 400, []string{"query JSON is invalid"}},
 		{"deeply nested JSON", dq("jobs", strings.Repeat("[", 200_000)+strings.Repeat("]", 200_000)), 400, []string{"query JSON is invalid"}},
 	}
 	for _, tc := range queries {
@@ -136,6 +138,7 @@ func TestHostileRequests(t *testing.T) {
 		{"a wide bucket", "job_states", `{}`},
 		{"unicode filter", "jobs", `{"filters": {"repos": ["ünïcødé ☃ 𝄞"]}}`},
 		{"escaped surrogate", "jobs", `{"filters": {"repos": ["\ud800"]}}`},
+		{"100,000 filter values", "queue_time", `{"filters": {"repos": ` + manyValues(100_000) + `}}`},
 	} {
 		t.Run("answered/"+tc.name, func(t *testing.T) {
 			q := dq(tc.qt, tc.js)
@@ -191,6 +194,15 @@ func TestHostileRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+func manyValues(n int) string {
+	vals := make([]string, n)
+	for i := range vals {
+		vals[i] = "octo/repo-" + strconv.Itoa(i)
+	}
+	b, _ := json.Marshal(vals)
+	return string(b)
 }
 
 // stillServing asserts the process is alive and answers a real query and a health check.
