@@ -91,6 +91,8 @@ export interface CIRadarOptions extends DataSourceJsonData {
   maxConns?: number;
   statusPageUrl?: string;
   staleIngestMinutes?: number;
+  // Every statement the plugin runs is cancelled past this many seconds, whatever the database user's own default.
+  queryTimeoutSeconds?: number;
 }
 
 export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -106,6 +108,7 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   maxConns: 4,
   statusPageUrl: 'https://www.githubstatus.com/api/v2/summary.json',
   staleIngestMinutes: 60,
+  queryTimeoutSeconds: 30,
 };
 
 export interface CIRadarSecureOptions {

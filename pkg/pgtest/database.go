@@ -99,6 +99,13 @@ func newDatabase(t testing.TB, migrated bool) string {
 		defer conn.Close(context.Background())
 		conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	})
+	// A copy takes the template's contents but not its database-level grants: make them
+	// as `ciradar migrate` would, so the copy is what a migrated database looks like.
+	if migrated {
+		if err := store.ApplyDatabaseGrants(ctx, withDatabase(server.admin, name)); err != nil {
+			t.Fatalf("pgtest: %v", err)
+		}
+	}
 	return withDatabase(server.admin, name)
 }
 

@@ -3,12 +3,11 @@ package plugin
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ciradar/ciradar/pkg/query"
-	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
@@ -28,30 +27,33 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 	defer func() {
 		if r := recover(); r != nil {
 			res = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin,
-				fmt.Sprintf("query %s failed unexpectedly: %v", q.RefID, r))
+				fmt.Sprintf("query %q failed unexpectedly: %v", query.Echo(q.RefID), r))
 		}
 	}()
+	began := time.Now()
 	qt, err := queryType(q)
 	if err != nil {
-		return errorResponse(err)
+		return d.errorResponse(ctx, "this", began, err)
 	}
 	run, ok := queryTypes[qt]
 	if !ok {
-		return errorResponse(&query.BadQueryError{Msg: fmt.Sprintf("unknown queryType %q", qt)})
+		// Echoed cut short: the type is whatever the request said, 100 KB or NUL bytes.
+		return d.errorResponse(ctx, "this", began, &query.BadQueryError{Msg: fmt.Sprintf("unknown queryType %q: use one of %s",
+			query.Echo(qt), strings.Join(typeNames(), ", "))})
 	}
 	req := query.Request{
 		RefID: q.RefID, From: q.TimeRange.From, To: q.TimeRange.To, Interval: q.Interval,
 		MaxDataPoints: q.MaxDataPoints, JSON: q.JSON, FromAlert: fromAlert,
 	}
 	if err := req.Validate(); err != nil {
-		return errorResponse(err)
+		return d.errorResponse(ctx, qt, began, err)
 	}
 	frames, err := run(ctx, d.env(), req)
 	if err == nil {
 		frames, err = query.SelectValue(req, frames)
 	}
 	if err != nil {
-		return errorResponse(err)
+		return d.errorResponse(ctx, qt, began, err)
 	}
 	return backend.DataResponse{Frames: frames}
 }
@@ -67,7 +69,7 @@ func queryType(q backend.DataQuery) (string, error) {
 	}
 	if len(q.JSON) > 0 {
 		if err := json.Unmarshal(q.JSON, &head); err != nil {
-			return "", &query.BadQueryError{Msg: fmt.Sprintf("query JSON is invalid: %v", err)}
+			return "", &query.BadQueryError{Msg: fmt.Sprintf("query JSON is invalid: %s", query.Echo(err.Error()))}
 		}
 	}
 	if head.QueryType == "" {
@@ -76,20 +78,9 @@ func queryType(q backend.DataQuery) (string, error) {
 	return head.QueryType, nil
 }
 
-// errorResponse classifies an error once: the user's query, a service we read, the
-// database being unreachable (all downstream), or a fault of the plugin itself.
-func errorResponse(err error) backend.DataResponse {
-	var bad *query.BadQueryError
-	var up *query.UpstreamError
-	switch {
-	case errors.As(err, &bad):
-		return backend.DataResponse{Error: backend.DownstreamError(err), ErrorSource: backend.ErrorSourceDownstream, Status: backend.StatusBadRequest}
-	case errors.As(err, &up):
-		return backend.DataResponse{Error: backend.DownstreamError(err), ErrorSource: backend.ErrorSourceDownstream, Status: backend.StatusBadGateway}
-	case store.IsUnavailable(err):
-		return backend.DataResponse{Error: backend.DownstreamError(fmt.Errorf("database unavailable: %w", err)), ErrorSource: backend.ErrorSourceDownstream, Status: backend.StatusBadGateway}
-	}
-	return backend.DataResponse{Error: err, ErrorSource: backend.ErrorSourcePlugin, Status: backend.StatusInternal}
+// errorResponse classifies a failed call that began at began (see classify).
+func (d *Datasource) errorResponse(ctx context.Context, what string, began time.Time, err error) backend.DataResponse {
+	return classify(err, failure{what: what, canceled: ctx.Err() != nil, elapsed: time.Since(began), timeout: d.settings.QueryTimeout()})
 }
 
 func typeNames() []string {

@@ -37,6 +37,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 
 	var msgs []string
 	status := backend.HealthStatusOk
+	if wide, err := d.widerThanReader(ctx); err != nil {
+		return healthError("cannot read the privileges of %s: %v", d.settings.User, err), nil
+	} else if wide != "" {
+		status = backend.HealthStatusUnknown
+		msgs = append(msgs, fmt.Sprintf("user %s can %s: connect as the read-only role ciradar_reader instead", d.settings.User, wide))
+	}
 	var newest *time.Time
 	// The reconciler's REST API rows are not deliveries: they must not make ingest look alive.
 	if err := d.pool.QueryRow(ctx, "SELECT max(received_at) FROM deliveries WHERE target_type <> $1", store.APITarget).Scan(&newest); err != nil {
@@ -61,6 +67,29 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		Status:  status,
 		Message: fmt.Sprintf("Database connected, schema %d current; %s", latest, strings.Join(msgs, "; ")),
 	}, nil
+}
+
+// widerThanReader says what the configured user may do that the read-only role may not (see
+// docs/plugin.md, "What the reader can see"), or "" when nothing. Dashboards work either
+// way; the warning is for whoever gave the data source a stronger user than it needs.
+func (d *Datasource) widerThanReader(ctx context.Context) (string, error) {
+	var payload, temp, write bool
+	err := d.pool.QueryRow(ctx, `SELECT has_column_privilege('deliveries', 'payload', 'SELECT'),
+  has_database_privilege(current_database(), 'TEMPORARY'),
+  has_table_privilege('deliveries', 'INSERT') OR has_schema_privilege('public', 'CREATE')`).Scan(&payload, &temp, &write)
+	if err != nil {
+		return "", err
+	}
+	var can []string
+	for _, c := range []struct {
+		yes  bool
+		what string
+	}{{payload, "read raw webhook payloads"}, {temp, "create temporary tables"}, {write, "write to the store"}} {
+		if c.yes {
+			can = append(can, c.what)
+		}
+	}
+	return strings.Join(can, ", "), nil
 }
 
 func healthError(format string, args ...any) *backend.CheckHealthResult {

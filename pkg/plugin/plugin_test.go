@@ -27,9 +27,11 @@ func TestLoadSettings(t *testing.T) {
 		want       []string // substrings of the error; none means valid
 	}{
 		{name: "defaults", json: `{}`},
-		{name: "full", json: `{"host": "/run/postgresql", "port": 5433, "database": "ci", "user": "r", "sslmode": "require", "maxConns": 8, "statusPageUrl": "http://status.local/api/v2/summary.json", "staleIngestMinutes": 5}`},
-		{name: "every problem at once", json: `{"port": 70000, "sslmode": "maybe", "maxConns": 500, "statusPageUrl": "ftp://x", "staleIngestMinutes": -1}`,
-			want: []string{"port 70000", `sslmode "maybe"`, "maxConns 500", "statusPageUrl", "staleIngestMinutes -1"}},
+		{name: "full", json: `{"host": "/run/postgresql", "port": 5433, "database": "ci", "user": "r", "sslmode": "require", "maxConns": 8, "statusPageUrl": "http://status.local/api/v2/summary.json", "staleIngestMinutes": 5, "queryTimeoutSeconds": 60}`},
+		{name: "every problem at once", json: `{"port": 70000, "sslmode": "maybe", "maxConns": 500, "statusPageUrl": "ftp://x", "staleIngestMinutes": -1, "queryTimeoutSeconds": 3601}`,
+			want: []string{"port 70000", `sslmode "maybe"`, "maxConns 500", "statusPageUrl", "staleIngestMinutes -1", "queryTimeoutSeconds 3601 is not between 1 and 3600"}},
+		{name: "a negative timeout", json: `{"queryTimeoutSeconds": -5}`, want: []string{"queryTimeoutSeconds -5"}},
+		{name: "a timeout that is no number", json: `{"queryTimeoutSeconds": "30s"}`, want: []string{`"30s" is not a whole number`}},
 		{name: "not JSON", json: `{"port": `, want: []string{"not valid JSON"}},
 		{name: "numbers as strings, as Grafana's env interpolation gives them", json: `{"port": "5433", "maxConns": "8", "staleIngestMinutes": ""}`},
 		{name: "a string that is no number", json: `{"port": "fifty"}`, want: []string{"not valid JSON", `"fifty" is not a whole number`}},
@@ -132,6 +134,8 @@ func TestQueryDataErrors(t *testing.T) {
 	}{
 		{"unknown type", dataQuery("A", `{"queryType": "horoscope"}`), backend.StatusBadRequest, `unknown queryType "horoscope"`},
 		{"missing type", dataQuery("A", `{}`), backend.StatusBadRequest, "queryType is missing"},
+		{"invalid UTF-8 in the type", backend.DataQuery{RefID: "A", QueryType: "jobs\xff", JSON: []byte(`{}`)}, backend.StatusBadRequest, `unknown queryType "jobs\xff"`},
+		{"100 KB type", backend.DataQuery{RefID: "A", QueryType: strings.Repeat("x", 100_000), JSON: []byte(`{}`)}, backend.StatusBadRequest, "…"},
 		{"bad JSON", backend.DataQuery{RefID: "A", JSON: []byte(`{`)}, backend.StatusBadRequest, "query JSON is invalid"},
 		{"reversed range", func() backend.DataQuery {
 			q := dataQuery("A", `{"queryType": "jobs"}`)

@@ -3,10 +3,12 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ciradar/ciradar/pkg/query"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -15,26 +17,64 @@ import (
 // CallResource serves GET /variables/{name}?org=&repo= for template variables and editor
 // dropdowns: a sorted JSON array of strings.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	began := time.Now()
 	name, ok := strings.CutPrefix(strings.Trim(req.Path, "/"), "variables/")
 	if !ok || req.Method != http.MethodGet {
 		return sendJSON(sender, http.StatusNotFound, map[string]string{"error": "not found: use GET /variables/{" + strings.Join(query.VariableNames(), ",") + "}"})
 	}
-	u, err := url.Parse(req.URL)
+	params, err := parseParams(req.URL)
 	if err != nil {
-		return sendJSON(sender, http.StatusBadRequest, map[string]string{"error": "bad URL"})
+		return sendJSON(sender, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	}
-	vals, err := query.Variables(ctx, d.pool, name, u.Query().Get("org"), u.Query().Get("repo"))
+	vals, err := query.Variables(ctx, d.pool, name, params.Get("org"), params.Get("repo"))
 	if err != nil {
-		res := errorResponse(err)
-		code := http.StatusInternalServerError
-		if res.Status != 0 {
-			code = int(res.Status)
-		}
-		return sendJSON(sender, code, map[string]string{"error": err.Error()})
+		res := d.errorResponse(ctx, "variable", began, err)
+		return sendJSON(sender, int(res.Status), map[string]string{"error": res.Error.Error()})
 	}
 	slices.Sort(vals)
 	return sendJSON(sender, http.StatusOK, vals)
 }
+
+// parseParams reads the query string strictly. url.Values.Query drops a pair it cannot
+// decode without a word, so "?repo=%ZZ" would list every repository: here it is refused,
+// naming the parameter.
+func parseParams(rawURL string) (url.Values, error) {
+	raw := rawURL
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[i+1:]
+	} else {
+		raw = ""
+	}
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		raw = raw[:i]
+	}
+	out := url.Values{}
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, &query.BadQueryError{Msg: "a parameter name " + quoteEcho(k) + " is not valid percent-encoding"}
+		}
+		if err := query.CheckText("a parameter name", key); err != nil {
+			return nil, err
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, &query.BadQueryError{Msg: "parameter " + quoteEcho(key) + " is not valid percent-encoding: " + quoteEcho(v)}
+		}
+		if out.Has(key) {
+			// Only the first would count: say so rather than pick one.
+			return nil, &query.BadQueryError{Msg: "parameter " + quoteEcho(key) + " is given more than once"}
+		}
+		out.Set(key, val)
+	}
+	return out, nil
+}
+
+func quoteEcho(s string) string { return fmt.Sprintf("%q", query.Echo(s)) }
 
 func sendJSON(sender backend.CallResourceResponseSender, code int, v any) error {
 	body, err := json.Marshal(v)

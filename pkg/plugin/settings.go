@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +28,18 @@ type Settings struct {
 	MaxConns           number `json:"maxConns"`
 	StatusPageURL      string `json:"statusPageUrl"`
 	StaleIngestMinutes number `json:"staleIngestMinutes"`
+	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
+	// default: a role without one would otherwise let a wide dashboard query run for ever.
+	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 }
+
+// DefaultQueryTimeoutSeconds is the statement timeout when the settings name none.
+const DefaultQueryTimeoutSeconds = 30
+
+// maxQueryTimeoutSeconds keeps a typo (a timeout in milliseconds) from meaning "unbounded".
+const maxQueryTimeoutSeconds = 3600
 
 var sslModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
@@ -73,6 +83,9 @@ func (s *Settings) defaults() {
 	if s.StaleIngestMinutes == 0 {
 		s.StaleIngestMinutes = 60
 	}
+	if s.QueryTimeoutSeconds == 0 {
+		s.QueryTimeoutSeconds = DefaultQueryTimeoutSeconds
+	}
 }
 
 func (s Settings) validate() error {
@@ -88,6 +101,9 @@ func (s Settings) validate() error {
 	}
 	if s.StaleIngestMinutes < 1 {
 		errs = append(errs, fmt.Errorf("staleIngestMinutes %d must be at least 1", s.StaleIngestMinutes))
+	}
+	if s.QueryTimeoutSeconds < 1 || s.QueryTimeoutSeconds > maxQueryTimeoutSeconds {
+		errs = append(errs, fmt.Errorf("queryTimeoutSeconds %d is not between 1 and %d", s.QueryTimeoutSeconds, maxQueryTimeoutSeconds))
 	}
 	if u, err := url.Parse(s.StatusPageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("statusPageUrl %q is not an http(s) URL", s.StatusPageURL))
@@ -106,6 +122,11 @@ func (s Settings) validate() error {
 // StaleAfter is the age past which the newest delivery makes health a warning.
 func (s Settings) StaleAfter() time.Duration {
 	return time.Duration(s.StaleIngestMinutes) * time.Minute
+}
+
+// QueryTimeout is the statement timeout the plugin sets on every connection.
+func (s Settings) QueryTimeout() time.Duration {
+	return time.Duration(s.QueryTimeoutSeconds) * time.Second
 }
 
 // PoolConfig builds the pgx pool configuration. The password is set on the parsed config,
@@ -127,6 +148,15 @@ func (s Settings) PoolConfig() (*pgxpool.Config, error) {
 	// plan made without the range's values: for a 7-day range it picked a plan that did not
 	// finish in 30 s. Each dashboard query is planned for its own range instead.
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// The timeout goes in the startup packet, which takes precedence over the role's and the
+	// database's defaults: it holds for whatever user the data source is configured with,
+	// and a session cannot start without it. Lock waits count against it, so no separate
+	// lock_timeout is set: the reader only ever waits on a migration's lock, and that wait
+	// gets the same bounded answer. The plugin opens no transactions; should one ever be
+	// left idle, the server ends it rather than let it hold a snapshot and its locks.
+	ms := strconv.FormatInt(s.QueryTimeout().Milliseconds(), 10)
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = ms
+	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = ms
 	cfg.MaxConns = int32(s.MaxConns)
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	return cfg, nil

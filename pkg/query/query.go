@@ -62,7 +62,8 @@ func badQuery(format string, args ...any) error {
 // would scan the whole store.
 const maxRange = 400 * 24 * time.Hour
 
-// Validate checks what every query shares.
+// Validate checks what every query shares, so that no value Postgres would refuse gets
+// that far: the time range, and every string of the query JSON.
 func (r Request) Validate() error {
 	switch {
 	case r.From.IsZero() || r.To.IsZero():
@@ -74,7 +75,10 @@ func (r Request) Validate() error {
 		return badQuery("time range of %s is longer than the %d days a query may cover",
 			r.To.Sub(r.From).Round(time.Hour), int(maxRange.Hours()/24))
 	}
-	return nil
+	if err := checkTimes(r); err != nil {
+		return err
+	}
+	return checkJSONText(r.JSON)
 }
 
 // decode reads the query's own fields into m, rejecting malformed JSON with what is wrong.
@@ -83,7 +87,7 @@ func decode(req Request, m any) error {
 		return nil
 	}
 	if err := json.Unmarshal(req.JSON, m); err != nil {
-		return badQuery("query JSON is invalid: %v", err)
+		return badQuery("query JSON is invalid: %s", Echo(err.Error()))
 	}
 	return nil
 }

@@ -34,6 +34,11 @@ func Variables(ctx context.Context, db DB, name, org, repo string) ([]string, er
 	if !ok {
 		return nil, badQuery("unknown variable %q: use one of repos, workflows, labels, runner_groups, branches, events", truncate(name, 80))
 	}
+	for _, p := range []struct{ name, v string }{{"parameter org", org}, {"parameter repo", repo}} {
+		if err := CheckText(p.name, p.v); err != nil {
+			return nil, err
+		}
+	}
 	st := newStmt("variable " + name)
 	st.add(sql)
 	st.args = []any{org, repo}

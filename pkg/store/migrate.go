@@ -70,7 +70,8 @@ func LatestVersion() int {
 }
 
 // Migrate applies every embedded migration the database lacks, each in its own
-// transaction, while holding an advisory lock. It returns the versions it applied.
+// transaction, while holding an advisory lock, then the database-level grants (grants.go).
+// It returns the versions it applied.
 func Migrate(ctx context.Context, url string) ([]int, error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -116,7 +117,7 @@ func migrateConn(ctx context.Context, conn *pgx.Conn) ([]int, error) {
 		}
 		done = append(done, m.Version)
 	}
-	return done, nil
+	return done, applyDatabaseGrants(ctx, conn)
 }
 
 type querier interface {

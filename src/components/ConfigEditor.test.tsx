@@ -62,6 +62,7 @@ describe('ConfigEditor', () => {
       [/^Database/, 'ci'],
       [/^User/, 'reader'],
       [/^Max connections/, '8'],
+      [/^Query timeout/, '45'],
       [/^Status page URL/, 'https://status.example/api/v2/summary.json'],
       [/^Stale ingest after/, '30'],
     ];
@@ -76,6 +77,7 @@ describe('ConfigEditor', () => {
       database: 'ci',
       user: 'reader',
       maxConns: 8,
+      queryTimeoutSeconds: 45,
       statusPageUrl: 'https://status.example/api/v2/summary.json',
       staleIngestMinutes: 30,
       sslmode: 'verify-full',
@@ -86,6 +88,15 @@ describe('ConfigEditor', () => {
     const { emitted } = renderStateful(settings());
     fireEvent.change(screen.getByLabelText(/^Port/), { target: { value: '' } });
     expect(emitted[emitted.length - 1].jsonData).toEqual({ host: 'db.internal', port: undefined });
+  });
+
+  it('shows the default query timeout and stores a cleared one as absent', () => {
+    const { emitted } = renderStateful(settings({ jsonData: { queryTimeoutSeconds: 5 } }));
+    const input = screen.getByLabelText(/^Query timeout/);
+    expect(input).toHaveAttribute('placeholder', '30');
+    expect(input).toHaveValue(5);
+    fireEvent.change(input, { target: { value: '' } });
+    expect(emitted[emitted.length - 1].jsonData).toEqual({ queryTimeoutSeconds: undefined });
   });
 
   it('sends a typed password only in secureJsonData', async () => {

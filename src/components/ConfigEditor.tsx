@@ -7,7 +7,7 @@ import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMo
 type Props = DataSourcePluginOptionsEditorProps<CIRadarOptions, CIRadarSecureOptions>;
 
 type TextKey = 'host' | 'database' | 'user' | 'statusPageUrl';
-type NumberKey = 'port' | 'maxConns' | 'staleIngestMinutes';
+type NumberKey = 'port' | 'maxConns' | 'staleIngestMinutes' | 'queryTimeoutSeconds';
 
 const SSL_OPTIONS = SSL_MODES.map((value) => ({ value, label: value }));
 
@@ -86,6 +86,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         <Field label="Max connections" description="Size of the connection pool">
           {numberInput('maxConns')}
+        </Field>
+        <Field
+          label="Query timeout (seconds)"
+          description="Each query is stopped past this, whatever the database user's own timeout (1 to 3600)"
+        >
+          {numberInput('queryTimeoutSeconds')}
         </Field>
       </FieldSet>
       <FieldSet label="Health">
