@@ -54,7 +54,7 @@ var backfillCommand = command{
 			progress := newBackfillProgress(os.Stderr, log)
 			st, err := reconcile.Backfill(ctx, reconcile.BackfillConfig{Store: s, API: client, Orgs: g.orgList(),
 				Repos: splitList(repos), Since: time.Now().Add(-back), Window: window, Logger: log, Progress: progress.update})
-			progress.done()
+			progress.done(err)
 			log.Info("backfill finished", "repos", st.Repos, "runs", st.Runs, "jobs", st.Jobs, "stored", st.Stored,
 				"api_requests", st.API.Requests, "api_charged", st.API.Charged(), "error", err)
 			return err

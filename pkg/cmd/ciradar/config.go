@@ -22,7 +22,7 @@ type config struct {
 	rows   []configRow
 	errs   []error
 	checks []func() error
-	after  []func() // applied after parsing: secrets read from the environment
+	after  []func()  // applied after parsing: secrets read from the environment
 	out    io.Writer // where -h prints the usage
 }
 

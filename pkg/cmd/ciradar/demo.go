@@ -249,4 +249,3 @@ func waitHealthy(ctx context.Context, url string, served <-chan error) error {
 		}
 	}
 }
-

@@ -177,4 +177,3 @@ func randomHex() string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
-

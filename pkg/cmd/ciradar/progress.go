@@ -16,6 +16,7 @@ import (
 // carriage returns would only garble a log.
 type backfillProgress struct {
 	bar   *progressbar.ProgressBar // nil when stderr is not a terminal
+	w     io.Writer                // the bar's
 	log   *slog.Logger
 	every time.Duration
 	now   func() time.Time
@@ -31,7 +32,7 @@ func newBackfillProgress(f *os.File, log *slog.Logger) *backfillProgress {
 	p := &backfillProgress{log: log, every: 30 * time.Second, now: time.Now}
 	p.began = p.now()
 	if isTerminal(f) {
-		p.bar = newBar(f)
+		p.bar, p.w = newBar(f), f
 	}
 	return p
 }
@@ -55,9 +56,10 @@ func (p *backfillProgress) update(pr reconcile.BackfillProgress) {
 	frac := fraction(pr)
 	if p.bar != nil {
 		p.bar.ChangeMax64(int64(max(pr.Repos, 1)) * barScale)
+		p.bar.Set64(int64(frac * float64(max(pr.Repos, 1)) * barScale))
+		// Last: Describe redraws at once, with the value just set.
 		p.bar.Describe(fmt.Sprintf("repo %d/%d %s: %d runs, %d jobs, %d API calls",
 			pr.RepoIndex, pr.Repos, pr.Repo, pr.Runs, pr.Jobs, pr.APIRequests))
-		p.bar.Set64(int64(frac * float64(max(pr.Repos, 1)) * barScale))
 		return
 	}
 	now := p.now()
@@ -75,8 +77,14 @@ func (p *backfillProgress) update(pr reconcile.BackfillProgress) {
 	p.log.Info("backfill progress", attrs...)
 }
 
-func (p *backfillProgress) done() {
-	if p.bar != nil {
+// done ends the bar: filled when the backfill succeeded, left where it stopped otherwise.
+func (p *backfillProgress) done(err error) {
+	switch {
+	case p.bar == nil:
+	case err == nil:
 		p.bar.Finish()
+	default:
+		p.bar.Exit()
+		fmt.Fprintln(p.w)
 	}
 }
