@@ -84,7 +84,7 @@ func PluginAll() {
 // Ciradar builds the receiver/CLI into bin/ciradar, stamped with the version and commit
 // that `ciradar version` prints.
 func Ciradar() error {
-	return sh.RunV("go", "build", "-ldflags", "-s -w "+stampFlags(), "-o", "bin/ciradar", "./pkg/cmd/ciradar")
+	return sh.RunV("go", "build", "-trimpath", "-ldflags", "-s -w "+stampFlags(), "-o", "bin/ciradar", "./pkg/cmd/ciradar")
 }
 
 // The version package both binaries report their build from (`ciradar version`, and
