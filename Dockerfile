@@ -47,6 +47,11 @@ RUN CIRADAR_COMMIT=${CIRADAR_COMMIT} go tool mage plugin ciradar
 # at its first build.
 FROM grafana/grafana:${GRAFANA_VERSION} AS grafana
 ENV GF_PATHS_PLUGINS=/opt/ciradar/plugins
+# Grafana (uid 472) may install plugins of its own there (its preinstalled apps), but
+# cannot change ours, which stay root's.
+USER root
+RUN mkdir -p /opt/ciradar/plugins && chown 472:0 /opt/ciradar/plugins
+USER 472
 COPY --from=frontend /src/dist/ /opt/ciradar/plugins/ciradar-datasource/
 COPY --from=backend /src/dist/ /opt/ciradar/plugins/ciradar-datasource/
 
