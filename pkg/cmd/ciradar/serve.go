@@ -75,7 +75,8 @@ var serveCommand = command{
 			if f.maxBatch < 1 {
 				errs = append(errs, fmt.Errorf("-max-batch must be positive, got %d", f.maxBatch))
 			}
-			if f.commitTimeout <= 0 {
+			// Negative durations are refused by the check every duration flag has.
+			if f.commitTimeout == 0 {
 				errs = append(errs, errors.New("-commit-timeout must be positive"))
 			}
 			return errors.Join(errs...)
