@@ -4,11 +4,13 @@
 //
 //	go tool mage -l        list targets
 //	go tool mage test      every test: Go (vet + tests) and frontend (typecheck, lint, jest, build)
-//	go tool mage release   the plugin archive, bin/ciradar-datasource-<version>.zip
+//	go tool mage plugin    gpx_ciradar for this machine's platform, into dist/
+//	go tool mage release   every platform, then the plugin archive, bin/ciradar-ciradar-datasource-<version>.zip
 //	go tool mage validate  the archive through Grafana's plugin validator, offline
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,9 +28,24 @@ import (
 	build "github.com/grafana/grafana-plugin-sdk-go/build"
 )
 
-// Test runs every test of the repository: the README's test command and what CI runs.
+// Test runs every test of the repository: the README's test command and what CI runs. On a
+// fresh clone it installs the frontend's dependencies first, so that a missing node_modules
+// stops nothing after the Go suite has run.
 func Test() {
-	mg.SerialDeps(TestGo, TestFrontend)
+	mg.SerialDeps(npmDeps, TestGo, TestFrontend)
+}
+
+// npmDeps runs `npm ci` when node_modules is missing (a fresh clone); an existing one is
+// kept as it is, as `npm ci` would delete and reinstall it.
+func npmDeps() error {
+	if _, err := os.Stat("node_modules"); err == nil {
+		return nil
+	}
+	fmt.Println("node_modules is missing: npm ci (Node 20+)")
+	if err := sh.RunV("npm", "ci", "--no-audit", "--no-fund"); err != nil {
+		return fmt.Errorf("npm ci: %w", err)
+	}
+	return nil
 }
 
 // TestGo vets and tests every Go package against real Postgres clusters the tests start.
@@ -43,9 +60,7 @@ func TestGo() error {
 
 // TestFrontend typechecks, lints, tests and builds the frontend.
 func TestFrontend() error {
-	if _, err := os.Stat("node_modules"); err != nil {
-		return fmt.Errorf("node_modules is missing: run `npm ci` first (Node 20+)")
-	}
+	mg.Deps(npmDeps)
 	for _, script := range []string{"typecheck", "lint", "test:ci", "build"} {
 		if err := sh.RunV("npm", "run", "--silent", script); err != nil {
 			return fmt.Errorf("npm run %s: %w", script, err)
@@ -54,15 +69,66 @@ func TestFrontend() error {
 	return nil
 }
 
-// Plugin builds gpx_ciradar for every platform Grafana runs on, into dist/, with the SDK's
-// build (executable name and plugin id from src/plugin.json).
+// Plugin builds gpx_ciradar for this machine's platform only, into dist/, with the SDK's
+// build (executable name and plugin id from src/plugin.json): what a local Grafana or the
+// demo needs, in a sixth of the time of every platform (Release builds those).
 func Plugin() {
+	mg.Deps(build.Build.Backend)
+}
+
+// PluginAll builds gpx_ciradar for every platform Grafana runs on, into dist/.
+func PluginAll() {
 	mg.Deps(build.BuildAll)
 }
 
-// Ciradar builds the receiver/CLI into bin/ciradar.
+// Ciradar builds the receiver/CLI into bin/ciradar, stamped with the version and commit
+// that `ciradar version` prints.
 func Ciradar() error {
-	return sh.RunV("go", "build", "-o", "bin/ciradar", "./pkg/cmd/ciradar")
+	return sh.RunV("go", "build", "-trimpath", "-ldflags", "-s -w "+stampFlags(), "-o", "bin/ciradar", "./pkg/cmd/ciradar")
+}
+
+// The version package both binaries report their build from (`ciradar version`, and
+// gpx_ciradar's start-up log line and health details).
+const versionPkg = "github.com/ciradar/ciradar/pkg/version"
+
+func init() {
+	// Every SDK build of gpx_ciradar (Plugin, PluginAll, sdk:build:*) gets the same stamp as
+	// the ciradar binary. The SDK itself stamps package.json's version into its build info
+	// (what `gpx_ciradar -version` prints), but has no field for the commit.
+	build.SetBeforeBuildCallback(func(cfg build.Config) (build.Config, error) {
+		if cfg.CustomVars == nil {
+			cfg.CustomVars = map[string]string{}
+		}
+		v, c := buildStamp()
+		cfg.CustomVars[versionPkg+".Version"] = v
+		cfg.CustomVars[versionPkg+".Commit"] = c
+		return cfg, nil
+	})
+}
+
+// buildStamp is the version (package.json's, the one the plugin archive carries) and the
+// commit: CIRADAR_COMMIT when set (the Docker build has no .git), else git's HEAD.
+func buildStamp() (version, commit string) {
+	version = "dev"
+	if b, err := os.ReadFile("package.json"); err == nil {
+		var pkg struct{ Version string }
+		if json.Unmarshal(b, &pkg) == nil && pkg.Version != "" {
+			version = pkg.Version
+		}
+	}
+	commit = os.Getenv("CIRADAR_COMMIT")
+	if commit == "" {
+		if out, err := sh.Output("git", "rev-parse", "--short=12", "HEAD"); err == nil {
+			commit = out
+		}
+	}
+	return version, commit
+}
+
+// stampFlags are the -X linker flags for the version package.
+func stampFlags() string {
+	v, c := buildStamp()
+	return fmt.Sprintf("-X %s.Version=%s -X %s.Commit=%s", versionPkg, v, versionPkg, c)
 }
 
 // TestPlugin runs the data source's tests: query types (golden files; refresh them with
@@ -74,17 +140,15 @@ func TestPlugin() error {
 
 // Frontend builds the frontend into dist/ (module.js, plugin.json stamped, img/, README.md).
 func Frontend() error {
-	if _, err := os.Stat("node_modules"); err != nil {
-		return fmt.Errorf("node_modules is missing: run `npm ci` first (Node 20+)")
-	}
+	mg.Deps(npmDeps)
 	return sh.RunV("npm", "run", "--silent", "build")
 }
 
 // Release builds the frontend and gpx_ciradar for every platform, then packages dist/ as
-// Grafana installs plugins: bin/ciradar-datasource-<version>.zip, whose top-level directory
-// is ciradar-datasource/, with bin/ciradar-datasource-<version>.zip.sha256 next to it.
+// Grafana installs plugins: bin/ciradar-ciradar-datasource-<version>.zip, whose top-level directory
+// is ciradar-ciradar-datasource/, with bin/ciradar-ciradar-datasource-<version>.zip.sha256 next to it.
 func Release() error {
-	mg.SerialDeps(Frontend, Plugin)
+	mg.SerialDeps(Frontend, PluginAll)
 	zip, files, err := release.Package("dist", "bin", time.Now())
 	if err != nil {
 		return err

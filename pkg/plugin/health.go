@@ -2,11 +2,13 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/ciradar/ciradar/pkg/version"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
@@ -64,8 +66,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}
 	// The SDK has no "warning" status; Unknown is what Grafana shows as a yellow warning.
 	return &backend.CheckHealthResult{
-		Status:  status,
-		Message: fmt.Sprintf("Database connected, schema %d current; %s", latest, strings.Join(msgs, "; ")),
+		Status:      status,
+		Message:     fmt.Sprintf("Database connected, schema %d current; %s", latest, strings.Join(msgs, "; ")),
+		JSONDetails: buildDetails(),
 	}, nil
 }
 
@@ -93,7 +96,16 @@ func (d *Datasource) widerThanReader(ctx context.Context) (string, error) {
 }
 
 func healthError(format string, args ...any) *backend.CheckHealthResult {
-	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(format, args...)}
+	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(format, args...),
+		JSONDetails: buildDetails()}
+}
+
+// buildDetails names the running build in every health answer, so that a support question
+// can start from which gpx_ciradar a Grafana runs (Grafana returns the details with the
+// check's result).
+func buildDetails() []byte {
+	b, _ := json.Marshal(map[string]version.Info{"build": version.Get()})
+	return b
 }
 
 func (d *Datasource) appliedVersions(ctx context.Context) (map[int]bool, error) {

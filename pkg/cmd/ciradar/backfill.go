@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -52,10 +51,10 @@ var backfillCommand = command{
 			if err != nil {
 				return err
 			}
-			bar := newProgressBar(os.Stderr)
+			progress := newBackfillProgress(os.Stderr, log)
 			st, err := reconcile.Backfill(ctx, reconcile.BackfillConfig{Store: s, API: client, Orgs: g.orgList(),
-				Repos: splitList(repos), Since: time.Now().Add(-back), Window: window, Logger: log, Progress: bar.update})
-			bar.done()
+				Repos: splitList(repos), Since: time.Now().Add(-back), Window: window, Logger: log, Progress: progress.update})
+			progress.done(err)
 			log.Info("backfill finished", "repos", st.Repos, "runs", st.Runs, "jobs", st.Jobs, "stored", st.Stored,
 				"api_requests", st.API.Requests, "api_charged", st.API.Charged(), "error", err)
 			return err
@@ -76,33 +75,4 @@ func parseSince(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("-since %q: want days like 30d or a duration like 720h", s)
 	}
 	return d, nil
-}
-
-// progressBar redraws one line on a terminal; elsewhere it stays quiet and the log lines
-// (one per repository) tell the progress.
-type progressBar struct {
-	w   io.Writer
-	tty bool
-}
-
-func newProgressBar(f *os.File) *progressBar {
-	fi, err := f.Stat()
-	return &progressBar{w: f, tty: err == nil && fi.Mode()&os.ModeCharDevice != 0}
-}
-
-func (p *progressBar) update(pr reconcile.BackfillProgress) {
-	if !p.tty {
-		return
-	}
-	const width = 30
-	frac := (float64(pr.RepoIndex-1) + float64(pr.Covered)/float64(max(pr.Total, 1))) / float64(max(pr.Repos, 1))
-	n := int(frac * width)
-	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% repo %d/%d %-30.30s %d runs %d jobs %d calls", strings.Repeat("#", n),
-		strings.Repeat(".", width-n), frac*100, pr.RepoIndex, pr.Repos, pr.Repo, pr.Runs, pr.Jobs, pr.APIRequests)
-}
-
-func (p *progressBar) done() {
-	if p.tty {
-		fmt.Fprintln(p.w)
-	}
 }

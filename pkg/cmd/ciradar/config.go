@@ -22,7 +22,8 @@ type config struct {
 	rows   []configRow
 	errs   []error
 	checks []func() error
-	after  []func() // applied after parsing: secrets read from the environment
+	after  []func()  // applied after parsing: secrets read from the environment
+	out    io.Writer // where -h prints the usage
 }
 
 type configRow struct {
@@ -31,9 +32,11 @@ type configRow struct {
 }
 
 func newConfig(cmd string, out io.Writer) *config {
-	c := &config{cmd: cmd, fs: flag.NewFlagSet("ciradar "+cmd, flag.ContinueOnError)}
-	c.fs.SetOutput(out)
-	c.fs.Usage = func() { c.printUsage(out) }
+	c := &config{cmd: cmd, fs: flag.NewFlagSet("ciradar "+cmd, flag.ContinueOnError), out: out}
+	// The flag package would print its error and then the whole usage; parse reports the
+	// error once, and the usage only on -h.
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() {}
 	return c
 }
 
@@ -89,6 +92,13 @@ func (c *config) Duration(p *time.Duration, name, env string, def time.Duration,
 		}
 	}
 	c.fs.DurationVar(p, name, def, usage)
+	// No duration here means "before now" or "a negative wait".
+	c.Check(func() error {
+		if *p < 0 {
+			return fmt.Errorf("-%s %s: must not be negative", name, *p)
+		}
+		return nil
+	})
 }
 
 func (c *config) Bool(p *bool, name, env string, def bool, usage string) {
@@ -110,9 +120,12 @@ func (c *config) Check(f func() error) { c.checks = append(c.checks, f) }
 func (c *config) parse(args []string) error {
 	if err := c.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			c.printUsage(c.out)
 			return errHelp
 		}
-		c.errs = append(c.errs, err)
+		// Parsing stopped at this flag, so the checks would judge half-parsed values and
+		// bury the real error under consequences of it.
+		return errors.Join(append(c.errs, err)...)
 	}
 	if c.fs.NArg() > 0 {
 		c.errs = append(c.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(c.fs.Args(), " ")))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // databaseFlags are shared by every command that talks to Postgres.
@@ -25,6 +26,9 @@ func addDatabaseFlags(cfg *config) *databaseFlags {
 		var errs []error
 		if d.url == "" {
 			errs = append(errs, errors.New("-database-url or CIRADAR_DATABASE_URL is required"))
+		} else if _, err := pgconn.ParseConfig(d.url); err != nil {
+			// Not the parser's message: it may quote the URL, password and all.
+			errs = append(errs, errors.New("-database-url: not a Postgres URL or key=value connection string (the value is secret, so not shown)"))
 		}
 		if d.maxConns < 2 {
 			errs = append(errs, fmt.Errorf("-db-max-conns must be at least 2, got %d", d.maxConns))

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -33,21 +32,18 @@ var demoCommand = command{
 	summary: "run CI Radar here without Docker: a throwaway Postgres, the receiver, the simulator and its fake GitHub API",
 	setup: func(cfg *config) func(context.Context) error {
 		f := &demoFlags{}
-		cfg.String(&f.listen, "demo-listen", "CIRADAR_DEMO_LISTEN", "127.0.0.1:8080", "address of the demo's receiver")
-		cfg.String(&f.apiAddr, "demo-api-addr", "CIRADAR_DEMO_API_ADDR", "127.0.0.1:8081",
-			"address of the simulator's fake GitHub API, which the demo's reconciler reads")
+		cfg.Addr(&f.listen, "demo-listen", "CIRADAR_DEMO_LISTEN", "127.0.0.1:8080", "address of the demo's receiver", false)
+		cfg.Addr(&f.apiAddr, "demo-api-addr", "CIRADAR_DEMO_API_ADDR", "127.0.0.1:8081",
+			"address of the simulator's fake GitHub API, which the demo's reconciler reads", false)
 		cfg.Duration(&f.history, "demo-history", "CIRADAR_DEMO_HISTORY", 7*24*time.Hour,
 			"simulated history sent first, as fast as the receiver takes it")
 		cfg.String(&f.speed, "demo-speed", "CIRADAR_DEMO_SPEED", "1", "simulated seconds per wall second after the history")
 		cfg.Duration(&f.duration, "demo-duration", "CIRADAR_DEMO_DURATION", 0, "stop after this long; 0: run until interrupted")
 		cfg.String(&f.repo, "demo-repo", "CIRADAR_DEMO_REPO", ".", "the CI Radar checkout, whose dist/, provisioning/ and dashboards/ Grafana is pointed at")
 		cfg.Secret(&f.readerPassword, "reader-password", "CIRADAR_READER_PASSWORD",
-			"password the demo gives the read-only role ciradar_reader; empty: a random one, written to a file")
+			"password the demo gives the read-only role ciradar_reader; empty: a random one (both only in the demo's 0600 env file)")
 		f.logs = addLogFlags(cfg)
 		cfg.Check(func() error {
-			if f.history < 0 || f.duration < 0 {
-				return errors.New("-demo-history and -demo-duration must not be negative")
-			}
 			if strings.ContainsRune(f.readerPassword, 0) {
 				return errors.New("-reader-password holds a NUL byte")
 			}
@@ -65,13 +61,20 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
 	}
+	// Before anything starts: the receiver and simulator run without the plugin, but the
+	// Grafana the demo prints instructions for would show no data source.
+	missing := checkDist(f.repo, runtime.GOOS, runtime.GOARCH)
+	if missing != nil {
+		log.Warn("the data source is not built, so Grafana cannot load it; the receiver and simulator run anyway",
+			"missing", missing.files, "build_it_with", missing.command)
+	}
 	dir, err := os.MkdirTemp("", "ciradar-demo-")
 	if err != nil {
 		return fmt.Errorf("demo directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	// Grafana may run as another user: it must reach the plugin link (the password file
-	// itself stays 0600).
+	// Grafana may run as another user: it must reach the plugin link (the env file itself
+	// stays 0600).
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return fmt.Errorf("demo directory: %w", err)
 	}
@@ -80,7 +83,7 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 		return err
 	}
 	defer cluster.Remove()
-	pwFile, err := setDemoReaderPassword(ctx, dbURL, f.readerPassword, dir)
+	readerPassword, err := setDemoReaderPassword(ctx, dbURL, f.readerPassword)
 	if err != nil {
 		return err
 	}
@@ -92,12 +95,24 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 	if err != nil {
 		return err
 	}
+	// The fake GitHub API listens before the receiver starts, so the reconciler's first
+	// cycle finds it.
+	sim, err := newSimulation(sf, log)
+	if err != nil {
+		return err
+	}
+	defer sim.close()
 	rf := &reconcileFlags{interval: 20 * time.Second, stuckAfter: 30 * time.Minute, recheck: 15 * time.Minute,
 		maxRedeliveries: 100, maxStuck: 50, maxLogs: 200, logBytes: logscan.DefaultMaxBytes}
 	serveF := &serveFlags{listen: f.listen, writers: 2, maxBatch: 256, commitTimeout: 1500 * time.Millisecond,
 		shutdown: 10 * time.Second, startupWait: time.Minute, reconcile: rf,
 		github: &githubFlags{url: "http://" + f.apiAddr + "/api/v3/", token: token, orgs: orgs, hooks: hooks}}
 	db := &databaseFlags{url: dbURL, maxConns: 8}
+	envFile, err := writeDemoEnv(dir, demoCredentials{receiver: "http://" + f.listen + "/webhook", secret: secret,
+		api: serveF.github.url, token: token, socketDir: cluster.SocketDir(), readerPassword: readerPassword})
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -107,8 +122,8 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 		return err
 	}
 	simulated := make(chan error, 1)
-	go func() { simulated <- runSimulate(ctx, sf, log) }()
-	printDemo(out, f, cluster.SocketDir(), pwFile, linkPlugin(f.repo, dir))
+	go func() { simulated <- sim.run(ctx, log) }()
+	printDemo(out, f, cluster.SocketDir(), envFile, linkPlugin(f.repo, dir), missing)
 
 	var firstErr error
 	select {
@@ -158,8 +173,8 @@ func startDemoPostgres(ctx context.Context, log *slog.Logger) (*pgtest.Cluster, 
 }
 
 // setDemoReaderPassword gives ciradar_reader its password, the chosen one or a random one,
-// and writes it to a file (0600) that Grafana's environment can read: it is never printed.
-func setDemoReaderPassword(ctx context.Context, dbURL, password, dir string) (string, error) {
+// and returns it for the demo's env file: it is never printed.
+func setDemoReaderPassword(ctx context.Context, dbURL, password string) (string, error) {
 	if password == "" {
 		password = randomHex()
 	}
@@ -174,11 +189,7 @@ func setDemoReaderPassword(ctx context.Context, dbURL, password, dir string) (st
 	if _, err := conn.Exec(ctx, "ALTER ROLE ciradar_reader PASSWORD "+lit); err != nil {
 		return "", fmt.Errorf("set the reader password: %w", err)
 	}
-	path := filepath.Join(dir, "reader-password")
-	if err := os.WriteFile(path, []byte(password), 0o600); err != nil {
-		return "", fmt.Errorf("write the reader password file: %w", err)
-	}
-	return path, nil
+	return password, nil
 }
 
 // requireReaderPassword makes the server check passwords for every role but the
@@ -237,61 +248,4 @@ func waitHealthy(ctx context.Context, url string, served <-chan error) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// linkPlugin makes a plugins directory holding the built plugin (dist/) under its id, as
-// Grafana's plugin path wants it. It returns "" when dist/ has not been built.
-func linkPlugin(repo, dir string) string {
-	dist, err := filepath.Abs(filepath.Join(repo, "dist"))
-	if err != nil {
-		return ""
-	}
-	if _, err := os.Stat(filepath.Join(dist, "plugin.json")); err != nil {
-		return ""
-	}
-	plugins := filepath.Join(dir, "plugins")
-	if os.MkdirAll(plugins, 0o755) != nil || os.Symlink(dist, filepath.Join(plugins, "ciradar-datasource")) != nil {
-		return ""
-	}
-	return plugins
-}
-
-func printDemo(w io.Writer, f *demoFlags, socketDir, pwFile, plugins string) {
-	repo, _ := filepath.Abs(f.repo)
-	fmt.Fprintf(w, `
-CI Radar demo is running. Ctrl-C stops it and deletes its database.
-
-  receiver          http://%[1]s/webhook   (health: /healthz, /readyz; metrics: /metrics)
-  fake GitHub API   http://%[2]s/api/v3/   (the reconciler in the receiver reads it)
-  Postgres          unix socket in %[3]s, port 5432, database ciradar
-  history           %[4]s of simulated activity, then live at speed %[5]s
-
-Point a Grafana (12.3 or later) at it, from a shell on this machine:
-
-  export CIRADAR_PG_HOST=%[3]s
-  export CIRADAR_PG_DATABASE=ciradar
-  export CIRADAR_PG_SSLMODE=disable
-  export CIRADAR_READER_PASSWORD="$(cat %[6]s)"
-  export CIRADAR_DASHBOARDS_DIR=%[7]s/dashboards
-  export GF_PATHS_PROVISIONING=%[7]s/provisioning
-  export GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=ciradar-datasource
-`, f.listen, f.apiAddr, socketDir, f.history, f.speed, pwFile, repo)
-	if plugins != "" {
-		fmt.Fprintf(w, "  export GF_PATHS_PLUGINS=%s\n", plugins)
-	} else {
-		fmt.Fprintf(w, "  # dist/ is not built yet: run npm ci && npm run build && go tool mage plugin in %s,\n"+
-			"  # then set GF_PATHS_PLUGINS to a directory holding a link ciradar-datasource -> %s/dist\n", repo, repo)
-	}
-	fmt.Fprint(w, `  grafana server --homepath /usr/share/grafana   # where your Grafana is installed
-
-GF_PATHS_PROVISIONING replaces that Grafana's own provisioning: to keep yours, copy the files
-of provisioning/ into it instead. Then open http://localhost:3000 (admin/admin): the CI Radar
-folder holds the dashboards.
-`)
-}
-
-func randomHex() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

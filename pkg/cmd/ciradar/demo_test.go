@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,13 +18,17 @@ import (
 )
 
 // TestDemo runs `ciradar demo` for a few seconds: the receiver answers, simulated
-// deliveries reach the store, the read-only role logs in with the password the demo gave it
-// (and not without), and Ctrl-C stops everything and deletes the database.
+// deliveries reach the store, the env file holds working credentials (the fake API takes
+// its token, the read-only role logs in with its password, and not with another) that are
+// never printed, the missing plugin build is named with the command that makes it, the
+// reconciler finds the fake API from its first cycle, and Ctrl-C stops everything and
+// deletes the database.
 func TestDemo(t *testing.T) {
 	listen, api := freeAddr(t), freeAddr(t)
 	out := &syncBuffer{}
+	// -demo-repo is this package's directory, which has no dist/.
 	cmd := exec.Command(binary, "demo", "-demo-listen", listen, "-demo-api-addr", api, "-demo-history", "6h",
-		"-log-format", "text", "-log-level", "warn")
+		"-log-format", "text", "-log-level", "info")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -36,11 +42,11 @@ func TestDemo(t *testing.T) {
 		}
 	})
 
-	socketDir, pwFile := "", ""
+	socketDir, envFile := "", ""
 	waitFor(t, 90*time.Second, "the demo's instructions", func() bool {
-		socketDir = submatch(out.String(), `export CIRADAR_PG_HOST=(\S+)`)
-		pwFile = submatch(out.String(), `CIRADAR_READER_PASSWORD="\$\(cat (\S+)\)"`)
-		return socketDir != "" && pwFile != ""
+		socketDir = submatch(out.String(), `unix socket in (\S+),`)
+		envFile = submatch(out.String(), `credentials +(\S+demo\.env)`)
+		return socketDir != "" && envFile != ""
 	})
 	for _, path := range []string{"/healthz", "/readyz"} {
 		res, err := http.Get("http://" + listen + path)
@@ -49,17 +55,43 @@ func TestDemo(t *testing.T) {
 		}
 		res.Body.Close()
 	}
-	password, err := os.ReadFile(pwFile)
+	fi, err := os.Stat(envFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out.String(), string(password)) {
-		t.Error("the demo printed the reader password")
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("the env file's mode is %v, want 0600", fi.Mode().Perm())
 	}
-	reader := func(pw string) (int, error) {
+	env := sourceEnv(t, envFile, "CIRADAR_WEBHOOK_SECRET", "CIRADAR_DEMO_API_URL", "CIRADAR_DEMO_API_TOKEN",
+		"CIRADAR_READER_PASSWORD", "CIRADAR_DEMO_DATABASE_URL", "CIRADAR_DEMO_PSQL", "CIRADAR_PG_HOST")
+	if env["CIRADAR_PG_HOST"] != socketDir {
+		t.Errorf("CIRADAR_PG_HOST is %q, the socket directory printed is %q", env["CIRADAR_PG_HOST"], socketDir)
+	}
+	if want := "psql '" + env["CIRADAR_DEMO_DATABASE_URL"] + "'"; env["CIRADAR_DEMO_PSQL"] != want {
+		t.Errorf("CIRADAR_DEMO_PSQL is %q, want %q", env["CIRADAR_DEMO_PSQL"], want)
+	}
+
+	apiStatus := func(token string) int {
+		req, _ := http.NewRequest(http.MethodGet, env["CIRADAR_DEMO_API_URL"]+"orgs/acme/actions/runners", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("fake GitHub API: %v", err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := apiStatus(env["CIRADAR_DEMO_API_TOKEN"]); code != http.StatusOK {
+		t.Errorf("the fake API answered %d to the env file's token, want 200", code)
+	}
+	if code := apiStatus("not-the-token"); code != http.StatusUnauthorized {
+		t.Errorf("the fake API answered %d to a wrong token, want 401", code)
+	}
+
+	reader := func(connString string) (int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=5432 dbname=ciradar user=ciradar_reader password='%s' sslmode=disable", socketDir, pw))
+		conn, err := pgx.Connect(ctx, connString)
 		if err != nil {
 			return 0, err
 		}
@@ -69,11 +101,29 @@ func TestDemo(t *testing.T) {
 		return n, err
 	}
 	waitFor(t, 60*time.Second, "deliveries in the store, read as ciradar_reader", func() bool {
-		n, err := reader(string(password))
+		n, err := reader(env["CIRADAR_DEMO_DATABASE_URL"])
 		return err == nil && n > 0
 	})
-	if _, err := reader("wrong-password"); err == nil {
+	wrong := strings.Replace(env["CIRADAR_DEMO_DATABASE_URL"], url.UserPassword("ciradar_reader", env["CIRADAR_READER_PASSWORD"]).String(),
+		"ciradar_reader:wrong-password", 1)
+	if _, err := reader(wrong); err == nil {
 		t.Error("ciradar_reader logged in with a wrong password")
+	}
+
+	// The first reconcile cycle ran against the fake API already listening, and its
+	// duration is logged as a duration.
+	waitFor(t, 30*time.Second, "a reconcile cycle", func() bool { return strings.Contains(out.String(), "reconcile cycle") })
+	if strings.Contains(out.String(), "connection refused") {
+		t.Errorf("something was reached before it listened:\n%s", out)
+	}
+	if !regexp.MustCompile(`msg="reconcile cycle".* took=[0-9.]+(µs|ms|s)\b`).MatchString(out.String()) {
+		t.Errorf("the reconcile cycle's duration is not written as a duration:\n%s", out)
+	}
+	exe := fmt.Sprintf("dist/gpx_ciradar_%s_%s", runtime.GOOS, runtime.GOARCH)
+	for _, want := range []string{exe, "npm ci && npm run build && go tool mage plugin"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the demo does not warn about the missing build with %q:\n%s", want, out)
+		}
 	}
 
 	cmd.Process.Signal(syscall.SIGINT)
@@ -85,9 +135,40 @@ func TestDemo(t *testing.T) {
 	case <-time.After(45 * time.Second):
 		t.Fatalf("demo did not stop after SIGINT\n%s", out)
 	}
-	if _, err := os.Stat(socketDir); !os.IsNotExist(err) {
-		t.Errorf("the demo's Postgres directory %s is still there", socketDir)
+	for _, name := range []string{"CIRADAR_WEBHOOK_SECRET", "CIRADAR_DEMO_API_TOKEN", "CIRADAR_READER_PASSWORD"} {
+		if strings.Contains(out.String(), env[name]) {
+			t.Errorf("the demo printed %s", name)
+		}
 	}
+	for _, path := range []string{socketDir, envFile} {
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after the demo stopped", path)
+		}
+	}
+}
+
+// sourceEnv loads a shell env file the way a user does (`. file` in sh) and returns the
+// named variables, each of which must be set.
+func sourceEnv(t *testing.T, path string, names ...string) map[string]string {
+	t.Helper()
+	// The file exports every variable, so printenv sees them; each value ends in a newline.
+	script := `. "$1"; shift; for n in "$@"; do printenv "$n" || echo; done`
+	b, err := exec.Command("sh", append([]string{"-c", script, "sh", path}, names...)...).Output()
+	if err != nil {
+		t.Fatalf("source %s: %v", path, err)
+	}
+	values := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(values) != len(names) {
+		t.Fatalf("source %s: %d values for %d names", path, len(values), len(names))
+	}
+	env := map[string]string{}
+	for i, n := range names {
+		if values[i] == "" {
+			t.Errorf("%s sets no %s", path, n)
+		}
+		env[n] = values[i]
+	}
+	return env
 }
 
 func submatch(s, re string) string {

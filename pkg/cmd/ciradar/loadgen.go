@@ -28,7 +28,7 @@ var loadgenCommand = command{
 	summary: "send signed workflow_job deliveries to a receiver and report throughput and latency",
 	setup: func(cfg *config) func(context.Context) error {
 		f := &loadgenFlags{}
-		cfg.String(&f.url, "url", "CIRADAR_LOADGEN_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL")
+		cfg.URL(&f.url, "url", "CIRADAR_LOADGEN_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL", false)
 		cfg.Secret(&f.secret, "webhook-secret", "CIRADAR_WEBHOOK_SECRET", "secret to sign deliveries with")
 		cfg.Secret(&f.dbURL, "verify-database-url", "CIRADAR_DATABASE_URL",
 			"when set, check afterwards that every 2xx delivery is in this database")

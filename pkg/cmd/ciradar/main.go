@@ -1,6 +1,7 @@
 // Command ciradar is CI Radar's receiver and tool box: serve (the webhook receiver),
-// migrate, reproject and loadgen. Each command is one file here; configuration comes from
-// flags with CIRADAR_* environment fallbacks (see config.go).
+// migrate, reproject, reconcile, backfill, simulate, loadgen, demo and version. Each
+// command is one file here; configuration comes from flags with CIRADAR_* environment
+// fallbacks (see config.go).
 package main
 
 import (
@@ -12,6 +13,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/ciradar/ciradar/pkg/version"
 )
 
 // command is one subcommand. setup declares its flags on cfg and returns the function that
@@ -50,6 +53,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		writeConfigTable(stdout)
 		return 0
 	}
+	if args[0] == "version" || args[0] == "--version" || args[0] == "-version" {
+		fmt.Fprintf(stdout, "ciradar %s\n", version.Get())
+		return 0
+	}
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
@@ -60,7 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if errors.Is(err, errHelp) {
 				return 0
 			}
-			fmt.Fprintf(stderr, "ciradar %s: invalid configuration:\n%v\n", c.name, err)
+			// Only the problems and where to look: the full usage would bury them.
+			fmt.Fprintf(stderr, "ciradar %s: invalid configuration:\n%v\nRun 'ciradar %s -h' for its flags.\n",
+				c.name, err, c.name)
 			return 2
 		}
 		if err := runFn(ctx); err != nil {
@@ -69,8 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "ciradar: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "ciradar: unknown command %q\nRun 'ciradar -h' for the commands.\n", args[0])
 	return 2
 }
 
@@ -82,5 +90,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "  config-table print every flag and environment variable as a Markdown table")
+	fmt.Fprintln(w, "  version      print the version, commit and Go version (also --version)")
 	fmt.Fprintln(w, "\nRun 'ciradar <command> -h' for its flags.")
 }

@@ -27,8 +27,8 @@ type githubFlags struct {
 
 func addGitHubFlags(cfg *config) *githubFlags {
 	g := &githubFlags{}
-	cfg.String(&g.url, "github-url", "CIRADAR_GITHUB_URL", "https://api.github.com/",
-		"GitHub REST API root; for GitHub Enterprise Server https://HOST/api/v3/")
+	cfg.URL(&g.url, "github-url", "CIRADAR_GITHUB_URL", "https://api.github.com/",
+		"GitHub REST API root; for GitHub Enterprise Server https://HOST/api/v3/", false)
 	cfg.Secret(&g.token, "github-token", "CIRADAR_GITHUB_TOKEN",
 		"personal access token for the reconciler (or use a GitHub App)")
 	cfg.Int(&g.appID, "github-app-id", "CIRADAR_GITHUB_APP_ID", 0, "GitHub App id (instead of a token)")

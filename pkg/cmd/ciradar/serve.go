@@ -39,7 +39,7 @@ var serveCommand = command{
 		db := addDatabaseFlags(cfg)
 		logs := addLogFlags(cfg)
 		f := &serveFlags{}
-		cfg.String(&f.listen, "listen", "CIRADAR_LISTEN", ":8080", "address the receiver listens on")
+		cfg.Addr(&f.listen, "listen", "CIRADAR_LISTEN", ":8080", "address the receiver listens on", false)
 		cfg.Secret(&f.secret, "webhook-secret", "CIRADAR_WEBHOOK_SECRET",
 			"webhook secret; several, comma-separated, are all accepted (for rotation)")
 		cfg.String(&f.secretFile, "webhook-secret-file", "CIRADAR_WEBHOOK_SECRET_FILE", "",
@@ -62,10 +62,10 @@ var serveCommand = command{
 		f.limits = addLimitFlags(cfg)
 		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
-		cfg.String(&f.metricsListen, "metrics-listen", "CIRADAR_METRICS_LISTEN", "",
-			"when set, serve /metrics on this address only, not beside /webhook (e.g. 127.0.0.1:9090, for a receiver facing the internet)")
-		cfg.String(&f.debugListen, "debug-listen", "CIRADAR_DEBUG_LISTEN", "",
-			"when set, serve Go's pprof profiler on this address (keep it private, e.g. 127.0.0.1:6060)")
+		cfg.Addr(&f.metricsListen, "metrics-listen", "CIRADAR_METRICS_LISTEN", "",
+			"when set, serve /metrics on this address only, not beside /webhook (e.g. 127.0.0.1:9090, for a receiver facing the internet)", true)
+		cfg.Addr(&f.debugListen, "debug-listen", "CIRADAR_DEBUG_LISTEN", "",
+			"when set, serve Go's pprof profiler on this address (keep it private, e.g. 127.0.0.1:6060)", true)
 		var secrets []string
 		cfg.Check(func() (err error) {
 			secrets, err = loadSecrets(f.secret, f.secretFile)
@@ -79,14 +79,9 @@ var serveCommand = command{
 			if f.maxBatch < 1 {
 				errs = append(errs, fmt.Errorf("-max-batch must be positive, got %d", f.maxBatch))
 			}
-			if f.commitTimeout <= 0 {
+			// Negative durations are refused by the check every duration flag has.
+			if f.commitTimeout == 0 {
 				errs = append(errs, errors.New("-commit-timeout must be positive"))
-			}
-			if f.retention < 0 {
-				errs = append(errs, errors.New("-retention cannot be negative"))
-			}
-			if f.rollupInterval < 0 {
-				errs = append(errs, errors.New("-rollup-interval cannot be negative"))
 			}
 			return errors.Join(errs...)
 		})

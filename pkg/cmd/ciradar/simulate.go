@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/simulate"
@@ -31,7 +32,7 @@ var simulateCommand = command{
 	summary: "play a simulated GitHub Actions world into a receiver, with a fake REST API and ground truth",
 	setup: func(cfg *config) func(context.Context) error {
 		f := &simulateFlags{}
-		cfg.String(&f.url, "url", "CIRADAR_SIMULATE_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL")
+		cfg.URL(&f.url, "url", "CIRADAR_SIMULATE_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL", false)
 		cfg.Secret(&f.secret, "webhook-secret", "CIRADAR_WEBHOOK_SECRET", "secret to sign deliveries with")
 		cfg.String(&f.world, "world", "CIRADAR_SIMULATE_WORLD", "", "world config file (JSON); empty: the built-in mid-size company")
 		cfg.Int(&f.seed, "seed", "CIRADAR_SIMULATE_SEED", 1, "random seed: the same seed, world and start give the same deliveries")
@@ -44,7 +45,7 @@ var simulateCommand = command{
 		cfg.String(&f.reorderS, "reorder-rate", "CIRADAR_SIMULATE_REORDER_RATE", "0", "share of deliveries overtaken by later ones (0..1)")
 		cfg.String(&f.dropS, "drop-rate", "CIRADAR_SIMULATE_DROP_RATE", "0", "share of deliveries never sent, listed as failed by the fake API (0..1)")
 		cfg.String(&f.truth, "truth", "CIRADAR_SIMULATE_TRUTH", "", "write the ground truth JSON here when the run ends")
-		cfg.String(&f.apiAddr, "api-addr", "CIRADAR_SIMULATE_API_ADDR", "", "serve the fake GitHub REST API on this address (e.g. :8081)")
+		cfg.Addr(&f.apiAddr, "api-addr", "CIRADAR_SIMULATE_API_ADDR", "", "serve the fake GitHub REST API on this address (e.g. :8081)", true)
 		cfg.Secret(&f.apiToken, "api-token", "CIRADAR_SIMULATE_API_TOKEN", "token the fake API requires; empty: any")
 		f.logs = addLogFlags(cfg)
 		cfg.Check(f.check)
@@ -72,8 +73,8 @@ func (f *simulateFlags) check() error {
 	if f.secret == "" {
 		errs = append(errs, errors.New("-webhook-secret or CIRADAR_WEBHOOK_SECRET is required"))
 	}
-	if f.since < 0 || f.duration < 0 || f.concurrency < 1 || f.seed < 0 {
-		errs = append(errs, errors.New("-since, -duration and -seed must not be negative, -concurrency at least 1"))
+	if f.concurrency < 1 || f.seed < 0 {
+		errs = append(errs, errors.New("-seed must not be negative, -concurrency at least 1"))
 	}
 	if speed == 0 && f.since == 0 && f.duration == 0 {
 		errs = append(errs, errors.New("-speed 0 sends as fast as accepted: give it -since or -duration to send"))
@@ -108,37 +109,95 @@ func (f *simulateFlags) window(now time.Time) time.Time {
 }
 
 func runSimulate(ctx context.Context, f *simulateFlags, log *slog.Logger) error {
-	cfg, err := simulate.LoadConfig(f.world)
+	s, err := newSimulation(f, log)
 	if err != nil {
 		return err
+	}
+	defer s.close()
+	return s.run(ctx, log)
+}
+
+// errSignatureRejected cancels a simulation at the receiver's first 401.
+var errSignatureRejected = errors.New("signature rejected")
+
+// simulation is a simulator ready to play, with its fake GitHub API, when asked for,
+// already listening: the demo starts it before the reconciler that reads that API.
+type simulation struct {
+	f        *simulateFlags
+	sim      *simulate.Simulator
+	start    time.Time
+	repos    int
+	stopAPI  func()
+	rejected chan struct{} // closed at the receiver's first 401
+	once     sync.Once
+}
+
+func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
+	cfg, err := simulate.LoadConfig(f.world)
+	if err != nil {
+		return nil, err
 	}
 	start := f.window(time.Now().UTC().Truncate(time.Second))
 	w, err := simulate.NewWorld(cfg, uint64(f.seed), start)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	s := &simulation{f: f, start: start, repos: len(w.Repos), stopAPI: func() {}, rejected: make(chan struct{})}
 	target := simulate.HTTPTarget{URL: f.url, Secret: f.secret, Client: &http.Client{Timeout: 30 * time.Second}}
-	var sim *simulate.Simulator
 	hooks := fakegithub.NewHookLog(72*time.Hour, func(ctx context.Context, d fakegithub.HookDelivery) (int, error) {
-		return target.Resend(ctx, d.Headers, d.Body)
+		return s.watch(target.Resend(ctx, d.Headers, d.Body))
 	})
-	sim, err = simulate.New(w, simulate.Options{Noise: f.noise, Deliver: target.Deliver, Concurrency: f.concurrency,
+	deliver := func(ctx context.Context, d simulate.Delivery) (int, error) {
+		return s.watch(target.Deliver(ctx, d))
+	}
+	s.sim, err = simulate.New(w, simulate.Options{Noise: f.noise, Deliver: deliver, Concurrency: f.concurrency,
 		Hooks: hooks, Secret: f.secret})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if f.apiAddr != "" {
-		stop, err := serveFakeAPI(f.apiAddr, fakegithub.New(fakegithub.Config{Source: sim.Source(), Hooks: hooks,
-			Token: f.apiToken, Now: sim.Now}), log)
+		s.stopAPI, err = serveFakeAPI(f.apiAddr, fakegithub.New(fakegithub.Config{Source: s.sim.Source(), Hooks: hooks,
+			Token: f.apiToken, Now: s.sim.Now}), log)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer stop()
 	}
-	log.Info("simulating", "start", start, "since", f.since, "duration", f.duration, "speed", f.speed,
-		"repos", len(w.Repos), "seed", f.seed, "receiver", f.url)
-	err = play(ctx, sim, f, start)
-	truth := sim.Truth()
+	return s, nil
+}
+
+// watch passes a delivery's answer on, and notes a 401: the receiver does not know this
+// simulator's secret, so every later delivery would fail the same way.
+func (s *simulation) watch(code int, err error) (int, error) {
+	if code == http.StatusUnauthorized {
+		s.once.Do(func() { close(s.rejected) })
+	}
+	return code, err
+}
+
+func (s *simulation) close() { s.stopAPI() }
+
+// run plays the simulation and then, when it serves the fake API, keeps that up until ctx
+// ends. It stops at the receiver's first 401.
+func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
+	f := s.f
+	playCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-s.rejected:
+			cancel(errSignatureRejected)
+		case <-playCtx.Done():
+		}
+	}()
+	log.Info("simulating", "start", s.start, "since", f.since, "duration", f.duration, "speed", f.speed,
+		"repos", s.repos, "seed", f.seed, "receiver", f.url)
+	err := play(playCtx, s.sim, f, s.start)
+	truth := s.sim.Truth()
+	if errors.Is(context.Cause(playCtx), errSignatureRejected) {
+		return fmt.Errorf("the receiver at %s answered 401 Unauthorized: it rejects this simulator's signature, "+
+			"so -webhook-secret (CIRADAR_WEBHOOK_SECRET) is not one the receiver was given; stopped after %d deliveries",
+			f.url, truth.Deliveries.Sent)
+	}
 	log.Info("simulation ended", "simulated_until", truth.End, "events", truth.Deliveries.Events,
 		"sent", truth.Deliveries.Sent, "failed", truth.Deliveries.Failed, "dropped", truth.Deliveries.Dropped)
 	if werr := writeTruth(f.truth, truth); werr != nil {

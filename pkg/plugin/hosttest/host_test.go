@@ -31,6 +31,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
+// The version and commit the test build of gpx_ciradar is stamped with.
+const stampVersion, stampCommit = "9.8.7-test", "cafe0123"
+
 // host is a started gpx_ciradar and its gRPC clients.
 type host struct {
 	data   pluginv2.DataClient
@@ -43,7 +46,10 @@ type host struct {
 func start(t *testing.T, settings backend.DataSourceInstanceSettings) *host {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "gpx_ciradar")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/ciradar/ciradar/pkg").CombinedOutput(); err != nil {
+	// Stamped as the Magefile stamps it, so that the health check's build details can be
+	// held to the stamp.
+	stamp := fmt.Sprintf("-X %[1]s.Version=%[2]s -X %[1]s.Commit=%[3]s", "github.com/ciradar/ciradar/pkg/version", stampVersion, stampCommit)
+	if out, err := exec.Command("go", "build", "-ldflags", stamp, "-o", bin, "github.com/ciradar/ciradar/pkg").CombinedOutput(); err != nil {
 		t.Fatalf("build gpx_ciradar: %v\n%s", err, out)
 	}
 	client := goplugin.NewClient(&goplugin.ClientConfig{
@@ -115,6 +121,13 @@ func TestGrafanaHost(t *testing.T) {
 		// The fixtures are from 2021, so ingest is stale: a warning, with the schema current.
 		if got.Status != backend.HealthStatusUnknown || !strings.Contains(got.Message, fmt.Sprintf("schema %d current", store.LatestVersion())) {
 			t.Errorf("health = %v %q", got.Status, got.Message)
+		}
+		var details struct {
+			Build struct{ Version, Commit, GoVersion string }
+		}
+		if err := json.Unmarshal(got.JSONDetails, &details); err != nil || details.Build.Version != stampVersion ||
+			details.Build.Commit != stampCommit || !strings.HasPrefix(details.Build.GoVersion, "go1.") {
+			t.Errorf("health details %s (%v), want the stamped build %s %s", got.JSONDetails, err, stampVersion, stampCommit)
 		}
 	})
 

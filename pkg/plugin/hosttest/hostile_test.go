@@ -32,7 +32,7 @@ func settingsFor(t *testing.T, dbURL, user string, id int64, extra map[string]an
 // pluginContext is the context Grafana sends for another data source instance of the same
 // plugin: the same process serves them all.
 func pluginContext(s backend.DataSourceInstanceSettings) *pluginv2.PluginContext {
-	return backend.ToProto().PluginContext(backend.PluginContext{OrgID: 1, PluginID: "ciradar-datasource", DataSourceInstanceSettings: &s})
+	return backend.ToProto().PluginContext(backend.PluginContext{OrgID: 1, PluginID: "ciradar-ciradar-datasource", DataSourceInstanceSettings: &s})
 }
 
 // send runs one query through the binary.
