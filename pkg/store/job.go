@@ -30,6 +30,9 @@ type Job struct {
 	RunnerGroupName string
 	Status          string
 	Conclusion      string
+	// ClosedBy says who completed the job: ClosedGitHub for a real completed event, or a
+	// synthetic closure (ClosedExpired, ClosedGone) that CI Radar made (closure.go).
+	ClosedBy        string
 	CreatedAt       *time.Time
 	StartedAt       *time.Time
 	CompletedAt     *time.Time
@@ -97,6 +100,7 @@ func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 	if status == "completed" {
 		j.CompletedAt = ts(wj.CompletedAt)
 		j.Conclusion = clean(wj.Conclusion)
+		j.ClosedBy = ClosedGitHub
 	}
 	return j
 }
@@ -121,10 +125,9 @@ func (j *Job) Merge(o *Job) {
 	if jobRank(o.Status) > jobRank(j.Status) {
 		j.Status = o.Status
 	}
-	j.Conclusion = joinStr(j.Conclusion, o.Conclusion)
+	j.mergeClosure(o)
 	j.CreatedAt = minTime(j.CreatedAt, o.CreatedAt)
 	j.StartedAt = minTime(j.StartedAt, o.StartedAt)
-	j.CompletedAt = maxTime(j.CompletedAt, o.CompletedAt)
 	j.WaitingSince = minTime(j.WaitingSince, o.WaitingSince)
 	j.WaitingLastAt = maxTime(j.WaitingLastAt, o.WaitingLastAt)
 	j.QueuedLastAt = maxTime(j.QueuedLastAt, o.QueuedLastAt)

@@ -56,6 +56,8 @@ func Project(d Delivery) (Projection, error) {
 			return Projection{}, fmt.Errorf("%w: workflow_run without workflow_run.id", ErrMalformed)
 		}
 		return Projection{Action: ev.Action, Run: runFromEvent(&ev, d.ReceivedAt)}, nil
+	case closureEvent:
+		return closureJob(d)
 	default:
 		// Not projected, but still checked: the raw log holds only well-formed JSON.
 		var head struct {

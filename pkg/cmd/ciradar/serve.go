@@ -58,7 +58,8 @@ var serveCommand = command{
 		cfg.Duration(&f.rollupInterval, "rollup-interval", "CIRADAR_ROLLUP_INTERVAL", 5*time.Minute,
 			"how often to refresh the rollups the data source reads for long ranges (0 turns it off)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
-		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
+		// serve also runs the reconciler (one leader across replicas); with GitHub credentials
+		// it repairs from the REST API, without them it only expires jobs past GitHub's limits.
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
 		cfg.String(&f.debugListen, "debug-listen", "CIRADAR_DEBUG_LISTEN", "",
 			"when set, serve Go's pprof profiler on this address (keep it private, e.g. 127.0.0.1:6060)")
@@ -169,14 +170,13 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	if f.rollupInterval > 0 {
 		go rollupLoop(ctx, s, f.rollupInterval, log)
 	}
-	if f.github.configured() {
-		rec, err := newReconciler(s, f.github, f.reconcile, reg, log)
-		if err != nil {
-			committer.Close()
-			return fmt.Errorf("reconciler: %w", err)
-		}
-		go rec.Run(ctx) //nolint:errcheck // returns when ctx ends; cycles log their own errors
+	// Without a credential the reconciler still closes jobs past GitHub's limits.
+	rec, err := newReconciler(s, f.github, f.reconcile, reg, log)
+	if err != nil {
+		committer.Close()
+		return fmt.Errorf("reconciler: %w", err)
 	}
+	go rec.Run(ctx) //nolint:errcheck // returns when ctx ends; cycles log their own errors
 	if f.debugListen != "" {
 		go serveDebug(ctx, f.debugListen, log)
 	}
