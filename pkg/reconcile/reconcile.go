@@ -108,7 +108,7 @@ type CycleStats struct {
 	StuckChecked, StuckCorrected                    int
 	Runners                                         int
 	LogsScanned, LogsExpired                        int
-	Expired, Gone                                   int // jobs closed without word from GitHub
+	Expired, Gone                                   int             // jobs closed without word from GitHub
 	API                                             githubapi.Stats // requests made during the cycle
 }
 

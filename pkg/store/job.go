@@ -32,17 +32,17 @@ type Job struct {
 	Conclusion      string
 	// ClosedBy says who completed the job: ClosedGitHub for a real completed event, or a
 	// synthetic closure (ClosedExpired, ClosedGone) that CI Radar made (closure.go).
-	ClosedBy        string
-	CreatedAt       *time.Time
-	StartedAt       *time.Time
-	CompletedAt     *time.Time
-	WaitingSince    *time.Time // first receipt of a 'waiting' event
-	WaitingLastAt   *time.Time // last receipt of a 'waiting' event
-	QueuedLastAt    *time.Time // last receipt of a 'queued' event
-	HTMLURL         string
-	RunURL          string
-	FirstSeenAt     time.Time
-	LastSeenAt      time.Time
+	ClosedBy      string
+	CreatedAt     *time.Time
+	StartedAt     *time.Time
+	CompletedAt   *time.Time
+	WaitingSince  *time.Time // first receipt of a 'waiting' event
+	WaitingLastAt *time.Time // last receipt of a 'waiting' event
+	QueuedLastAt  *time.Time // last receipt of a 'queued' event
+	HTMLURL       string
+	RunURL        string
+	FirstSeenAt   time.Time
+	LastSeenAt    time.Time
 }
 
 // jobStatusRank orders job statuses; a job's status only ever moves up.

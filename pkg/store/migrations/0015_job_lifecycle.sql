@@ -41,3 +41,24 @@ CREATE TABLE delivery_origins (
     delivered_at timestamptz NOT NULL
 );
 GRANT SELECT ON delivery_origins TO ciradar_reader;
+
+-- The rollups' durations, clamped at zero like the raw queries': a job that completed
+-- before it started (flagged inconsistent above) must not subtract from busy time. The
+-- function is 0008's otherwise.
+CREATE OR REPLACE FUNCTION rollup_day_jobs(a timestamptz, b timestamptz, lookback interval)
+RETURNS TABLE (created_at timestamptz, dim text, value text, opens boolean, conclusion text, dur double precision, queue_s double precision)
+LANGUAGE sql STABLE AS $$
+    SELECT x.created_at, x.dim, x.value, x.opens, x.conclusion, x.dur, x.queue_s FROM (
+        SELECT j.created_at, v.dim, v.value, j.conclusion, greatest(extract(epoch FROM j.completed_at - j.started_at)::float8, 0) AS dur, j.queue_s,
+               coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, v.dim, v.value COLLATE "C" ORDER BY j.created_at, j.job_id)
+                        < j.created_at - lookback, true) AS opens
+        FROM workflow_jobs j
+        CROSS JOIN LATERAL (VALUES ('repo', j.repo), ('workflow', j.workflow_name), ('job', j.job_name), ('label', j.label_key)) v(dim, value)
+        WHERE j.created_at >= a - lookback AND j.created_at < b AND j.status = 'completed'
+    ) x
+    WHERE x.created_at >= a
+$$;
+
+-- build_results counts a run by its latest attempt; over the rollups (which count every
+-- attempt) it takes off the attempts a re-run replaced, found from the re-runs.
+CREATE INDEX workflow_runs_reruns_idx ON workflow_runs (created_at) WHERE run_attempt > 1;
