@@ -112,20 +112,26 @@ func newWorld() *world {
 			w.runs = append(w.runs, rerun)
 		}
 	}
-	// Abandoned: two cancelled while queued, one expired and one gone (lifecycle, issue 14).
+	// Lifecycle (issue 14): two jobs cancelled while queued and one gone while queued (all
+	// three abandoned), and one that ran on a hosted runner past GitHub's 6-hour limit
+	// (expired). A job expired while queued is open for 48 hours, longer than the raw
+	// queries' finishedLookback: the store tests cover it.
 	for i, c := range []struct {
 		at       time.Duration
 		wait     time.Duration
 		closure  string
 		closedAt time.Duration
 	}{{30 * time.Hour, 40 * time.Minute, "", 0}, {31 * time.Hour, 15 * time.Minute, "", 0},
-		{50 * time.Hour, 0, "expired", 98 * time.Hour}, {60 * time.Hour, 0, "gone", 61 * time.Hour}} {
+		{50 * time.Hour, 0, "expired", 56 * time.Hour}, {60 * time.Hour, 0, "gone", 61 * time.Hour}} {
 		jobID++
 		j := seedJob{id: jobID, run: 998000 + int64(i), attempt: 1, repo: "acme/web", workflow: "CI", name: "e2e", branch: "main",
 			sha: fmt.Sprintf("%040x", 0xfee000+i), event: "push", labels: pools[i%2], status: "queued",
 			created: t0.Add(c.at), queue: c.wait, closure: c.closure, closedAt: t0.Add(c.closedAt)}
-		if c.closure == "" {
+		switch c.closure {
+		case "":
 			j.status, j.conclusion, j.abandoned = "completed", "cancelled", true
+		case "expired":
+			j.status, j.labels, j.runner, j.group = "in_progress", pools[0], "gh-hosted-expired", "GitHub Actions"
 		}
 		w.jobs = append(w.jobs, j)
 	}
