@@ -58,28 +58,22 @@ func (j *Job) mergeClosure(o *Job) {
 }
 
 // Abandoned reports a job that completed without a runner ever taking it: cancelled,
-// expired or gone while queued. Skipped jobs never asked for a runner, and a job closed
-// while still waiting for an environment approval waited for a person, not a runner:
-// neither is abandoned.
+// expired or gone while queued, or while waiting for an approval (its wait for a runner is
+// then about nothing: the approval wait is taken off, see AbandonedWaitSeconds). Skipped
+// jobs never asked for a runner. The approval itself is not a condition: receipt order,
+// which bounds it, is not reliable enough to decide what a job is.
 func (j *Job) Abandoned() bool {
-	if j.Status != "completed" || j.RunnerName != "" || j.Conclusion == "skipped" || j.CreatedAt == nil || j.CompletedAt == nil {
-		return false
-	}
-	return j.WaitingSince == nil || j.ApprovedAt() != nil
+	return j.Status == "completed" && j.RunnerName == "" && j.Conclusion != "skipped" && j.CreatedAt != nil && j.CompletedAt != nil
 }
 
-// AbandonedWaitSeconds is an abandoned job's wait: from creation (approval excluded) to its
-// end, never negative. It is a lower bound of a queue time that never ended. Nil for every
-// other job.
+// AbandonedWaitSeconds is an abandoned job's wait: from creation to its end, less the
+// approval wait, never negative. It is a lower bound of a queue time that never ended. Nil
+// for every other job.
 func (j *Job) AbandonedWaitSeconds() *float64 {
 	if !j.Abandoned() {
 		return nil
 	}
-	w := j.CompletedAt.Sub(*j.CreatedAt)
-	if a := j.ApprovedAt(); a != nil {
-		w = j.CompletedAt.Sub(*a)
-	}
-	s := max(w, 0).Seconds()
+	s := max(j.CompletedAt.Sub(*j.CreatedAt)-j.ApprovalWait(), 0).Seconds()
 	return &s
 }
 

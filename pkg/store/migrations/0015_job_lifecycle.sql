@@ -10,14 +10,14 @@ ALTER TABLE workflow_jobs ADD COLUMN closed_by text NOT NULL DEFAULT '';
 UPDATE workflow_jobs SET closed_by = 'github' WHERE status = 'completed';
 
 -- abandoned_wait_s is the wait of a job that completed without a runner ever taking it
--- (cancelled, expired or gone while queued): created (or approved) to its end. It is a
+-- (cancelled, expired or gone while queued or waiting): created to its end, less the
+-- approval wait. It is a
 -- lower bound of a queue time that never ended. NULL for every other job. Derived from the
 -- row's other columns on every write, like queue_s.
 ALTER TABLE workflow_jobs ADD COLUMN abandoned_wait_s double precision;
 UPDATE workflow_jobs SET abandoned_wait_s = greatest(extract(epoch FROM completed_at - created_at)::float8 - approval_wait_s, 0)
 WHERE status = 'completed' AND runner_name = '' AND conclusion <> 'skipped'
-  AND created_at IS NOT NULL AND completed_at IS NOT NULL
-  AND (waiting_since IS NULL OR queued_last_at > waiting_last_at);
+  AND created_at IS NOT NULL AND completed_at IS NOT NULL;
 
 -- Abandoned jobs are few; queue_time and repo_stats count them per bucket from this index
 -- whichever way the rest of the range is read (rollups or rows).
