@@ -30,8 +30,8 @@ type Config struct {
 	// QueueCancelRate: chance a queued job's run is cancelled before a runner takes the
 	// job; some are cancelled after waiting for hours, as people give up on starved pools.
 	QueueCancelRate float64 `json:"queue_cancel_rate"`
-	RerunFlaky  float64          `json:"rerun_flaky"`  // chance a run failed by a flaky job is re-run
-	RerunOther  float64          `json:"rerun_other"`  // chance any other failed run is re-run
+	RerunFlaky      float64 `json:"rerun_flaky"` // chance a run failed by a flaky job is re-run
+	RerunOther      float64 `json:"rerun_other"` // chance any other failed run is re-run
 }
 
 // OrgConfig is one organisation and how many repositories it has.
