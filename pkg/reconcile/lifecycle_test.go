@@ -7,6 +7,7 @@ import (
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/reconcile"
+	"github.com/ciradar/ciradar/pkg/simulate"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/google/go-github/v62/github"
 )
@@ -78,5 +79,27 @@ func TestGoneJobClosedAtOnce(t *testing.T) {
 	got := counts(t, e.store, `SELECT status || '/' || conclusion || '/' || closed_by, count(*) FROM workflow_jobs WHERE job_id = 987654321 GROUP BY 1`)
 	if got["completed/gone/gone"] != 1 {
 		t.Fatalf("job row %v, want completed/gone/gone", got)
+	}
+}
+
+// Before asking GitHub to redeliver, the reconciler records when each delivery was first
+// made, from the hook's delivery listing: the projection's receipt time for it.
+func TestRedeliveryRecordsOriginalTime(t *testing.T) {
+	e := newEnv(t, envOptions{repos: 2, hours: 6, noise: simulate.Noise{Drop: 0.1}, seed: 12})
+	r, err := reconcile.New(reconcile.Config{Store: e.store, API: e.client, Hooks: e.hookList(), Now: e.sim.Now, StuckAfter: 1000 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycle, err := r.Cycle(context.Background())
+	if err != nil || cycle.Redelivered == 0 {
+		t.Fatalf("cycle %+v, %v; want redeliveries", cycle, err)
+	}
+	got := map[string]int{}
+	for _, row := range pgtest.Rows(t, e.store, `SELECT (o.delivered_at >= $1 AND o.delivered_at <= $2 AND d.received_at > o.delivered_at)::text, count(*)
+		FROM delivery_origins o JOIN deliveries d USING (delivery_id) GROUP BY 1`, start, e.sim.Now()) {
+		got[row[0].(string)] = int(row[1].(int64))
+	}
+	if len(got) != 1 || got["true"] != cycle.Redelivered {
+		t.Fatalf("origins %v; want all %d redelivered deliveries with their simulated first delivery time", got, cycle.Redelivered)
 	}
 }
