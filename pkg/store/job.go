@@ -10,7 +10,8 @@ import (
 // Rows merge with Merge, which is commutative, associative and idempotent: every field is
 // combined by a rule that does not depend on arrival order (highest status, earliest
 // creation, non-empty over empty, a fixed tie-break). That is what makes any permutation of
-// a job's events, duplicates included, project to the same row.
+// a job's events, duplicates included, project to the same row. CI Radar's own closures
+// (expired, gone) merge the same way, ranked below a real completion (closure.go).
 type Job struct {
 	JobID           int64
 	RunID           int64
