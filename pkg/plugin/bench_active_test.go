@@ -57,6 +57,9 @@ func BenchmarkActiveJobs(b *testing.B) {
 		rows = r.Frames[0].Rows()
 		return nil
 	}
+	if os.Getenv("CIRADAR_BENCH_EXPLAIN") != "" {
+		explain(ctx, b, adminURL, q, d)
+	}
 	b.ResetTimer()
 	for range b.N {
 		samples, _ := timePair(iters, run, func() error { return nil })
@@ -68,6 +71,30 @@ func BenchmarkActiveJobs(b *testing.B) {
 			rows, ms(pct(w, 0.5)), ms(pct(w, 0.95)), ms(pct(w, 1)), iters, ms(pct(cpus(samples), 0.5)))
 		b.ReportMetric(ms(pct(w, 0.95)), "p95_ms")
 		b.ReportMetric(float64(rows), "rows")
+	}
+}
+
+// explain logs the plan of each statement the query runs, with its timings and buffers.
+func explain(ctx context.Context, b *testing.B, adminURL string, q backend.DataQuery, d *Datasource) {
+	stmts, err := capture(ctx, q.QueryType, q, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, s := range stmts {
+		rows, err := conn.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+s.sql, s.args...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("plan:\n%s", strings.Join(lines, "\n"))
 	}
 }
 

@@ -29,6 +29,10 @@ CREATE INDEX workflow_jobs_abandoned_idx ON workflow_jobs (created_at) WHERE aba
 ALTER TABLE workflow_jobs ADD COLUMN inconsistent boolean NOT NULL DEFAULT false;
 UPDATE workflow_jobs SET inconsistent = true WHERE started_at < created_at OR completed_at < started_at;
 
+-- active_jobs lists every open job, oldest first: this index holds them in that order, so
+-- 10,000 queued jobs need no sort (the open-jobs index of 0001 is ordered by status first).
+CREATE INDEX workflow_jobs_open_created_idx ON workflow_jobs (created_at, job_id) WHERE status <> 'completed';
+
 -- Jobs closed without word from GitHub, by closure time, for ingest health.
 CREATE INDEX workflow_jobs_closed_synthetic_idx ON workflow_jobs (completed_at) WHERE closed_by IN ('expired', 'gone');
 
