@@ -110,7 +110,10 @@ func jobStatsRows(st *stmt, w window, col string, f Filters) {
 		"  SELECT j.created_at, j.value, j.conclusion, j.dur, j.queue_s,\n",
 		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, j.value COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
 		st.arg(seconds(finishedLookback)), "::interval, true) AS opens\n",
-		"  FROM (SELECT j.run_id, j.job_id, j.created_at, ", col, " AS value, j.conclusion,\n",
+		// A job CI Radar closed (expired, gone) has no outcome: failure rates count it
+		// neither way, as rollup_day_jobs (migration 0015) does.
+		"  FROM (SELECT j.run_id, j.job_id, j.created_at, ", col, " AS value,\n",
+		"      CASE WHEN j.closed_by IN ('expired', 'gone') THEN '' ELSE j.conclusion END AS conclusion,\n",
 		"      greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8 AS dur, j.queue_s\n",
 		"    FROM workflow_jobs j WHERE j.created_at >= ", from, " AND j.created_at < ", to, " AND j.status = 'completed'")
 	f.where(st, jobFilters)

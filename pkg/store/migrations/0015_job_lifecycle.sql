@@ -47,13 +47,15 @@ CREATE TABLE delivery_origins (
 GRANT SELECT ON delivery_origins TO ciradar_reader;
 
 -- The rollups' durations, clamped at zero like the raw queries': a job that completed
--- before it started (flagged inconsistent above) must not subtract from busy time. The
--- function is 0008's otherwise.
+-- before it started (flagged inconsistent above) must not subtract from busy time. And a job
+-- CI Radar closed (expired, gone) has no outcome: its conclusion reads as '' here, so that
+-- failure rates count it neither way, like a cancelled one. The function is 0008's otherwise.
 CREATE OR REPLACE FUNCTION rollup_day_jobs(a timestamptz, b timestamptz, lookback interval)
 RETURNS TABLE (created_at timestamptz, dim text, value text, opens boolean, conclusion text, dur double precision, queue_s double precision)
 LANGUAGE sql STABLE AS $$
     SELECT x.created_at, x.dim, x.value, x.opens, x.conclusion, x.dur, x.queue_s FROM (
-        SELECT j.created_at, v.dim, v.value, j.conclusion, greatest(extract(epoch FROM j.completed_at - j.started_at)::float8, 0) AS dur, j.queue_s,
+        SELECT j.created_at, v.dim, v.value, CASE WHEN j.closed_by IN ('expired', 'gone') THEN '' ELSE j.conclusion END AS conclusion,
+               greatest(extract(epoch FROM j.completed_at - j.started_at)::float8, 0) AS dur, j.queue_s,
                coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, v.dim, v.value COLLATE "C" ORDER BY j.created_at, j.job_id)
                         < j.created_at - lookback, true) AS opens
         FROM workflow_jobs j
