@@ -101,7 +101,10 @@ func (c *activeColumns) add(r *activeRow, now time.Time) {
 	var queue, run *float64
 	switch r.status {
 	case "in_progress":
-		queue, run = r.queue, since(now, r.started)
+		if r.queue != nil { // a copy: the scan target is reused row after row
+			queue = fp(*r.queue)
+		}
+		run = since(now, r.started)
 	case "queued":
 		// A job approved after waiting for an environment waits for a runner from then.
 		queue = since(now, r.created)
