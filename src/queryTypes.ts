@@ -38,7 +38,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   queue_time: {
     label: 'Queue time',
     description: 'Percentiles of the wait from created to started, over time',
-    fields: ['groupBy'],
+    fields: ['groupBy', 'includeAbandoned'],
     defaults: { groupBy: 'labels' },
     filters: UNFINISHED_FILTERS,
   },
@@ -55,6 +55,13 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     fields: ['states', 'limit'],
     defaults: { states: ['queued', 'in_progress'], limit: 500 },
     filters: ALL_FILTERS,
+  },
+  active_jobs: {
+    label: 'Active jobs',
+    description: 'Every queued, waiting and running job, oldest first',
+    fields: [],
+    defaults: {},
+    filters: UNFINISHED_FILTERS,
   },
   job_states: {
     label: 'Job states',
@@ -87,7 +94,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   build_results: {
     label: 'Build results',
     description: 'Runs per conclusion and success rate over time',
-    fields: ['splitBy'],
+    fields: ['splitBy', 'countBy'],
     defaults: { splitBy: 'none' },
     filters: ALL_FILTERS,
   },

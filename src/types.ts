@@ -7,6 +7,7 @@ export const QUERY_TYPES = [
   'queue_time',
   'queued_now',
   'jobs',
+  'active_jobs',
   'job_states',
   'runners',
   'runner_utilization',
@@ -30,6 +31,8 @@ export type JobState = 'queued' | 'waiting' | 'in_progress' | 'completed';
 export type Dimension = 'repo' | 'workflow' | 'job' | 'label';
 export type Metric = 'runs' | 'failures' | 'failure_rate' | 'minutes' | 'p95_duration' | 'p95_queue';
 export type SplitBy = 'none' | 'trigger' | 'event' | 'repo' | 'workflow';
+// run: a run counts once, by its latest attempt (the backend's default); attempt: every attempt counts.
+export type CountBy = 'run' | 'attempt';
 export type StatusView = 'components' | 'incidents';
 export type QueuedValue = 'count' | 'oldest_age_seconds';
 export type AnnotationSource = 'failed_runs' | 'incidents';
@@ -55,6 +58,9 @@ export interface CIRadarQuery extends DataQuery {
   dimension?: Dimension;
   metric?: Metric;
   splitBy?: SplitBy;
+  countBy?: CountBy;
+  // queue_time: abandoned jobs' waits (lower bounds) count as samples.
+  includeAbandoned?: boolean;
   onlyNew?: boolean;
   // A string only while it holds a template variable such as "$run_id"; the backend always gets a number.
   runId?: number | string;
@@ -74,6 +80,8 @@ export type OwnField =
   | 'dimension'
   | 'metric'
   | 'splitBy'
+  | 'countBy'
+  | 'includeAbandoned'
   | 'onlyNew'
   | 'runId'
   | 'repo'

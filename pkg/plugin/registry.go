@@ -8,6 +8,7 @@ var queryTypes = map[string]query.Func{
 	"queue_time":         query.QueueTime,
 	"queued_now":         query.QueuedNow,
 	"jobs":               query.Jobs,
+	"active_jobs":        query.ActiveJobs,
 	"job_states":         query.JobStates,
 	"runners":            query.Runners,
 	"runner_utilization": query.RunnerUtilization,

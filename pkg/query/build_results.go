@@ -13,6 +13,26 @@ import (
 type buildResultsModel struct {
 	common
 	SplitBy string `json:"splitBy"`
+	// CountBy is "run" (default: a run counts once, by its latest attempt, as GitHub shows
+	// it) or "attempt" (every attempt is a build).
+	CountBy string `json:"countBy"`
+}
+
+// latestAttempt keeps only a run's latest attempt (workflow_runs aliased r): a re-run
+// replaces the attempt before it, as on GitHub's run page, even while it still runs.
+const latestAttempt = " AND NOT EXISTS (SELECT 1 FROM workflow_runs la WHERE la.run_id = r.run_id AND la.run_attempt > r.run_attempt)"
+
+// supersededAttempts writes the completed attempts created in [from, to) that a later
+// attempt replaced, each once: the attempt just below each re-run (found through the
+// partial index on re-runs, migration 0015), to be taken off the rollups' counts of every
+// attempt.
+func supersededAttempts(st *stmt, expr, b, origin, from, to string, f Filters) {
+	st.add("\n  UNION ALL\n  SELECT ", expr, ", date_bin(", b, "::interval, r.created_at, ", origin, "), r.conclusion, -1\n",
+		"  FROM workflow_runs l CROSS JOIN LATERAL (SELECT * FROM workflow_runs p WHERE p.run_id = l.run_id AND p.run_attempt < l.run_attempt\n",
+		"    ORDER BY p.run_attempt DESC LIMIT 1) r\n",
+		"  WHERE l.run_attempt > 1 AND l.created_at >= ", from, " AND l.created_at < ", to,
+		" AND r.status = 'completed' AND r.created_at >= ", from, " AND r.created_at < ", to)
+	f.where(st, runFilters)
 }
 
 var buildSplits = map[string]struct{ expr, label string }{
@@ -28,9 +48,9 @@ var buildSplits = map[string]struct{ expr, label string }{
 // conclusion of runs.
 var runRollupFilters = filterTarget{"events": "r.event = ANY(%s)", "conclusions": "r.conclusion = ANY(%s)"}
 
-// BuildResults answers build_results: completed workflow runs (every attempt is a build)
-// per conclusion and bucket, and the success rate, where cancelled and skipped runs count
-// neither way.
+// BuildResults answers build_results: completed workflow runs per conclusion and bucket,
+// and the success rate, where cancelled and skipped runs count neither way. A run counts
+// by its latest attempt (countBy "run"), or every attempt counts (countBy "attempt").
 func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m buildResultsModel
 	if err := decode(req, &m); err != nil {
@@ -39,6 +59,14 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 	split, err := oneOf("splitBy", m.SplitBy, "none", "none", "trigger", "event", "repo", "workflow")
 	if err != nil {
 		return nil, err
+	}
+	countBy, err := oneOf("countBy", m.CountBy, "run", "run", "attempt")
+	if err != nil {
+		return nil, err
+	}
+	latest := ""
+	if countBy == "run" {
+		latest = latestAttempt
 	}
 	s := buildSplits[split]
 	bucket := bucketFor(req)
@@ -60,17 +88,21 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		"  FROM workflow_runs r\n  WHERE r.status = 'completed' AND ")
 	if p.use {
 		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
-		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", rf)
+		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", rf, latest)
 		m.Filters.where(st, runFilters)
 		// Two index ranges as two branches: an OR of both is planned as a whole-table scan.
 		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", date_bin(", b, "::interval, r.created_at, ", origin, "), r.conclusion, 1\n",
-			"  FROM workflow_runs r\n  WHERE r.status = 'completed' AND r.created_at >= ", rt, " AND r.created_at < ", st.arg(req.To))
+			"  FROM workflow_runs r\n  WHERE r.status = 'completed' AND r.created_at >= ", rt, " AND r.created_at < ", st.arg(req.To), latest)
 		m.Filters.where(st, runFilters)
+		// The rollups count every attempt.
 		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", date_bin(", b, "::interval, r.hour, ", origin, "), r.conclusion, r.n\n",
 			"  FROM rollup_run_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
 		m.Filters.where(st, runRollupFilters)
+		if countBy == "run" {
+			supersededAttempts(st, s.expr, b, origin, rf, rt, m.Filters)
+		}
 	} else {
-		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To))
+		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To), latest)
 		m.Filters.where(st, runFilters)
 	}
 	st.add("\n) x\nGROUP BY 1, 2 ORDER BY 1, 2")

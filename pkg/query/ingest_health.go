@@ -11,8 +11,9 @@ import (
 )
 
 // IngestHealth answers ingest_health: deliveries per bucket by event and outcome (stored,
-// or rejected as unparseable) as one wide frame, and the age of the newest delivery at the
-// end of the range as a numeric frame, the value "no delivery for an hour" alerts on.
+// or rejected as unparseable) as one wide frame, the age of the newest delivery at the end
+// of the range as a numeric frame, the value "no delivery for an hour" alerts on, and the
+// jobs closed without word from GitHub (closedJobs).
 func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -98,5 +99,41 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	} else {
 		frames = append(frames, finish(data.NewFrame("newest_delivery_age_seconds"), age, data.FrameTypeNumericMulti))
 	}
-	return frames, nil
+	closed, err := closedJobs(ctx, env, req, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return append(frames, closed), nil
+}
+
+// closedJobs is the frame "jobs_closed_without_github": per bucket of their end, the jobs CI
+// Radar closed because GitHub never reported on them again, one field per kind (label
+// closed_by: expired, past GitHub's limits; gone, answered 404 by the REST API). Each is
+// a delivery GitHub should have sent and did not, so it belongs with ingest health.
+func closedJobs(ctx context.Context, env Env, req Request, bucket time.Duration) (*data.Frame, error) {
+	st := newStmt("ingest_health_closed")
+	st.add("SELECT date_bin(", st.arg(seconds(bucket)), "::interval, j.completed_at, ", st.arg(bucketOrigin), ") AS t, j.closed_by, count(*)::float8\n",
+		"FROM workflow_jobs j WHERE j.closed_by IN (", st.arg(store.ClosedExpired), ", ", st.arg(store.ClosedGone), ")",
+		" AND j.completed_at >= ", st.arg(req.From), " AND j.completed_at < ", st.arg(req.To), "\nGROUP BY 1, 2 ORDER BY 1, 2")
+	type point struct {
+		t  time.Time
+		by string
+		n  float64
+	}
+	var pts []point
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		var p point
+		if err := r.Scan(&p.t, &p.by, &p.n); err != nil {
+			return err
+		}
+		p.t = p.t.UTC()
+		pts = append(pts, p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f := wide("jobs_closed_without_github", pts, func(p point) (time.Time, string, float64) { return p.t, p.by, p.n },
+		func(p point) data.Labels { return data.Labels{"closed_by": p.by} }, "jobs")
+	return finish(f, st, data.FrameTypeTimeSeriesWide), nil
 }

@@ -44,7 +44,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("jobs")
 	st.add("SELECT j.job_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
 		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, j.queue_s,\n",
-		"  extract(epoch FROM j.completed_at - j.started_at)::float8,\n",
+		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
 		"  nullif(j.html_url, ''), nullif(r.html_url, ''), ", repoWebBase, " || '/commit/' || nullif(j.head_sha, ''),\n",
 		"  ", repoWebBase, " || '/pull/' || r.pull_requests[1]\n",
 		"FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt\n",

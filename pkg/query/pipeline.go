@@ -55,7 +55,7 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, badQuery("pipeline needs runId, or repo and branch")
 	}
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
-		"  j.queue_s, extract(epoch FROM j.completed_at - j.started_at)::float8, j.runner_name, j.label_key, nullif(j.html_url, '')\n",
+		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key, nullif(j.html_url, '')\n",
 		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt)\n",
 		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
 

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // types are the query functions under test, as the plugin registers them.
 var types = map[string]query.Func{
-	"queue_time": query.QueueTime, "queued_now": query.QueuedNow, "jobs": query.Jobs,
+	"queue_time": query.QueueTime, "queued_now": query.QueuedNow, "jobs": query.Jobs, "active_jobs": query.ActiveJobs,
 	"job_states": query.JobStates, "runners": query.Runners, "runner_utilization": query.RunnerUtilization,
 	"repo_stats": query.RepoStats, "build_results": query.BuildResults, "flaky_jobs": query.FlakyJobs,
 	"nightly_failures": query.NightlyFailures, "error_signatures": query.ErrorSignatures,
@@ -62,7 +62,10 @@ func TestGolden(t *testing.T) {
 		{"queue_time_none", "queue_time", `{"interval": "6h"}`},
 		{"queue_time_labels", "queue_time", `{"groupBy": "labels", "filters": {"repos": ["$__all"]}}`},
 		{"queue_time_repo_filtered", "queue_time", `{"groupBy": "repo", "filters": {"repos": ["acme/api", "octo/tools"], "events": ["push"]}}`},
+		{"queue_time_labels_with_abandoned", "queue_time", `{"groupBy": "labels", "includeAbandoned": true}`},
 		{"queued_now", "queued_now", `{}`},
+		{"active_jobs", "active_jobs", `{}`},
+		{"active_jobs_queued_self_hosted", "active_jobs", `{"states": ["queued"], "filters": {"labels": ["linux,self-hosted,x64"]}}`},
 		{"queued_now_age_only", "queued_now", `{"value": "oldest_age_seconds"}`},
 		{"jobs_open", "jobs", `{"states": ["queued", "in_progress"]}`},
 		{"jobs_completed_failed", "jobs", `{"states": ["completed"], "filters": {"conclusions": ["failure"]}, "limit": 5}`},
@@ -75,6 +78,7 @@ func TestGolden(t *testing.T) {
 		{"repo_stats_job_failure_rate", "repo_stats", `{"dimension": "job", "metric": "failure_rate", "limit": 2}`},
 		{"repo_stats_label_p95_queue", "repo_stats", `{"dimension": "label", "metric": "p95_queue"}`},
 		{"build_results_trigger", "build_results", `{"splitBy": "trigger"}`},
+		{"build_results_every_attempt", "build_results", `{"splitBy": "trigger", "countBy": "attempt"}`},
 		{"build_results_label_filter", "build_results", `{"filters": {"labels": ["linux,self-hosted,x64"]}}`},
 		{"flaky_jobs", "flaky_jobs", `{}`},
 		{"nightly_failures", "nightly_failures", `{}`},

@@ -3,8 +3,6 @@ package query
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -16,6 +14,19 @@ import (
 type queueTimeModel struct {
 	common
 	GroupBy string `json:"groupBy"`
+	// IncludeAbandoned counts the waits of abandoned jobs (completed without a runner) as
+	// samples, lower bounds of their queue time, so an SLO panel cannot look better when
+	// starved jobs are cancelled. Off by default: the figures are then real queue times.
+	IncludeAbandoned bool `json:"includeAbandoned"`
+}
+
+// queueSample returns the sample column and its condition: the queue time, or with
+// abandoned waits the queue time or, for a job without one, its abandoned wait.
+func queueSample(withAbandoned bool) (expr, cond string) {
+	if withAbandoned {
+		return "coalesce(j.queue_s, j.abandoned_wait_s)", "(j.queue_s IS NOT NULL OR j.abandoned_wait_s IS NOT NULL)"
+	}
+	return "j.queue_s", "j.queue_s IS NOT NULL"
 }
 
 // queueGroups maps groupBy to the grouping column and the label that carries it.
@@ -28,7 +39,9 @@ var queueGroups = map[string]struct{ expr, label string }{
 }
 
 // QueueTime answers queue_time. A job counts in the bucket of its creation once a runner
-// has taken it; jobs still queued are queued_now's business. Percentiles are nearest-rank
+// has taken it; jobs still queued are queued_now's business. Every frame also has the
+// abandoned jobs of each bucket (field abandoned), and with includeAbandoned their waits
+// are samples too. Percentiles are nearest-rank
 // (percentile_disc): each is the queue time of a real job, and the simulator's ground
 // truth, which is defined the same way, can be matched exactly.
 func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
@@ -47,30 +60,31 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.use {
-		return queueTimeRolled(ctx, env, req, m.Filters, groupBy, bucket, p)
+	ab, err := abandonedByBucket(ctx, env, req, m.Filters, g.expr, bucket)
+	if err != nil {
+		return nil, err
 	}
+	if p.use {
+		return queueTimeRolled(ctx, env, req, m, groupBy, bucket, p, ab)
+	}
+	sample, cond := queueSample(m.IncludeAbandoned)
 	st := newStmt("queue_time")
 	st.add("SELECT ", g.expr, " AS grp, date_bin(", st.arg(seconds(bucket)), "::interval, j.created_at, ",
 		st.arg(bucketOrigin), ") AS t,\n",
-		"  percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY j.queue_s),\n",
-		"  max(j.queue_s), avg(j.queue_s), count(*)::float8\n",
+		"  percentile_disc(ARRAY[0.5, 0.9, 0.95, 0.99]) WITHIN GROUP (ORDER BY ", sample, "),\n",
+		"  max(", sample, "), avg(", sample, "), count(*)::float8\n",
 		"FROM workflow_jobs j\nWHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
-		" AND j.queue_s IS NOT NULL")
+		" AND ", cond)
 	m.Filters.where(st, jobFilters.without("conclusions"))
 	// Time first: the rows come from the created_at index almost in that order, so the sort
 	// is nearly free, where sorting by group first compared text (in the database's
 	// collation) for every pair. Each group's points are put together here.
 	st.add("\nGROUP BY 2, 1 ORDER BY 2, 1")
 
-	type point struct {
-		t    time.Time
-		vals [7]float64
-	}
-	byGroup := map[string][]point{}
+	byGroup := map[string][]queuePoint{}
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var grp string
-		var pt point
+		var pt queuePoint
 		var p []float64
 		if err := r.Scan(&grp, &pt.t, &p, &pt.vals[4], &pt.vals[5], &pt.vals[6]); err != nil {
 			return err
@@ -85,14 +99,7 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
-	for _, grp := range slices.Sorted(maps.Keys(byGroup)) {
-		for _, pt := range byGroup[grp] {
-			v := pt.vals
-			series.add(grp, pt.t.UTC(), cells(v[:]...)...)
-		}
-	}
-	return queueFrames(series, st), nil
+	return queueFrames(queueSeries(g.label, byGroup, ab), st), nil
 }
 
 // queuePercentiles are the percentiles queue_time reports, in its fields' order.
@@ -101,7 +108,7 @@ var queuePercentiles = [4]float64{0.5, 0.9, 0.95, 0.99}
 func queueFrames(series *groupedSeries, st *stmt) data.Frames {
 	frames := series.result("queue_time", st)
 	for _, f := range frames {
-		for _, fl := range f.Fields[1:7] {
+		for _, fl := range f.Fields[1:7] { // the durations, not count and abandoned
 			unit(fl, "s")
 		}
 	}
@@ -120,8 +127,9 @@ var (
 // percentiles are nearest-rank over the merged histogram, within 1% (see histValue).
 // Histograms travel as bytea of (bucket int2, count int4) pairs (see hist.merge): two
 // arrays cost several times as much to send and to decode.
-func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, groupBy string, bucket time.Duration, p plan) (data.Frames, error) {
-	g := queueGroups[groupBy]
+func queueTimeRolled(ctx context.Context, env Env, req Request, m queueTimeModel, groupBy string, bucket time.Duration, p plan, ab abandonedPoints) (data.Frames, error) {
+	g, f := queueGroups[groupBy], m.Filters
+	sample, cond := queueSample(m.IncludeAbandoned)
 	st := newStmt("queue_time")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
 	rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
@@ -136,13 +144,19 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	st.add("\n  UNION ALL\n",
 		"  SELECT grp, t, string_agg(int2send(k) || int4send(c), ''::bytea ORDER BY k), sum(c)::int8, sum(s), max(m) FROM (\n",
 		"    SELECT ", g.expr, " AS grp, date_bin(", b, "::interval, j.created_at, ", origin, ") AS t,\n",
-		"      rollup_bucket(j.queue_s) AS k, count(*)::int AS c, sum(j.queue_s) AS s, max(j.queue_s) AS m\n",
+		"      rollup_bucket(j.q) AS k, count(*)::int AS c, sum(j.q) AS s, max(j.q) AS m\n",
 		"    FROM (")
-	for i, w := range [][2]string{{from, rf}, {rt, to}} {
+	windows := [][3]string{{from, rf, cond}, {rt, to, cond}}
+	if m.IncludeAbandoned {
+		// The rollups hold queue times only: the abandoned waits of the rolled hours come
+		// from the rows, through their partial index.
+		windows = append(windows, [3]string{rf, rt, "j.abandoned_wait_s IS NOT NULL"})
+	}
+	for i, w := range windows {
 		if i > 0 {
 			st.add("\n      UNION ALL ")
 		}
-		st.add("SELECT * FROM workflow_jobs j WHERE j.created_at >= ", w[0], " AND j.created_at < ", w[1], " AND j.queue_s IS NOT NULL")
+		st.add("SELECT j.*, ", sample, " AS q FROM workflow_jobs j WHERE j.created_at >= ", w[0], " AND j.created_at < ", w[1], " AND ", w[2])
 		f.where(st, jobFilters.without("conclusions"))
 	}
 	// No ORDER BY: sorting rows that carry histograms cost more than the scan; histRows
@@ -153,13 +167,9 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	if err != nil {
 		return nil, err
 	}
-	type point struct {
-		t    time.Time
-		vals [7]float64
-	}
-	byGroup := make([][]point, len(rows.groups))
+	byGroup := make([][]queuePoint, len(rows.groups))
 	names, err := rows.points(bucket, func(gi int, t time.Time, h *hist) {
-		p := point{t: t}
+		p := queuePoint{t: t}
 		h.percentilesInto(p.vals[:4], queuePercentiles[:])
 		p.vals[4], p.vals[5], p.vals[6] = h.max, h.sum/float64(h.n), float64(h.n)
 		byGroup[gi] = append(byGroup[gi], p)
@@ -167,11 +177,9 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, f Filters, group
 	if err != nil {
 		return nil, err
 	}
-	series := &groupedSeries{label: g.label, fields: []string{"p50", "p90", "p95", "p99", "max", "avg", "count"}}
+	named := make(map[string][]queuePoint, len(byGroup))
 	for gi, pts := range byGroup {
-		for _, p := range pts {
-			series.add(names[gi], p.t, cells(p.vals[:]...)...)
-		}
+		named[names[gi]] = append(named[names[gi]], pts...)
 	}
-	return queueFrames(series, st), nil
+	return queueFrames(queueSeries(g.label, named, ab), st), nil
 }

@@ -88,7 +88,11 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"FROM ")
 	jobStatsRows(st, window{from: req.From, to: req.To}, d.col, m.Filters)
 	st.add("\nGROUP BY 1 ORDER BY ", repoStatsOrder[metric], " DESC NULLS LAST, 1 LIMIT ", st.arg(limit))
-	return table(ctx, env.DB, st, f)
+	frames, err := table(ctx, env.DB, st, f)
+	if err != nil {
+		return nil, err
+	}
+	return frames, addAbandoned(ctx, env, req, m.Filters, d.col, frames[0])
 }
 
 // jobStatsRows writes a subquery (aliased x) of the completed jobs created in w, each with
@@ -106,8 +110,11 @@ func jobStatsRows(st *stmt, w window, col string, f Filters) {
 		"  SELECT j.created_at, j.value, j.conclusion, j.dur, j.queue_s,\n",
 		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, j.value COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
 		st.arg(seconds(finishedLookback)), "::interval, true) AS opens\n",
-		"  FROM (SELECT j.run_id, j.job_id, j.created_at, ", col, " AS value, j.conclusion,\n",
-		"      extract(epoch FROM j.completed_at - j.started_at)::float8 AS dur, j.queue_s\n",
+		// A job CI Radar closed (expired, gone) has no outcome: failure rates count it
+		// neither way, as rollup_day_jobs (migration 0015) does.
+		"  FROM (SELECT j.run_id, j.job_id, j.created_at, ", col, " AS value,\n",
+		"      CASE WHEN j.closed_by IN ('expired', 'gone') THEN '' ELSE j.conclusion END AS conclusion,\n",
+		"      greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8 AS dur, j.queue_s\n",
 		"    FROM workflow_jobs j WHERE j.created_at >= ", from, " AND j.created_at < ", to, " AND j.status = 'completed'")
 	f.where(st, jobFilters)
 	runs := "(SELECT DISTINCT r.run_id FROM workflow_jobs r WHERE r.created_at >= " + from + " AND r.created_at < " + to + " AND r.status = 'completed')"
@@ -240,5 +247,20 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 	for _, r := range rows[:min(limit, len(rows))] {
 		f.AppendRow(r.value, r.runs, r.jobs, r.failures, r.rate, r.minutes, r.p95d, r.p95q)
 	}
-	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, addAbandoned(ctx, env, req, fl, d.col, f)
+}
+
+// addAbandoned appends the field abandoned to a repo_stats frame: per value (its first
+// field), the jobs that completed without a runner ever taking them (abandoned.go).
+func addAbandoned(ctx context.Context, env Env, req Request, fl Filters, col string, f *data.Frame) error {
+	counts, err := abandonedByValue(ctx, env, req, fl, col)
+	if err != nil {
+		return err
+	}
+	n := make([]float64, f.Rows())
+	for i := range n {
+		n[i] = counts[f.Fields[0].At(i).(string)]
+	}
+	f.Fields = append(f.Fields, data.NewField("abandoned", nil, n))
+	return nil
 }

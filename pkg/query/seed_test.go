@@ -27,6 +27,11 @@ type seedJob struct {
 	status, conclusion   string
 	created              time.Time
 	queue, dur, approval time.Duration
+	// abandoned: cancelled after waiting queue, no runner ever took it. closure: closed by
+	// CI Radar ("expired" or "gone") at closedAt, while still queued.
+	abandoned bool
+	closure   string
+	closedAt  time.Time
 }
 
 type seedRun struct {
@@ -107,6 +112,29 @@ func newWorld() *world {
 			w.runs = append(w.runs, rerun)
 		}
 	}
+	// Lifecycle (issue 14): two jobs cancelled while queued and one gone while queued (all
+	// three abandoned), and one that ran on a hosted runner past GitHub's 6-hour limit
+	// (expired). A job expired while queued is open for 48 hours, longer than the raw
+	// queries' finishedLookback: the store tests cover it.
+	for i, c := range []struct {
+		at       time.Duration
+		wait     time.Duration
+		closure  string
+		closedAt time.Duration
+	}{{30 * time.Hour, 40 * time.Minute, "", 0}, {31 * time.Hour, 15 * time.Minute, "", 0},
+		{50 * time.Hour, 0, "expired", 56 * time.Hour}, {60 * time.Hour, 0, "gone", 61 * time.Hour}} {
+		jobID++
+		j := seedJob{id: jobID, run: 998000 + int64(i), attempt: 1, repo: "acme/web", workflow: "CI", name: "e2e", branch: "main",
+			sha: fmt.Sprintf("%040x", 0xfee000+i), event: "push", labels: pools[i%2], status: "queued",
+			created: t0.Add(c.at), queue: c.wait, closure: c.closure, closedAt: t0.Add(c.closedAt)}
+		switch c.closure {
+		case "":
+			j.status, j.conclusion, j.abandoned = "completed", "cancelled", true
+		case "expired":
+			j.status, j.labels, j.runner, j.group = "in_progress", pools[0], "gh-hosted-expired", "GitHub Actions"
+		}
+		w.jobs = append(w.jobs, j)
+	}
 	end := t0.Add(7 * 24 * time.Hour)
 	// Still open at the end of the range: two queued (one for 20 minutes) and one running.
 	for i, st := range []string{"queued", "queued", "in_progress"} {
@@ -142,6 +170,11 @@ func (j seedJob) delivery(t testing.TB, status string) (store.Item, time.Time) {
 	if status != "queued" && status != "waiting" {
 		wj["started_at"], wj["runner_name"], wj["runner_id"], wj["runner_group_name"] = started.Format(time.RFC3339), j.runner, 7, j.group
 		at = started
+	}
+	if status == "completed" && j.abandoned {
+		wj["runner_name"], wj["runner_id"], wj["runner_group_name"] = nil, nil, nil
+		wj["started_at"] = created.Format(time.RFC3339)
+		completed = created.Add(j.queue)
 	}
 	if status == "completed" {
 		wj["completed_at"], wj["conclusion"] = completed.Format(time.RFC3339), j.conclusion
@@ -225,14 +258,23 @@ func seed(t *testing.T, w *world) (*pgxpool.Pool, string) {
 		if j.approval > 0 {
 			steps = []string{"waiting", "queued"}
 		}
-		switch j.status {
-		case "in_progress":
+		switch {
+		case j.abandoned:
+			steps = append(steps, "completed")
+		case j.status == "in_progress":
 			steps = append(steps, "in_progress")
-		case "completed":
+		case j.status == "completed":
 			steps = append(steps, "in_progress", "completed")
 		}
 		for _, st := range steps {
 			it, _ := j.delivery(t, st)
+			items = append(items, it)
+		}
+		if j.closure != "" {
+			it, err := store.ClosureItem(j.id, j.closure, j.closedAt, j.closedAt, "seeded")
+			if err != nil {
+				t.Fatal(err)
+			}
 			items = append(items, it)
 		}
 	}

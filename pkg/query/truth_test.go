@@ -25,14 +25,18 @@ func percentile(xs []float64, p float64) float64 {
 func TestQueueTimeMatchesTruth(t *testing.T) {
 	w := newWorld()
 	pool, _ := seed(t, w)
-	truth := map[string][]float64{}
+	truth, abandoned := map[string][]float64{}, map[string]float64{}
 	for _, j := range w.jobs {
-		if j.status == "queued" {
-			continue
-		}
 		key := slices.Clone(j.labels)
 		slices.Sort(key)
 		k := strings.Join(key, ",")
+		if j.abandoned || j.closure == "gone" {
+			abandoned[k]++ // never taken by a runner: no queue time
+			continue
+		}
+		if j.status == "queued" {
+			continue
+		}
 		truth[k] = append(truth[k], j.queue.Seconds())
 	}
 	req := request(`{"groupBy": "labels"}`)
@@ -63,6 +67,44 @@ func TestQueueTimeMatchesTruth(t *testing.T) {
 				t.Errorf("%s %s = %v, want %v (case %d)", label, c.name, got, c.want, i)
 			}
 		}
+		if got := *f.Fields[8].At(0).(*float64); f.Fields[8].Name != "abandoned" || got != abandoned[label] {
+			t.Errorf("%s: field %s = %v, want abandoned = %v", label, f.Fields[8].Name, got, abandoned[label])
+		}
+	}
+}
+
+// TestIncludeAbandoned: with includeAbandoned, an abandoned job's wait (creation to its
+// end) is one more sample; without, the samples are real queue times only.
+func TestIncludeAbandoned(t *testing.T) {
+	w := newWorld()
+	pool, _ := seed(t, w)
+	cases := []struct {
+		name      string
+		json      string
+		wantCount float64
+		wantMax   float64
+	}{
+		// ubuntu-latest: 96 real queue times (at most 293 s), and one job cancelled while
+		// queued after 40 minutes (2400 s).
+		{"queue times only", `{"groupBy": "labels", "filters": {"labels": ["ubuntu-latest"]}}`, 96, 293},
+		{"with abandoned waits", `{"groupBy": "labels", "includeAbandoned": true, "filters": {"labels": ["ubuntu-latest"]}}`, 97, 2400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := request(c.json)
+			req.Interval = 30 * 24 * time.Hour
+			frames, err := query.QueueTime(context.Background(), query.Env{DB: pool}, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(frames) != 1 || frames[0].Rows() != 1 {
+				t.Fatalf("%d frames, want one bucket of one label set", len(frames))
+			}
+			gotMax, gotCount := *frames[0].Fields[5].At(0).(*float64), *frames[0].Fields[7].At(0).(*float64)
+			if gotMax != c.wantMax || gotCount != c.wantCount {
+				t.Fatalf("max %v, count %v; want %v, %v", gotMax, gotCount, c.wantMax, c.wantCount)
+			}
+		})
 	}
 }
 
@@ -202,7 +244,7 @@ func TestSelectValue(t *testing.T) {
 		{name: "queue_time p95", queryType: "queue_time", json: `{"groupBy": "labels", "value": "p95"}`, want: []string{"time", "p95"}},
 		{name: "build_results failure", queryType: "build_results", json: `{"splitBy": "repo", "value": "failure"}`, want: []string{"time", "failure"}},
 		{name: "ingest_health newest age", queryType: "ingest_health", json: `{"value": "newest_delivery_age_seconds"}`, want: []string{"newest_delivery_age_seconds"}},
-		{name: "unknown measure", queryType: "queue_time", json: `{"value": "p42"}`, err: `value "p42" is not a field of this answer: use one of avg, count, max, p50`},
+		{name: "unknown measure", queryType: "queue_time", json: `{"value": "p42"}`, err: `value "p42" is not a field of this answer: use one of abandoned, avg, count, max, p50`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

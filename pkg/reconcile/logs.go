@@ -16,9 +16,12 @@ import (
 const maxScanTries = 3
 
 // scanLogs downloads the logs of failed jobs not yet scanned, newest first, at most
-// MaxLogs per cycle, and records each one's error signature. A log GitHub no longer has
+// MaxLogs per cycle (none when MaxLogs is negative), and records each one's error signature. A log GitHub no longer has
 // (404, 410) is recorded as expired and never asked for again.
 func (r *Reconciler) scanLogs(ctx context.Context, st *CycleStats) error {
+	if r.cfg.MaxLogs < 0 {
+		return nil // log fetching is off (-max-logs 0)
+	}
 	now := r.cfg.Now()
 	jobs, err := r.cfg.Store.JobsToScan(ctx, now.Add(-time.Hour), maxScanTries, r.cfg.MaxLogs)
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package reconcile repairs what webhooks miss, from GitHub's REST API: it redelivers
 // failed deliveries, corrects jobs stuck as queued or running, keeps the self-hosted runner
 // inventory and its samples, turns failed jobs' logs into error signatures, and backfills
-// history. One reconciler works at a time across replicas, elected by a Postgres advisory
+// history. Without a credential it still closes jobs that outlived GitHub's own limits. One reconciler works at a time across replicas, elected by a Postgres advisory
 // lock (leader.go).
 package reconcile
 
@@ -31,7 +31,9 @@ type API interface {
 // Config is what a Reconciler does and how much of it per cycle.
 type Config struct {
 	Store *store.Store
-	API   API
+	// API is nil when no GitHub credential is configured: a cycle then only expires jobs
+	// past GitHub's limits, which needs no API.
+	API API
 	// Hooks whose failed deliveries are redelivered.
 	Hooks []githubapi.Hook
 	// RunnerScopes are listed into the runner inventory each cycle.
@@ -43,7 +45,8 @@ type Config struct {
 	// Lookback is how far back the first cycle looks for failed deliveries (default 72h,
 	// GitHub's retention).
 	Lookback time.Duration
-	// Per-cycle caps: redeliveries, stuck-job fetches, log downloads.
+	// Per-cycle caps: redeliveries, stuck-job fetches, log downloads. MaxLogs below zero
+	// means no log fetching at all (zero takes the default).
 	MaxRedeliveries, MaxStuck, MaxLogs int
 	// RedeliveryTries: a GUID asked for this many times is given up (default 3).
 	RedeliveryTries int
@@ -71,10 +74,13 @@ func (c *Config) defaults() {
 	for _, p := range []struct {
 		v   *int
 		def int
-	}{{&c.MaxRedeliveries, 100}, {&c.MaxStuck, 50}, {&c.MaxLogs, 50}, {&c.RedeliveryTries, 3}} {
+	}{{&c.MaxRedeliveries, 100}, {&c.MaxStuck, 50}, {&c.RedeliveryTries, 3}} {
 		if *p.v <= 0 {
 			*p.v = p.def
 		}
+	}
+	if c.MaxLogs == 0 {
+		c.MaxLogs = 50
 	}
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(nil)
@@ -95,8 +101,8 @@ type Reconciler struct {
 
 // New checks cfg and fills its defaults.
 func New(cfg Config) (*Reconciler, error) {
-	if cfg.Store == nil || cfg.API == nil {
-		return nil, errors.New("reconcile: a store and a GitHub client are required")
+	if cfg.Store == nil {
+		return nil, errors.New("reconcile: a store is required")
 	}
 	cfg.defaults()
 	return &Reconciler{cfg: cfg}, nil
@@ -108,34 +114,47 @@ type CycleStats struct {
 	StuckChecked, StuckCorrected                    int
 	Runners                                         int
 	LogsScanned, LogsExpired                        int
+	Expired, Gone                                   int             // jobs closed without word from GitHub
 	API                                             githubapi.Stats // requests made during the cycle
 }
 
 // Cycle runs every task once. A failing task does not stop the others; their errors are
 // joined.
 func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
-	began, before := time.Now(), r.cfg.API.Stats()
+	began := time.Now()
+	var before githubapi.Stats
+	if r.cfg.API != nil {
+		before = r.cfg.API.Stats()
+	}
 	var st CycleStats
 	var errs []error
 	for _, task := range []struct {
-		name string
-		run  func(context.Context, *CycleStats) error
+		name     string
+		run      func(context.Context, *CycleStats) error
+		needsAPI bool
 	}{
-		{"redeliver", r.redeliver},
-		{"stuck jobs", r.stuckJobs},
-		{"runners", r.runners},
-		{"logs", r.scanLogs},
-		{"hook ranges", r.hookRanges},
+		{"redeliver", r.redeliver, true},
+		{"stuck jobs", r.stuckJobs, true},
+		// After the stuck jobs: a job the API could still report on is asked first.
+		{"expire", r.expire, false},
+		{"runners", r.runners, true},
+		{"logs", r.scanLogs, true},
+		{"hook ranges", r.hookRanges, true},
 	} {
+		if task.needsAPI && r.cfg.API == nil {
+			continue
+		}
 		if err := task.run(ctx, &st); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", task.name, err))
 		}
 	}
-	st.API = r.cfg.API.Stats().Sub(before)
+	if r.cfg.API != nil {
+		st.API = r.cfg.API.Stats().Sub(before)
+	}
 	err := errors.Join(errs...)
 	r.cfg.Metrics.observeCycle(st, time.Since(began), err)
 	r.cfg.Logger.Info("reconcile cycle", "redelivered", st.Redelivered, "backlog", st.RedeliverBacklog,
-		"stuck_checked", st.StuckChecked, "stuck_corrected", st.StuckCorrected, "runners", st.Runners,
+		"stuck_checked", st.StuckChecked, "stuck_corrected", st.StuckCorrected, "expired", st.Expired, "gone", st.Gone, "runners", st.Runners,
 		"logs_scanned", st.LogsScanned, "api_requests", st.API.Requests, "api_charged", st.API.Charged(),
 		"rate_limit_remaining", st.API.Remaining, "took", time.Since(began).Round(time.Millisecond), "error", err)
 	return st, err

@@ -30,6 +30,7 @@ type failed struct {
 	guid          string
 	redeliverID   int64
 	oldestAttempt int64
+	firstAt       time.Time // when GitHub first delivered it: the projection's receipt time
 }
 
 func (r *Reconciler) redeliverHook(ctx context.Context, h githubapi.Hook, st *CycleStats) error {
@@ -48,6 +49,16 @@ func (r *Reconciler) redeliverHook(ctx context.Context, h githubapi.Hook, st *Cy
 	}
 	cands, err := r.candidates(ctx, list)
 	if err != nil {
+		return err
+	}
+	// The original times go in before any redelivery can arrive (store/origins.go).
+	origins := map[string]time.Time{}
+	for _, c := range cands[:min(len(cands), r.cfg.MaxRedeliveries)] {
+		if !c.firstAt.IsZero() {
+			origins[c.guid] = c.firstAt
+		}
+	}
+	if err := r.cfg.Store.RecordOrigins(ctx, origins); err != nil {
 		return err
 	}
 	handledUpTo := newest // everything listed is handled unless a candidate is left
@@ -114,6 +125,9 @@ func (r *Reconciler) candidates(ctx context.Context, list []*github.HookDelivery
 			guids = append(guids, g)
 		}
 		f.oldestAttempt = min(f.oldestAttempt, d.GetID())
+		if at := d.GetDeliveredAt().Time; !at.IsZero() && (f.firstAt.IsZero() || at.Before(f.firstAt)) {
+			f.firstAt = at
+		}
 		if code := d.GetStatusCode(); code < 200 || code > 299 {
 			f.redeliverID = max(f.redeliverID, d.GetID())
 		}

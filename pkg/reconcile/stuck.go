@@ -12,7 +12,7 @@ import (
 // stuckJobs asks GitHub about jobs open for longer than StuckAfter. A job GitHub reports
 // running or finished is merged into the projection through the same path as a webhook; a
 // job still queued is recorded as "confirmed still queued at" now, and asked about again
-// after RecheckAfter; a job GitHub no longer knows is recorded as missing.
+// after RecheckAfter; a job GitHub no longer knows is closed as gone.
 func (r *Reconciler) stuckJobs(ctx context.Context, st *CycleStats) error {
 	now := r.cfg.Now()
 	jobs, err := r.cfg.Store.StuckJobs(ctx, now.Add(-r.cfg.StuckAfter), now.Add(-r.cfg.RecheckAfter), r.cfg.MaxStuck)
@@ -26,6 +26,14 @@ func (r *Reconciler) stuckJobs(ctx context.Context, st *CycleStats) error {
 		api, err := r.cfg.API.Job(ctx, owner, name, j.JobID)
 		switch {
 		case githubapi.IsGone(err):
+			// GitHub will never report on it again (run or repository deleted, retention):
+			// closed at once, so it leaves queued_now and the alert.
+			if err := r.cfg.Store.CloseGone(ctx, j.JobID, now); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			st.Gone++
+			r.cfg.Metrics.stuck.WithLabelValues("gone").Inc()
 			errs = append(errs, r.cfg.Store.ConfirmJob(ctx, j.JobID, "missing", now))
 			continue
 		case err != nil:
@@ -50,4 +58,12 @@ func (r *Reconciler) stuckJobs(ctx context.Context, st *CycleStats) error {
 		errs = append(errs, r.cfg.Store.ConfirmJob(ctx, j.JobID, status, now))
 	}
 	return errors.Join(errs...)
+}
+
+// expire closes jobs that outlived GitHub's own limits with no news (store.ExpireJobs).
+func (r *Reconciler) expire(ctx context.Context, st *CycleStats) error {
+	n, err := r.cfg.Store.ExpireJobs(ctx, r.cfg.Now())
+	st.Expired += n
+	r.cfg.Metrics.stuck.WithLabelValues("expired").Add(float64(n))
+	return err
 }

@@ -95,7 +95,9 @@ func (a apiSource) RunJobs(owner, name string, id int64, n int, all bool) ([]*gi
 	var out []*github.WorkflowJob
 	for _, r := range runs {
 		for _, j := range r.Jobs {
-			out = append(out, APIJob(j))
+			if !j.Vanished {
+				out = append(out, APIJob(j))
+			}
 		}
 	}
 	return out, true
@@ -103,7 +105,7 @@ func (a apiSource) RunJobs(owner, name string, id int64, n int, all bool) ([]*gi
 
 func (a apiSource) job(owner, name string, id int64) *Job {
 	j := a.s.jobsByID[id]
-	if j == nil || j.Run.Repo() != a.repo(owner, name) {
+	if j == nil || j.Vanished || j.Run.Repo() != a.repo(owner, name) { // a forgotten job answers 404
 		return nil
 	}
 	return j

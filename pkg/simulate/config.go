@@ -24,8 +24,14 @@ type Config struct {
 	Approvals   ApprovalConfig   `json:"approvals"`
 	FailureRate float64          `json:"failure_rate"` // chance a job fails outright
 	CancelRate  float64          `json:"cancel_rate"`  // chance a run is cancelled midway
-	RerunFlaky  float64          `json:"rerun_flaky"`  // chance a run failed by a flaky job is re-run
-	RerunOther  float64          `json:"rerun_other"`  // chance any other failed run is re-run
+	// VanishRate: chance a job, once queued, is forgotten by GitHub (its run deleted): no
+	// further event, and the API answers 404 for it.
+	VanishRate float64 `json:"vanish_rate"`
+	// QueueCancelRate: chance a queued job's run is cancelled before a runner takes the
+	// job; some are cancelled after waiting for hours, as people give up on starved pools.
+	QueueCancelRate float64 `json:"queue_cancel_rate"`
+	RerunFlaky      float64 `json:"rerun_flaky"` // chance a run failed by a flaky job is re-run
+	RerunOther      float64 `json:"rerun_other"` // chance any other failed run is re-run
 }
 
 // OrgConfig is one organisation and how many repositories it has.
@@ -172,6 +178,11 @@ func (c Config) Validate() error {
 	a := c.Activity
 	if a.OfficeStart < 0 || a.OfficeEnd > 24 || a.OfficeStart >= a.OfficeEnd {
 		errs = append(errs, errors.New("activity: need 0 <= office_start < office_end <= 24"))
+	}
+	for name, r := range map[string]float64{"vanish_rate": c.VanishRate, "queue_cancel_rate": c.QueueCancelRate} {
+		if r < 0 || r > 1 {
+			errs = append(errs, fmt.Errorf("%s %v: want 0 to 1", name, r))
+		}
 	}
 	return errors.Join(errs...)
 }

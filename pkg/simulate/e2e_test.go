@@ -111,6 +111,7 @@ func TestStoreMatchesTruth(t *testing.T) {
 				{"queue time of jobs that needed no approval", truth.QueueTimeUngated, got.QueueUngated, false},
 				{"nightly failures", truth.NightlyFailures, got.NightlyFailures, false},
 				{"flaky jobs", truth.Flaky, got.Flaky, false},
+				{"abandoned jobs per label set", truth.Abandoned, got.Abandoned, false},
 				{"queue time of all jobs", truth.QueueTime, got.QueueTime, true},
 				{"approval waits", truth.Approvals, got.Approvals, true},
 			}

@@ -45,6 +45,8 @@ type Job struct {
 	RunnerGroupID   int64
 	RunnerGroupName string
 	Failure         *FailureConfig // why it failed, when it did
+	Vanished        bool           // GitHub forgot it after its queued event (VanishRate)
+	QueueCancelled  bool           // its run was cancelled while it waited (QueueCancelRate)
 	runner          *Runner
 	duration        time.Duration
 }

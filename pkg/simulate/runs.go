@@ -107,12 +107,35 @@ func (s *sim) createJob(run *Run, spec *JobSpec, name string) {
 				return
 			}
 			j.Status, j.Approved = "queued", s.now
-			s.emitJob(j, "queued")
-			s.enqueue(j)
+			s.queue(j)
 		})
 		return
 	}
+	s.queue(j)
+}
+
+// queue announces a job as queued and hands it to its pool, unless GitHub forgets it
+// (VanishRate) or its run is to be cancelled while it waits (QueueCancelRate). The chances
+// are drawn only when set, so worlds without them play exactly as before.
+func (s *sim) queue(j *Job) {
 	s.emitJob(j, "queued")
+	cfg := &s.w.Config
+	if cfg.VanishRate > 0 && s.r.chance(cfg.VanishRate) {
+		j.Vanished = true
+		return
+	}
+	if cfg.QueueCancelRate > 0 && s.r.chance(cfg.QueueCancelRate) {
+		wait := s.r.secondsBetween(30, 15*60)
+		if s.r.chance(0.3) {
+			wait = s.r.secondsBetween(60*60, 6*60*60) // given up on after hours
+		}
+		s.at(s.now.Add(wait), func() {
+			if j.Status == "queued" {
+				j.QueueCancelled = true
+				s.cancelRun(j.Run)
+			}
+		})
+	}
 	s.enqueue(j)
 }
 
@@ -196,8 +219,8 @@ func (s *sim) cancelRun(run *Run) {
 		return
 	}
 	for _, j := range run.Jobs {
-		if j.Status == "completed" {
-			continue
+		if j.Status == "completed" || j.Vanished {
+			continue // a forgotten job gets no more events
 		}
 		if j.Status != "in_progress" {
 			j.Started = s.now // GitHub reports a never-started job as started when cancelled

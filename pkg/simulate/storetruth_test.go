@@ -16,12 +16,16 @@ type storeFigures struct {
 	QueueTime, QueueUngated, Approvals map[string]simulate.Stats
 	NightlyFailures                    map[string]map[string]int
 	Flaky                              []simulate.FlakyJob
+	Abandoned                          map[string]int
 }
 
 func readStore(t *testing.T, st *store.Store) storeFigures {
 	t.Helper()
 	f := storeFigures{Jobs: map[string]int{}, Runs: map[string]int{}, RunsByEvent: map[string]int{},
-		NightlyFailures: map[string]map[string]int{}}
+		NightlyFailures: map[string]map[string]int{}, Abandoned: map[string]int{}}
+	for _, r := range pgtest.Rows(t, st, `SELECT label_key, count(*)::int FROM workflow_jobs WHERE abandoned_wait_s IS NOT NULL GROUP BY 1`) {
+		f.Abandoned[r[0].(string)] = int(r[1].(int32))
+	}
 	rows := pgtest.Rows(t, st, `SELECT status || CASE WHEN conclusion = '' THEN '' ELSE '/' || conclusion END, count(*)::int
 		FROM workflow_jobs GROUP BY 1`)
 	for _, r := range rows {

@@ -34,6 +34,23 @@ type Truth struct {
 	NightlyFailures map[string]map[string]int `json:"nightly_failures"`
 	ErrorSignatures []Signature               `json:"error_signatures"`
 	Flaky           []FlakyJob                `json:"flaky_jobs"`
+	// Abandoned counts, per label set, the jobs that completed without a runner ever
+	// taking them (cancelled, or forgotten and so closed as gone, while queued or waiting),
+	// as the store derives them once a reconcile cycle has run.
+	Abandoned map[string]int `json:"abandoned"`
+	// Fates says what each job forgotten by GitHub or cancelled while queued becomes in a
+	// correct store after one reconcile cycle.
+	Fates []Fate `json:"fates"`
+}
+
+// Fate is what one job should become: "completed/gone" for a job GitHub forgot (the API
+// answers 404, the reconciler closes it), "completed/cancelled" for one whose run was
+// cancelled while it waited.
+type Fate struct {
+	JobID     int64  `json:"job_id"`
+	LabelKey  string `json:"label_key"`
+	Becomes   string `json:"becomes"`
+	Abandoned bool   `json:"abandoned"`
 }
 
 // Counts is what happened to the deliveries.
@@ -98,12 +115,23 @@ func (s *sim) truth() Truth {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	t := Truth{Seed: s.w.Seed, Start: s.w.Start, End: s.now, Jobs: map[string]int{}, Runs: map[string]int{},
-		RunsByEvent: map[string]int{}, NightlyFailures: map[string]map[string]int{}}
+		RunsByEvent: map[string]int{}, NightlyFailures: map[string]map[string]int{}, Abandoned: map[string]int{}}
 	queue, ungated, approvals := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	sigs := map[*FailureConfig]*Signature{}
 	sigRepos := map[*FailureConfig]map[*Repo]bool{}
 	for _, j := range s.jobs {
-		t.Jobs[statusKey(j.Status, j.Conclusion)]++
+		status, conclusion := j.Status, j.Conclusion
+		if j.Vanished {
+			status, conclusion = "completed", "gone"
+		}
+		t.Jobs[statusKey(status, conclusion)]++
+		abandoned := status == "completed" && j.RunnerName == ""
+		if abandoned {
+			t.Abandoned[j.Pool.Key]++
+		}
+		if j.Vanished || j.QueueCancelled {
+			t.Fates = append(t.Fates, Fate{JobID: j.ID, LabelKey: j.Pool.Key, Becomes: statusKey(status, conclusion), Abandoned: abandoned})
+		}
 		if q, ok := j.QueueTime(); ok {
 			queue[j.Pool.Key] = append(queue[j.Pool.Key], q.Seconds())
 			if !j.Gated {

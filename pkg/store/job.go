@@ -10,7 +10,8 @@ import (
 // Rows merge with Merge, which is commutative, associative and idempotent: every field is
 // combined by a rule that does not depend on arrival order (highest status, earliest
 // creation, non-empty over empty, a fixed tie-break). That is what makes any permutation of
-// a job's events, duplicates included, project to the same row.
+// a job's events, duplicates included, project to the same row. CI Radar's own closures
+// (expired, gone) merge the same way, ranked below a real completion (closure.go).
 type Job struct {
 	JobID           int64
 	RunID           int64
@@ -30,16 +31,19 @@ type Job struct {
 	RunnerGroupName string
 	Status          string
 	Conclusion      string
-	CreatedAt       *time.Time
-	StartedAt       *time.Time
-	CompletedAt     *time.Time
-	WaitingSince    *time.Time // first receipt of a 'waiting' event
-	WaitingLastAt   *time.Time // last receipt of a 'waiting' event
-	QueuedLastAt    *time.Time // last receipt of a 'queued' event
-	HTMLURL         string
-	RunURL          string
-	FirstSeenAt     time.Time
-	LastSeenAt      time.Time
+	// ClosedBy says who completed the job: ClosedGitHub for a real completed event, or a
+	// synthetic closure (ClosedExpired, ClosedGone) that CI Radar made (closure.go).
+	ClosedBy      string
+	CreatedAt     *time.Time
+	StartedAt     *time.Time
+	CompletedAt   *time.Time
+	WaitingSince  *time.Time // first receipt of a 'waiting' event
+	WaitingLastAt *time.Time // last receipt of a 'waiting' event
+	QueuedLastAt  *time.Time // last receipt of a 'queued' event
+	HTMLURL       string
+	RunURL        string
+	FirstSeenAt   time.Time
+	LastSeenAt    time.Time
 }
 
 // jobStatusRank orders job statuses; a job's status only ever moves up.
@@ -97,6 +101,7 @@ func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 	if status == "completed" {
 		j.CompletedAt = ts(wj.CompletedAt)
 		j.Conclusion = clean(wj.Conclusion)
+		j.ClosedBy = ClosedGitHub
 	}
 	return j
 }
@@ -121,10 +126,9 @@ func (j *Job) Merge(o *Job) {
 	if jobRank(o.Status) > jobRank(j.Status) {
 		j.Status = o.Status
 	}
-	j.Conclusion = joinStr(j.Conclusion, o.Conclusion)
+	j.mergeClosure(o)
 	j.CreatedAt = minTime(j.CreatedAt, o.CreatedAt)
 	j.StartedAt = minTime(j.StartedAt, o.StartedAt)
-	j.CompletedAt = maxTime(j.CompletedAt, o.CompletedAt)
 	j.WaitingSince = minTime(j.WaitingSince, o.WaitingSince)
 	j.WaitingLastAt = maxTime(j.WaitingLastAt, o.WaitingLastAt)
 	j.QueuedLastAt = maxTime(j.QueuedLastAt, o.QueuedLastAt)

@@ -28,6 +28,9 @@ var jobColumns = []column{
 	{name: "approval_wait_s", typ: "float8"}, {name: "queue_s", typ: "float8"},
 	{name: "html_url", typ: "text"}, {name: "run_url", typ: "text"},
 	{name: "first_seen_at", typ: "timestamptz"}, {name: "last_seen_at", typ: "timestamptz"},
+	// Lifecycle (0015): who closed the job; derived from the row, like queue_s: the wait of a
+	// job that ended without a runner, and the flag for contradictory timestamps.
+	{name: "closed_by", typ: "text"}, {name: "abandoned_wait_s", typ: "float8"}, {name: "inconsistent", typ: "bool"},
 }
 
 var (
@@ -55,12 +58,13 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 	for rows.Next() {
 		var j Job
 		var approval float64
-		var queue *float64
+		var queue, abandoned *float64
+		var inconsistent bool
 		if err := rows.Scan(&j.JobID, &j.RunID, &j.RunAttempt, &j.Org, &j.Repo, &j.RepoID, &j.WorkflowName, &j.JobName,
 			&j.HeadBranch, &j.HeadSHA, &j.Labels, &j.LabelKey, &j.RunnerID, &j.RunnerName, &j.RunnerGroupID,
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
-			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt); err != nil {
+			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		normaliseJob(&j)
@@ -84,6 +88,10 @@ func normaliseJob(j *Job) {
 	j.FirstSeenAt, j.LastSeenAt = j.FirstSeenAt.UTC(), j.LastSeenAt.UTC()
 	if len(j.Labels) == 0 {
 		j.Labels = nil
+	}
+	if j.Status == "completed" && j.ClosedBy == "" {
+		// Written by a receiver older than 0015 while the migration ran.
+		j.ClosedBy = ClosedGitHub
 	}
 }
 
@@ -110,6 +118,9 @@ type jobArrays struct {
 	approval                                                           []float64
 	queue                                                              []*float64
 	firstSeen, lastSeen                                                []time.Time
+	closedBy                                                           []string
+	abandoned                                                          []*float64
+	inconsistent                                                       []bool
 }
 
 func (a *jobArrays) add(j *Job) error {
@@ -127,6 +138,8 @@ func (a *jobArrays) add(j *Job) error {
 	a.approval, a.queue = append(a.approval, j.ApprovalWait().Seconds()), append(a.queue, j.QueueSeconds())
 	a.htmlURLs, a.runURLs = append(a.htmlURLs, j.HTMLURL), append(a.runURLs, j.RunURL)
 	a.firstSeen, a.lastSeen = append(a.firstSeen, j.FirstSeenAt), append(a.lastSeen, j.LastSeenAt)
+	a.closedBy, a.abandoned = append(a.closedBy, j.ClosedBy), append(a.abandoned, j.AbandonedWaitSeconds())
+	a.inconsistent = append(a.inconsistent, j.Inconsistent())
 	return nil
 }
 
@@ -135,7 +148,8 @@ func (a *jobArrays) args() []any {
 	return []any{a.ids, a.runIDs, a.attempts, a.orgs, a.repos, a.repoIDs, a.workflows, a.names,
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
-		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen}
+		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen,
+		a.closedBy, a.abandoned, a.inconsistent}
 }
 
 // textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,

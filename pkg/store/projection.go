@@ -90,6 +90,8 @@ func parse(d Delivery) (Projection, error) {
 			return Projection{}, err
 		}
 		return Projection{Action: ev.Action, Run: runFromEvent(&ev, d.ReceivedAt)}, nil
+	case closureEvent:
+		return closureJob(d)
 	default:
 		// Not projected, but still checked: the raw log holds only well-formed JSON.
 		var head struct {

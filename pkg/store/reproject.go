@@ -16,7 +16,9 @@ type ReprojectStats struct {
 }
 
 // Reproject rebuilds workflow_jobs and workflow_runs from the raw log, in one transaction:
-// readers see the old projections until it commits. batch bounds memory.
+// readers see the old projections until it commits. batch bounds memory. The synthetic
+// closures (closure.go) are in the raw log too, so expired and gone jobs come back as they
+// were, and a real completion still beats them whatever the replay order.
 func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error) {
 	if batch <= 0 {
 		batch = 1000
@@ -34,8 +36,8 @@ func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error
 		for {
 			rows, err := tx.Query(ctx, `SELECT delivery_id, event, action, coalesce(hook_id, 0), target_type,
 					coalesce(target_id, 0), received_at, payload
-				FROM deliveries WHERE event IN ('workflow_job', 'workflow_run') AND (received_at, delivery_id) > ($1, $2)
-				ORDER BY received_at, delivery_id LIMIT $3`, lastAt, lastID, batch)
+				FROM deliveries WHERE event IN ('workflow_job', 'workflow_run', $4) AND (received_at, delivery_id) > ($1, $2)
+				ORDER BY received_at, delivery_id LIMIT $3`, lastAt, lastID, batch, closureEvent)
 			if err != nil {
 				return fmt.Errorf("read deliveries: %w", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -22,6 +23,9 @@ type rowKeys struct {
 	locks               []int64
 	jobIDs              []int64
 	runIDs, runAttempts []int64
+	// originIDs are the deliveries whose receipt time the projection uses (queued and
+	// waiting events): a redelivery of one of them takes its original time (origins.go).
+	originIDs []string
 }
 
 func rowKeysOf(items []Item) rowKeys {
@@ -30,6 +34,9 @@ func rowKeysOf(items []Item) rowKeys {
 	for _, it := range items {
 		if j := it.Projection.Job; j != nil {
 			k.jobIDs = append(k.jobIDs, j.JobID)
+			if j.QueuedLastAt != nil || j.WaitingSince != nil {
+				k.originIDs = append(k.originIDs, it.Delivery.ID)
+			}
 		}
 		if r := it.Projection.Run; r != nil && !seenRun[runKey{r.RunID, r.RunAttempt}] {
 			seenRun[runKey{r.RunID, r.RunAttempt}] = true
@@ -57,12 +64,16 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 	if len(k.runIDs) > 0 {
 		b.Queue(selectRunsByKeySQL, k.runIDs, k.runAttempts)
 	}
+	if len(k.originIDs) > 0 {
+		b.Queue(selectOriginsSQL, k.originIDs)
+	}
 }
 
 // storedRows are the rows read by queueLockAndRead.
 type storedRows struct {
-	jobs []*Job
-	runs []*Run
+	jobs    []*Job
+	runs    []*Run
+	origins map[string]time.Time
 }
 
 // readStored reads the results of queueLockAndRead, in its order.
@@ -92,17 +103,24 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 			return st, err
 		}
 	}
+	if len(k.originIDs) > 0 {
+		var err error
+		if st.origins, err = readOrigins(br); err != nil {
+			return st, err
+		}
+	}
 	return st, nil
 }
 
 // rowSet is a batch's own job and run rows, each folded from all its events.
 type rowSet struct {
-	jobs map[int64]*Job
-	runs map[runKey]*Run
+	jobs  map[int64]*Job
+	runs  map[runKey]*Run
+	items []Item // what was folded, folded again when a redelivery is retimed
 }
 
 func foldRows(items []Item) rowSet {
-	s := rowSet{jobs: map[int64]*Job{}, runs: map[runKey]*Run{}}
+	s := rowSet{jobs: map[int64]*Job{}, runs: map[runKey]*Run{}, items: items}
 	for _, it := range items {
 		if j := it.Projection.Job; j != nil {
 			foldJob(s.jobs, j)
@@ -116,7 +134,10 @@ func foldRows(items []Item) rowSet {
 
 // merge folds the stored rows into the batch's rows, so the batch holds the complete merged
 // state to write back. Stored rows the batch does not touch are left out.
-func (s rowSet) merge(st storedRows) {
+func (s *rowSet) merge(st storedRows) {
+	if items, changed := retimed(s.items, st.origins); changed {
+		*s = foldRows(items)
+	}
 	for _, j := range st.jobs {
 		if cur, ok := s.jobs[j.JobID]; ok {
 			cur.Merge(j)

@@ -11,6 +11,7 @@ import {
 
 import {
   CIRadarQuery,
+  CountBy,
   Dimension,
   GroupBy,
   JobState,
@@ -59,6 +60,10 @@ const SPLIT_BY = opts<SplitBy>([
   ['event', 'Event'],
   ['repo', 'Repo'],
   ['workflow', 'Workflow'],
+]);
+const COUNT_BY = opts<CountBy>([
+  ['run', 'Runs (latest attempt)'],
+  ['attempt', 'Every attempt'],
 ]);
 const VIEWS = opts<StatusView>([
   ['components', 'Components'],
@@ -154,6 +159,28 @@ export function OwnFieldsEditor({ fields, query, onChange }: Props) {
       label: 'Split by',
       control: () => (
         <RadioButtonGroup options={SPLIT_BY} value={query.splitBy} onChange={(splitBy) => set({ splitBy })} />
+      ),
+    },
+    countBy: {
+      label: 'Count',
+      tooltip: 'A run counts once, by its latest attempt, as GitHub shows it; or every attempt counts',
+      control: () => (
+        <RadioButtonGroup<CountBy>
+          options={COUNT_BY}
+          value={query.countBy ?? 'run'}
+          onChange={(countBy) => set({ countBy })}
+        />
+      ),
+    },
+    includeAbandoned: {
+      label: 'Abandoned',
+      tooltip: 'Count the waits of jobs that ended without a runner (lower bounds) as samples',
+      control: () => (
+        <InlineSwitch
+          id="ciradar-include-abandoned"
+          value={query.includeAbandoned ?? false}
+          onChange={(e) => set({ includeAbandoned: e.currentTarget.checked })}
+        />
       ),
     },
     onlyNew: {

@@ -84,6 +84,19 @@ describe('QueryEditor', () => {
       want: { refId: 'A', queryType: 'queued_now', filters: { labels: ['linux'] } },
     },
     {
+      name: 'jobs to active jobs keeps the filters of unfinished jobs, and no own field',
+      from: {
+        refId: 'A',
+        queryType: 'jobs',
+        states: ['queued'],
+        limit: 5,
+        filters: { repos: ['$repo'], conclusions: ['failure'] },
+      },
+      to: 'active_jobs',
+      fields: [],
+      want: { refId: 'A', queryType: 'active_jobs', filters: { repos: ['$repo'] } },
+    },
+    {
       name: 'jobs to GitHub status drops every filter',
       from: { refId: 'B', queryType: 'jobs', states: ['completed'], limit: 5, filters: { conclusions: ['failure'] } },
       to: 'github_status',
@@ -127,7 +140,7 @@ describe('QueryEditor', () => {
   it('makes a query without a type a valid queue time query', async () => {
     const { emitted } = renderEditor({ refId: 'A' });
     await waitFor(() => expect(emitted).toEqual([{ refId: 'A', queryType: 'queue_time', groupBy: 'labels' }]));
-    expect(shown('field')).toEqual(['groupBy']);
+    expect(shown('field')).toEqual(['groupBy', 'includeAbandoned']);
   });
 
   const values: Array<{ name: string; from: CIRadarQuery; click: string; want: CIRadarQuery['value'] }> = [
@@ -146,6 +159,30 @@ describe('QueryEditor', () => {
     await user.click(screen.getByLabelText(click));
 
     expect(emitted[emitted.length - 1]).toEqual({ ...from, value: want });
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  const options: Array<{ name: string; from: CIRadarQuery; click: string; want: CIRadarQuery }> = [
+    {
+      name: 'build results: count every attempt',
+      from: { refId: 'A', queryType: 'build_results', splitBy: 'none' },
+      click: 'Every attempt',
+      want: { refId: 'A', queryType: 'build_results', splitBy: 'none', countBy: 'attempt' },
+    },
+    {
+      name: 'queue time: include abandoned waits',
+      from: { refId: 'A', queryType: 'queue_time', groupBy: 'labels' },
+      click: 'Abandoned',
+      want: { refId: 'A', queryType: 'queue_time', groupBy: 'labels', includeAbandoned: true },
+    },
+  ];
+
+  it.each(options)('$name', async ({ from, click, want }) => {
+    const { emitted, onRunQuery } = renderEditor(from);
+
+    await user.click(screen.getByLabelText(click));
+
+    expect(emitted[emitted.length - 1]).toEqual(want);
     expect(onRunQuery).toHaveBeenCalled();
   });
 

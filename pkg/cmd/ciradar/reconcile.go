@@ -146,30 +146,39 @@ func addReconcileFlags(cfg *config) *reconcileFlags {
 		"a job the API confirmed still open is checked again after this long")
 	cfg.Int(&r.maxRedeliveries, "max-redeliveries", "CIRADAR_MAX_REDELIVERIES", 100, "failed deliveries redelivered per cycle at most")
 	cfg.Int(&r.maxStuck, "max-stuck", "CIRADAR_MAX_STUCK", 50, "stuck jobs fetched per cycle at most")
-	cfg.Int(&r.maxLogs, "max-logs", "CIRADAR_MAX_LOGS", 50, "failed-job logs downloaded per cycle at most")
+	cfg.Int(&r.maxLogs, "max-logs", "CIRADAR_MAX_LOGS", 50, "failed-job logs downloaded per cycle at most; 0: no log fetching")
 	cfg.Int(&r.logBytes, "log-max-bytes", "CIRADAR_LOG_MAX_BYTES", logscan.DefaultMaxBytes, "bytes of one job log read at most")
 	cfg.Bool(&r.hookRanges, "github-hook-ranges", "CIRADAR_GITHUB_HOOK_RANGES", false,
 		"refresh GitHub's webhook source ranges (/meta) into the store hourly, for receivers run with -allow-github-hooks (serve with it does this itself)")
 	cfg.Check(func() error {
-		if r.interval < time.Second || r.maxRedeliveries < 1 || r.maxStuck < 1 || r.maxLogs < 1 || r.logBytes < 1024 {
-			return errors.New("-reconcile-interval must be at least 1s, the -max-* limits at least 1, -log-max-bytes at least 1024")
+		if r.interval < time.Second || r.maxRedeliveries < 1 || r.maxStuck < 1 || r.maxLogs < 0 || r.logBytes < 1024 {
+			return errors.New("-reconcile-interval must be at least 1s, -max-redeliveries and -max-stuck at least 1, -max-logs at least 0, -log-max-bytes at least 1024")
 		}
 		return nil
 	})
 	return r
 }
 
-// reconciler builds the reconciler from the flags; metrics go on reg (nil: none).
+// reconciler builds the reconciler from the flags; metrics go on reg (nil: none). Without a
+// GitHub credential it has no API client and only expires jobs past GitHub's limits.
 func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg prometheus.Registerer, log *slog.Logger) (*reconcile.Reconciler, error) {
-	client, err := g.client(reg)
-	if err != nil {
-		return nil, err
+	var api reconcile.API
+	if g.configured() {
+		client, err := g.client(reg)
+		if err != nil {
+			return nil, err
+		}
+		api = client
 	}
 	hooks, _ := g.hookList()
 	scopes, _ := g.scopeList()
-	return reconcile.New(reconcile.Config{Store: s, API: client, Hooks: hooks, RunnerScopes: scopes,
+	maxLogs := r.maxLogs
+	if maxLogs == 0 {
+		maxLogs = -1 // the reconciler's zero means its default
+	}
+	return reconcile.New(reconcile.Config{Store: s, API: api, Hooks: hooks, RunnerScopes: scopes,
 		Interval: r.interval, StuckAfter: r.stuckAfter, RecheckAfter: r.recheck, MaxRedeliveries: r.maxRedeliveries,
-		MaxStuck: r.maxStuck, MaxLogs: r.maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log,
+		MaxStuck: r.maxStuck, MaxLogs: maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log,
 		HookRangesEvery: hookRangesEvery(r.hookRanges)})
 }
 
@@ -183,7 +192,7 @@ func hookRangesEvery(on bool) time.Duration {
 
 var reconcileCommand = command{
 	name:    "reconcile",
-	summary: "run the reconciler alone (redelivery, stuck jobs, runners, error signatures); -once for one cycle",
+	summary: "run the reconciler alone (redelivery, stuck jobs, runners, error signatures, expiry); -once for one cycle",
 	setup: func(cfg *config) func(context.Context) error {
 		db := addDatabaseFlags(cfg)
 		logs := addLogFlags(cfg)
@@ -191,12 +200,6 @@ var reconcileCommand = command{
 		rf := addReconcileFlags(cfg)
 		var once bool
 		cfg.Bool(&once, "once", "CIRADAR_RECONCILE_ONCE", false, "run one cycle (without leader election) and exit")
-		cfg.Check(func() error {
-			if !g.configured() {
-				return errors.New("the reconciler needs -github-token or a GitHub App (-github-app-id and its key)")
-			}
-			return nil
-		})
 		return func(ctx context.Context) error {
 			log := logs.logger()
 			s, err := db.migrateAndOpen(ctx, log)

@@ -60,7 +60,8 @@ var serveCommand = command{
 			"how often to refresh the rollups the data source reads for long ranges (0 turns it off)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
 		f.limits = addLimitFlags(cfg)
-		// With GitHub credentials, serve also runs the reconciler (one leader across replicas).
+		// serve also runs the reconciler (one leader across replicas); with GitHub credentials
+		// it repairs from the REST API, without them it only expires jobs past GitHub's limits.
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
 		cfg.Addr(&f.metricsListen, "metrics-listen", "CIRADAR_METRICS_LISTEN", "",
 			"when set, serve /metrics on this address only, not beside /webhook (e.g. 127.0.0.1:9090, for a receiver facing the internet)", true)
@@ -196,14 +197,13 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	if f.limits.allowGitHub {
 		f.reconcile.hookRanges = true
 	}
-	if f.github.configured() {
-		rec, err := newReconciler(s, f.github, f.reconcile, reg, log)
-		if err != nil {
-			committer.Close()
-			return fmt.Errorf("reconciler: %w", err)
-		}
-		go rec.Run(ctx) //nolint:errcheck // returns when ctx ends; cycles log their own errors
+	// Without a credential the reconciler still closes jobs past GitHub's limits.
+	rec, err := newReconciler(s, f.github, f.reconcile, reg, log)
+	if err != nil {
+		committer.Close()
+		return fmt.Errorf("reconciler: %w", err)
 	}
+	go rec.Run(ctx) //nolint:errcheck // returns when ctx ends; cycles log their own errors
 	if f.debugListen != "" {
 		go serveDebug(ctx, f.debugListen, log)
 	}

@@ -19,11 +19,12 @@ import (
 
 type simulateFlags struct {
 	url, secret, world, truth, apiAddr, apiToken, start string
-	speedS, dupS, reorderS, dropS                       string
+	speedS, dupS, reorderS, dropS, vanishS, qcancelS    string
 	seed, concurrency                                   int
 	since, duration                                     time.Duration
 	speed                                               float64
 	noise                                               simulate.Noise
+	vanish, queueCancel                                 *float64 // nil: the world's own
 	logs                                                *logFlags
 }
 
@@ -44,6 +45,10 @@ var simulateCommand = command{
 		cfg.String(&f.dupS, "duplicate-rate", "CIRADAR_SIMULATE_DUPLICATE_RATE", "0", "share of deliveries sent twice (0..1)")
 		cfg.String(&f.reorderS, "reorder-rate", "CIRADAR_SIMULATE_REORDER_RATE", "0", "share of deliveries overtaken by later ones (0..1)")
 		cfg.String(&f.dropS, "drop-rate", "CIRADAR_SIMULATE_DROP_RATE", "0", "share of deliveries never sent, listed as failed by the fake API (0..1)")
+		cfg.String(&f.vanishS, "vanish-rate", "CIRADAR_SIMULATE_VANISH_RATE", "",
+			"share of jobs GitHub forgets after their queued event (the fake API answers 404) (0..1; empty: the world's)")
+		cfg.String(&f.qcancelS, "queue-cancel-rate", "CIRADAR_SIMULATE_QUEUE_CANCEL_RATE", "",
+			"share of queued jobs whose run is cancelled before a runner takes them (0..1; empty: the world's)")
 		cfg.String(&f.truth, "truth", "CIRADAR_SIMULATE_TRUTH", "", "write the ground truth JSON here when the run ends")
 		cfg.Addr(&f.apiAddr, "api-addr", "CIRADAR_SIMULATE_API_ADDR", "", "serve the fake GitHub REST API on this address (e.g. :8081)", true)
 		cfg.Secret(&f.apiToken, "api-token", "CIRADAR_SIMULATE_API_TOKEN", "token the fake API requires; empty: any")
@@ -65,6 +70,15 @@ func (f *simulateFlags) check() error {
 	rate("duplicate-rate", f.dupS, &f.noise.Duplicate)
 	rate("reorder-rate", f.reorderS, &f.noise.Reorder)
 	rate("drop-rate", f.dropS, &f.noise.Drop)
+	for _, o := range []struct {
+		name, v string
+		into    **float64
+	}{{"vanish-rate", f.vanishS, &f.vanish}, {"queue-cancel-rate", f.qcancelS, &f.queueCancel}} {
+		if o.v != "" {
+			*o.into = new(float64)
+			rate(o.name, o.v, *o.into)
+		}
+	}
 	speed, err := strconv.ParseFloat(f.speedS, 64)
 	if err != nil || speed < 0 {
 		errs = append(errs, fmt.Errorf("-speed %q: want a number, 0 or more", f.speedS))
@@ -136,6 +150,12 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 	cfg, err := simulate.LoadConfig(f.world)
 	if err != nil {
 		return nil, err
+	}
+	if f.vanish != nil {
+		cfg.VanishRate = *f.vanish
+	}
+	if f.queueCancel != nil {
+		cfg.QueueCancelRate = *f.queueCancel
 	}
 	start := f.window(time.Now().UTC().Truncate(time.Second))
 	w, err := simulate.NewWorld(cfg, uint64(f.seed), start)
