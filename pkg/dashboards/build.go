@@ -3,6 +3,7 @@ package dashboards
 import (
 	"errors"
 	"fmt"
+	"github.com/grafana/grafana-foundation-sdk/go/table"
 
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -206,6 +207,22 @@ func linkTo(title, urlField string) dashboard.DynamicConfigValue {
 
 // hidden hides a table column that is still there for links.
 func hidden() dashboard.DynamicConfigValue { return prop("custom.hidden", true) }
+
+// activeJobsPanel is every queued, waiting and running job, oldest first, with no row
+// cap: the job an "oldest queued" alert is about is always on it. The backend's order is
+// kept (no sort in the panel).
+func activeJobsPanel(h uint32) (uint32, uint32, *table.PanelBuilder) {
+	return 24, h, tablePanel("Active jobs", "Every job queued, waiting for approval or running now, oldest first, however many. Age, queue and run times are seconds so far; job and workflow cells open GitHub.",
+		target(Query{QueryType: "active_jobs"}),
+		stateColors("status"),
+		byName("age", prop("unit", "dtdurations")), byName("queue_seconds", prop("unit", "dtdurations")),
+		byName("run_seconds", prop("unit", "dtdurations")),
+		byName("job_name", linkTo("Open job on GitHub", "job_url")),
+		byName("workflow", linkTo("Open run on GitHub", "run_url")),
+		byName("repo", repoLinks()),
+		byName("job_id", hidden()), byName("created_at", hidden()),
+		byName("job_url", hidden()), byName("run_url", hidden()))
+}
 
 // repoLinks makes a repository cell open it on GitHub, or narrow the dashboards to it.
 func repoLinks() dashboard.DynamicConfigValue {

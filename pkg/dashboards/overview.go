@@ -31,6 +31,8 @@ func Overview() (dashboard.Dashboard, error) {
 		byName("commit_url", hidden()), byName("pull_request_url", linkTo("Open pull request", "pull_request_url")),
 	))
 
+	b.add(activeJobsPanel(10))
+
 	b.add(16, 9, timeseriesPanel("Job states over time", "Jobs queued and running at each moment (levels), and jobs completed per interval (bars, right axis).",
 		target(Query{QueryType: "job_states"}), "", false,
 		byName("completed", prop("custom.drawStyle", "bars"), prop("custom.axisPlacement", "right"),

@@ -22,6 +22,16 @@ func Queues() (dashboard.Dashboard, error) {
 		target(Query{QueryType: "queued_now", Value: "oldest_age_seconds"}), "s", "${__field.labels.label_key}",
 		steps("green", 300, "orange", 600, "red")))
 
+	b.add(12, 8, timeseriesPanel("Abandoned jobs per label set", "Jobs that ended without a runner ever taking them (cancelled, expired or gone while waiting), per label set and interval. Their waits are not in the percentiles unless a query asks for includeAbandoned; a rise here while p95 looks fine means people gave up waiting.",
+		target(Query{QueryType: "queue_time", GroupBy: "labels"}), "short", true).
+		WithTransformation(keep("time", "abandoned")).
+		DisplayName("${__field.labels.label_key}"))
+	b.add(12, 8, timeseriesPanel("Queue time p95 with abandoned waits", "The same p95 per label set, counting each abandoned job's wait (created to its end) as a sample: what an SLO on waiting should see.",
+		target(Query{QueryType: "queue_time", GroupBy: "labels", IncludeAbandoned: true}), "s", false).
+		WithTransformation(keep("time", "p95")).
+		DisplayName("${__field.labels.label_key}"))
+	b.add(activeJobsPanel(10))
+
 	b.add(24, 8, timeseriesPanel("Utilisation per pool", "Share of each self-hosted pool's runner time spent running jobs. A pool is a label set; GitHub-hosted runners are left out.",
 		target(Query{QueryType: "runner_utilization", Filters: runnerFilters()}), "percentunit", false).
 		DisplayName("${__field.labels.pool}").Max(1).Min(0))

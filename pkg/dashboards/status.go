@@ -22,6 +22,10 @@ func Status() (dashboard.Dashboard, error) {
 		WithTransformation(dashboard.DataTransformerConfig{Id: "filterFieldsByName", Options: map[string]any{
 			"include": map[string]any{"pattern": `/outcome="rejected"/`}}}))
 
+	b.add(24, 5, statPanel("Jobs closed without word from GitHub", "Jobs CI Radar closed itself within the range: expired past GitHub's own limits (queued 48 h, running 6 h hosted or 5 days self-hosted, a run 35 days), or gone when the REST API answered 404. A real event arriving later still wins.",
+		health, "jobs", "sum", "short", steps("green", 1, "orange")).
+		DisplayName("${__field.labels.closed_by}").NoValue("0"))
+
 	b.add(24, 9, timeseriesPanel("Deliveries per hour", "Webhook deliveries stored or rejected, per hour, by event.",
 		health, "short", true, override{regexp: true, field: "/rejected/", props: []dashboard.DynamicConfigValue{fixedColor("red")}}).
 		Interval("1h").

@@ -35,6 +35,8 @@ type Query struct {
 	View       string                `json:"view,omitempty"`
 	Source     string                `json:"source,omitempty"`
 	Value      string                `json:"value,omitempty"`
+	// IncludeAbandoned counts abandoned waits as queue-time samples (queue_time).
+	IncludeAbandoned bool `json:"includeAbandoned,omitempty"`
 	// Alert rules say how the query is asked; dashboards leave it to the panel.
 	IntervalMs    int64 `json:"intervalMs,omitempty"`
 	MaxDataPoints int64 `json:"maxDataPoints,omitempty"`

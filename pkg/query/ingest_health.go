@@ -135,5 +135,22 @@ func closedJobs(ctx context.Context, env Env, req Request, bucket time.Duration)
 	}
 	f := wide("jobs_closed_without_github", pts, func(p point) (time.Time, string, float64) { return p.t, p.by, p.n },
 		func(p point) data.Labels { return data.Labels{"closed_by": p.by} }, "jobs")
+	// Both kinds are always there, empty when none happened: "none closed" is an answer a
+	// panel shows as 0, not a missing series.
+	for _, kind := range []string{store.ClosedExpired, store.ClosedGone} {
+		if !hasLabel(f, "closed_by", kind) {
+			f.Fields = append(f.Fields, data.NewField("jobs", data.Labels{"closed_by": kind}, make([]*float64, f.Rows())))
+		}
+	}
 	return finish(f, st, data.FrameTypeTimeSeriesWide), nil
+}
+
+// hasLabel reports whether a field of f carries label key=value.
+func hasLabel(f *data.Frame, key, value string) bool {
+	for _, fl := range f.Fields {
+		if fl.Labels[key] == value {
+			return true
+		}
+	}
+	return false
 }
