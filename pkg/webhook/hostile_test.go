@@ -2,7 +2,6 @@ package webhook_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,25 +13,6 @@ import (
 	"github.com/ciradar/ciradar/pkg/webhook"
 	"github.com/jackc/pgx/v5/pgconn"
 )
-
-// mutate returns a fixture with one path of its JSON set to v.
-func mutate(t testing.TB, name string, set func(m map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixtures.Get(name), &m); err != nil {
-		t.Fatal(err)
-	}
-	set(m)
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func jobField(key string, v any) func(map[string]any) {
-	return func(m map[string]any) { m["workflow_job"].(map[string]any)[key] = v }
-}
 
 func withHeader(r *http.Request, k, v string) *http.Request {
 	r.Header[k] = []string{v} // raw, so that bytes net/http would never send still arrive
@@ -63,18 +43,18 @@ func TestHostileSignedDeliveries(t *testing.T) {
 		{name: "negative hook id", req: withHeader(signed("workflow_job", "e3", job), "X-Github-Hook-Id", "-5"), wantCode: 400, wantReject: 1},
 		{name: "hook id not a number", req: withHeader(signed("workflow_job", "e4", job), "X-Github-Hook-Id", "12abc"), wantCode: 400, wantReject: 1},
 		{name: "target id above int64", req: withHeader(signed("workflow_job", "e5", job), "X-Github-Hook-Installation-Target-Id", "99999999999999999999"), wantCode: 400, wantReject: 1},
-		{name: "run_attempt above int32", req: signed("workflow_job", "e6", mutate(t, "workflow_job.queued.1", jobField("run_attempt", 1<<40))), wantCode: 400, wantReject: 1},
-		{name: "negative job id", req: signed("workflow_job", "e7", mutate(t, "workflow_job.queued.1", jobField("id", -7))), wantCode: 400, wantReject: 1},
-		{name: "negative run id", req: signed("workflow_job", "e8", mutate(t, "workflow_job.queued.1", jobField("run_id", -1))), wantCode: 400, wantReject: 1},
-		{name: "negative runner id", req: signed("workflow_job", "e9", mutate(t, "workflow_job.completed.1", jobField("runner_id", -3))), wantCode: 400, wantReject: 1},
-		{name: "created_at as a unix time long before Postgres' range", req: signed("workflow_job", "e10", mutate(t, "workflow_job.queued.1", jobField("created_at", int64(-100_000_000_000_000)))), wantCode: 400, wantReject: 1},
-		{name: "run number above int32", req: signed("workflow_run", "e11", mutate(t, "workflow_run.completed.1", func(m map[string]any) {
+		{name: "run_attempt above int32", req: signed("workflow_job", "e6", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("run_attempt", 1<<40))), wantCode: 400, wantReject: 1},
+		{name: "negative job id", req: signed("workflow_job", "e7", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("id", -7))), wantCode: 400, wantReject: 1},
+		{name: "negative run id", req: signed("workflow_job", "e8", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("run_id", -1))), wantCode: 400, wantReject: 1},
+		{name: "negative runner id", req: signed("workflow_job", "e9", fixtures.Edited("workflow_job.completed.1", fixtures.SetJobField("runner_id", -3))), wantCode: 400, wantReject: 1},
+		{name: "created_at as a unix time long before Postgres' range", req: signed("workflow_job", "e10", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("created_at", int64(-100_000_000_000_000)))), wantCode: 400, wantReject: 1},
+		{name: "run number above int32", req: signed("workflow_run", "e11", fixtures.Edited("workflow_run.completed.1", func(m map[string]any) {
 			m["workflow_run"].(map[string]any)["run_number"] = 1 << 35
 		})), wantCode: 400, wantReject: 1},
-		{name: "pull request number above int32", req: signed("workflow_run", "e12", mutate(t, "workflow_run.completed.1", func(m map[string]any) {
+		{name: "pull request number above int32", req: signed("workflow_run", "e12", fixtures.Edited("workflow_run.completed.1", func(m map[string]any) {
 			m["workflow_run"].(map[string]any)["pull_requests"] = []any{map[string]any{"number": 1 << 33}}
 		})), wantCode: 400, wantReject: 1},
-		{name: "a million labels are capped and stored", req: signed("workflow_job", "e13", mutate(t, "workflow_job.queued.1", jobField("labels", manyLabels))), wantCode: 200, wantStored: 1},
+		{name: "a million labels are capped and stored", req: signed("workflow_job", "e13", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("labels", manyLabels))), wantCode: 200, wantStored: 1},
 		{name: "data error from the store is 400, not 503", req: signed("workflow_job", "e14", job), sinkErr: &pgconn.PgError{Code: "22021"}, wantCode: 400, wantReject: 1},
 		{name: "check violation from the store is 400", req: signed("workflow_job", "e15", job), sinkErr: &pgconn.PgError{Code: "23514"}, wantCode: 400, wantReject: 1},
 		{name: "connection failure is 503", req: signed("workflow_job", "e16", job), sinkErr: &pgconn.PgError{Code: "08006"}, wantCode: 503},

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -88,24 +87,6 @@ func signedRaw(id, event string, body []byte, extra ...[2]string) rawRequest {
 	return q
 }
 
-func fixtureWith(t *testing.T, name string, set func(job map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(fixtures.Get(name), &m); err != nil {
-		t.Fatal(err)
-	}
-	set(m)
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func setJob(key string, v any) func(map[string]any) {
-	return func(m map[string]any) { m["workflow_job"].(map[string]any)[key] = v }
-}
-
 // Every hostile case, sent to the real `ciradar serve` binary: each gets its status, nothing
 // is stored but what should be, a rejection is recorded for each signed delivery the store
 // cannot take, and the process stays up throughout.
@@ -134,12 +115,12 @@ func TestAbuseAgainstTheBinary(t *testing.T) {
 		{name: "invalid UTF-8 event", req: signedRaw("b2", "workflow_job\xc3", job), wantCode: 400, wantReject: 1},
 		{name: "invalid UTF-8 installation target type", req: signedRaw("b3", "workflow_job", job, [2]string{"X-GitHub-Hook-Installation-Target-Type", "organization\xe2\x82"}), wantCode: 400, wantReject: 1},
 		{name: "negative hook id", req: signedRaw("b4", "workflow_job", job, [2]string{"X-GitHub-Hook-ID", "-1"}), wantCode: 400, wantReject: 1},
-		{name: "run_attempt above int32", req: signedRaw("b5", "workflow_job", fixtureWith(t, "workflow_job.queued.1", setJob("run_attempt", int64(1)<<33))), wantCode: 400, wantReject: 1},
-		{name: "negative job id", req: signedRaw("b6", "workflow_job", fixtureWith(t, "workflow_job.queued.1", setJob("id", -99))), wantCode: 400, wantReject: 1},
+		{name: "run_attempt above int32", req: signedRaw("b5", "workflow_job", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("run_attempt", int64(1)<<33))), wantCode: 400, wantReject: 1},
+		{name: "negative job id", req: signedRaw("b6", "workflow_job", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("id", -99))), wantCode: 400, wantReject: 1},
 		{name: "malformed JSON", req: signedRaw("b7", "workflow_job", []byte(`{"workflow_job": {"id": 1`)), wantCode: 400, wantReject: 1},
 		{name: "NUL in a header value", req: signedRaw("b8", "workflow_job", job, [2]string{"X-GitHub-Hook-Installation-Target-Type", "org\x00"}), wantCode: 400},
 		{name: "100 KB header", req: signedRaw("b9", "workflow_job", job, [2]string{"X-Padding", strings.Repeat("p", 100<<10)}), wantCode: 431},
-		{name: "a million labels: capped, stored", req: signedRaw("c1", "workflow_job", fixtureWith(t, "workflow_job.queued.1", setJob("labels", labels))), wantCode: 200, wantStored: 1},
+		{name: "a million labels: capped, stored", req: signedRaw("c1", "workflow_job", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("labels", labels))), wantCode: 200, wantStored: 1},
 		{name: "slow body gets 408", req: rawRequest{declared: 1000, body: []byte(`{"a":`), headers: [][2]string{{"X-GitHub-Event", "push"}}}, wantCode: 408},
 	}
 	stored, rejected := 0, 0
