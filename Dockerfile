@@ -23,6 +23,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json LICENSE CHANGELOG.md ./
 COPY .config ./.config
 COPY src ./src
+# The dashboards src/plugin.json includes: the build copies them into dist/ from here.
+COPY dashboards ./dashboards
 RUN npm run build
 
 # gpx_ciradar and ciradar, with the Magefile's targets. This stage runs on the platform of

@@ -60,6 +60,22 @@ func TestDockerBuildMatchesTheRepository(t *testing.T) {
 			t.Errorf("the Dockerfile does not run %q", strings.TrimSpace(want))
 		}
 	}
+	// The frontend build copies the dashboards src/plugin.json includes from the checkout
+	// into dist/, so the frontend stage must have them (the build fails without them).
+	frontend := dockerfile[strings.Index(dockerfile, " AS frontend"):]
+	frontend = frontend[:strings.Index(frontend, "\nFROM ")]
+	var plugin struct {
+		Includes []struct{ Type, Path string }
+	}
+	if err := json.Unmarshal([]byte(read("src/plugin.json")), &plugin); err != nil {
+		t.Fatal(err)
+	}
+	for _, inc := range plugin.Includes {
+		if dir, _, _ := strings.Cut(inc.Path, "/"); inc.Type == "dashboard" && !strings.Contains(frontend, "COPY "+dir+" ") {
+			t.Errorf("the frontend stage does not copy %s/, which the build needs for the include %s", dir, inc.Path)
+		}
+	}
+
 	ignored := strings.Fields(read(".dockerignore"))
 	for _, m := range regexp.MustCompile(`(?m)^COPY ((?:\S+ )+)\S+$`).FindAllStringSubmatch(dockerfile, -1) {
 		for _, src := range strings.Fields(m[1]) {
