@@ -209,7 +209,9 @@ func queryRow(t *testing.T, db, sql string, dest ...any) error {
 func assertCounts(t *testing.T, db string, deliveries, rejections int) {
 	t.Helper()
 	var d, rj int
-	if err := queryRow(t, db, "SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM delivery_rejections)", &d, &rj); err != nil {
+	// Only what came over HTTP: the reconciler inside serve also writes deliveries of its
+	// own (target type "api"), such as the closure of a fixture job long past GitHub's limits.
+	if err := queryRow(t, db, "SELECT (SELECT count(*) FROM deliveries WHERE target_type <> 'api'), (SELECT count(*) FROM delivery_rejections)", &d, &rj); err != nil {
 		t.Fatal(err)
 	}
 	if d != deliveries || rj != rejections {
