@@ -12,14 +12,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/cmd/internal/benchproc"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 )
 
@@ -60,9 +58,9 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "ciradar")
-	if out, err := exec.Command("go", "build", "-o", bin, "./pkg/cmd/ciradar").CombinedOutput(); err != nil {
-		return fmt.Errorf("build (run from the repository root): %v\n%s", err, out)
+	bin, err := benchproc.BuildCiradar(dir)
+	if err != nil {
+		return err
 	}
 	cluster, err := pgtest.StartCluster("fsync=on", "synchronous_commit=on", "full_page_writes=on")
 	if err != nil {
@@ -70,7 +68,7 @@ func run(o options) error {
 	}
 	defer cluster.Remove()
 	db := cluster.URL("postgres")
-	addr, err := freeAddr()
+	addr, err := benchproc.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -82,7 +80,7 @@ func run(o options) error {
 		return err
 	}
 	defer serve.Process.Kill()
-	if err := waitReady(addr); err != nil {
+	if err := benchproc.WaitReady(addr, 60*time.Second); err != nil {
 		return err
 	}
 	url := "http://" + addr + "/webhook"
@@ -144,29 +142,6 @@ func run(o options) error {
 }
 
 func mb(b int64) float64 { return float64(b) / (1 << 20) }
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func waitReady(addr string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("receiver not ready after 60 s")
-}
 
 func cpuModel() string {
 	b, err := os.ReadFile("/proc/cpuinfo")

@@ -11,13 +11,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/cmd/internal/benchproc"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/jackc/pgx/v5"
 )
@@ -49,9 +48,9 @@ func run(concurrency int, duration, warmup time.Duration, jobs, writers, maxBatc
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "ciradar")
-	if out, err := exec.Command("go", "build", "-o", bin, "./pkg/cmd/ciradar").CombinedOutput(); err != nil {
-		return fmt.Errorf("build (run from the repository root): %v\n%s", err, out)
+	bin, err := benchproc.BuildCiradar(dir)
+	if err != nil {
+		return err
 	}
 	// Durable settings: later lines override pgtest's test-speed defaults.
 	cluster, err := pgtest.StartCluster(append([]string{"fsync=on", "synchronous_commit=on", "full_page_writes=on",
@@ -63,12 +62,17 @@ func run(concurrency int, duration, warmup time.Duration, jobs, writers, maxBatc
 	defer cluster.Remove()
 	db := cluster.URL("postgres")
 	const secret = "benchmark-secret"
-	addr := freeAddr()
+	addr, err := benchproc.FreeAddr()
+	if err != nil {
+		return err
+	}
 
 	args := []string{"serve", "-listen", addr, "-writers", fmt.Sprint(writers), "-max-batch", fmt.Sprint(maxBatch), "-log-level", "warn"}
 	debugAddr := ""
 	if profile != "" {
-		debugAddr = freeAddr()
+		if debugAddr, err = benchproc.FreeAddr(); err != nil {
+			return err
+		}
 		args = append(args, "-debug-listen", debugAddr)
 	}
 	serve := exec.Command(bin, args...)
@@ -78,7 +82,7 @@ func run(concurrency int, duration, warmup time.Duration, jobs, writers, maxBatc
 		return err
 	}
 	defer serve.Process.Kill()
-	if err := waitHealthy(addr); err != nil {
+	if err := benchproc.WaitReady(addr, 30*time.Second); err != nil {
 		return err
 	}
 	loadgen := func(prefix string, firstJob int, d time.Duration) *exec.Cmd {
@@ -155,21 +159,6 @@ func warmUp(load *exec.Cmd, db string) error {
 		}
 	}
 	return nil
-}
-
-func waitHealthy(addr string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("receiver not ready")
 }
 
 // samplePeakRSS reads the kernel's high-water mark of the receiver's resident set (kB).

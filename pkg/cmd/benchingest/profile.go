@@ -3,21 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"time"
 )
-
-// freeAddr picks a loopback address with a free port.
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "127.0.0.1:0"
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // fetchProfile takes a CPU profile of the receiver through its debug listener, over the
 // load: it starts once the receiver is busy (the load tool first spends some seconds
