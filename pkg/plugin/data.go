@@ -16,8 +16,18 @@ import (
 func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 	resp := backend.NewQueryDataResponse()
 	fromAlert := req.GetHTTPHeader(backend.FromAlertHeaderName) != ""
+	// Read once per request, before the queries: their answers are at least this fresh.
+	rep, repErr := d.replica(ctx)
+	stale := rep.stale(d.settings.ReplicaLag())
 	for _, q := range req.Queries {
-		resp.Responses[q.RefID] = d.query(ctx, q, fromAlert)
+		res := d.query(ctx, q, fromAlert)
+		if repErr == nil && res.Error == nil {
+			rep.mark(res.Frames, stale)
+			if stale != "" {
+				res = staleResponse(res, stale)
+			}
+		}
+		resp.Responses[q.RefID] = res
 	}
 	return resp, nil
 }

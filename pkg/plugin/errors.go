@@ -3,6 +3,7 @@ package plugin
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/query"
@@ -15,8 +16,9 @@ import (
 const (
 	sqlQueryCanceled         = "57014" // statement_timeout, or a cancel request
 	sqlInsufficientPrivilege = "42501"
-	sqlClassDataException    = "22" // bad bytes, out-of-range values, bad formats
-	sqlClassProgramLimit     = "54" // statement too complex, array too large
+	sqlSerializationFailure  = "40001" // on a hot standby: a query cancelled to let replay go on
+	sqlClassDataException    = "22"    // bad bytes, out-of-range values, bad formats
+	sqlClassProgramLimit     = "54"    // statement too complex, array too large
 )
 
 // failure is what the edge knows about a failed call besides its error.
@@ -47,6 +49,11 @@ func classify(err error, f failure) backend.DataResponse {
 	case isPg && pg.Code == sqlQueryCanceled:
 		// Cancelled before its time: by Grafana going away, or by an operator.
 		return downstream(backend.StatusBadGateway, fmt.Errorf("%s query was cancelled by the database (SQLSTATE %s)", f.what, pg.Code))
+	case isPg && pg.Code == sqlSerializationFailure:
+		// The plugin runs no serializable transactions: this is a standby's recovery conflict,
+		// which a retry usually clears.
+		return downstream(backend.Status(http.StatusServiceUnavailable), fmt.Errorf("the database cancelled the %s query to apply changes from its primary (SQLSTATE %s, a recovery conflict on a hot standby); retry, or raise max_standby_streaming_delay or turn on hot_standby_feedback on the standby",
+			f.what, pg.Code))
 	case isPg && sqlClass(pg.Code) == sqlClassDataException:
 		// Validation refuses what it can name up front; this is what it could not foresee.
 		return downstream(backend.StatusBadRequest, fmt.Errorf("the database refused a value of the %s query (SQLSTATE %s): %s; check its filters and fields",

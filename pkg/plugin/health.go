@@ -13,8 +13,9 @@ import (
 )
 
 // CheckHealth reports, in order of severity: the database unreachable or its schema behind
-// (errors), then the newest delivery older than the threshold or the status page
-// unreachable (warnings: dashboards still work).
+// (errors), then a user wider than the reader, a standby that trails its primary past the
+// threshold or hears nothing from it, the newest delivery older than the threshold or the
+// status page unreachable (warnings: dashboards still work).
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -44,6 +45,16 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	} else if wide != "" {
 		status = backend.HealthStatusUnknown
 		msgs = append(msgs, fmt.Sprintf("user %s can %s: connect as the read-only role ciradar_reader instead", d.settings.User, wide))
+	}
+	if rep, err := d.readReplica(ctx); err != nil {
+		return healthError("cannot read the replication state: %v", err), nil
+	} else if rep.standby {
+		if stale := rep.stale(d.settings.ReplicaLag()); stale != "" {
+			status = backend.HealthStatusUnknown
+			msgs = append(msgs, stale+"; queries answer with an error until it catches up")
+		} else {
+			msgs = append(msgs, fmt.Sprintf("reading from a hot standby, its data %s old by the primary's heartbeat", roundLag(rep.lag)))
+		}
 	}
 	var newest *time.Time
 	// The reconciler's REST API rows are not deliveries: they must not make ingest look alive.

@@ -17,6 +17,8 @@ type Datasource struct {
 	settings Settings
 	pool     *pgxpool.Pool
 	status   *status.Client
+
+	replicaState replicaCache
 }
 
 var (

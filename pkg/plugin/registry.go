@@ -22,3 +22,7 @@ var queryTypes = map[string]query.Func{
 	"ingest_health":      query.IngestHealth,
 	"annotations":        query.Annotations,
 }
+
+// QueryTypes lists the registered type names, sorted: tests that must cover every type
+// iterate it, so a new type cannot be forgotten.
+func QueryTypes() []string { return typeNames() }

@@ -31,12 +31,19 @@ type Settings struct {
 	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
 	// default: a role without one would otherwise let a wide dashboard query run for ever.
 	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
+	// ReplicaLagSeconds is how far a hot standby may trail its primary before health warns
+	// and answers become errors that still carry their frames (docs/scaling.md).
+	ReplicaLagSeconds number `json:"replicaLagSeconds"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 }
 
 // DefaultQueryTimeoutSeconds is the statement timeout when the settings name none.
 const DefaultQueryTimeoutSeconds = 30
+
+// DefaultReplicaLagSeconds is the standby lag past which answers are marked stale: a few
+// dashboard refreshes, well past the sub-second lag of a healthy streaming standby.
+const DefaultReplicaLagSeconds = 120
 
 // maxQueryTimeoutSeconds keeps a typo (a timeout in milliseconds) from meaning "unbounded".
 const maxQueryTimeoutSeconds = 3600
@@ -86,6 +93,9 @@ func (s *Settings) defaults() {
 	if s.QueryTimeoutSeconds == 0 {
 		s.QueryTimeoutSeconds = DefaultQueryTimeoutSeconds
 	}
+	if s.ReplicaLagSeconds == 0 {
+		s.ReplicaLagSeconds = DefaultReplicaLagSeconds
+	}
 }
 
 func (s Settings) validate() error {
@@ -105,6 +115,9 @@ func (s Settings) validate() error {
 	if s.QueryTimeoutSeconds < 1 || s.QueryTimeoutSeconds > maxQueryTimeoutSeconds {
 		errs = append(errs, fmt.Errorf("queryTimeoutSeconds %d is not between 1 and %d", s.QueryTimeoutSeconds, maxQueryTimeoutSeconds))
 	}
+	if s.ReplicaLagSeconds < 1 || s.ReplicaLagSeconds > 7*24*3600 {
+		errs = append(errs, fmt.Errorf("replicaLagSeconds %d is not between 1 and %d (a week)", s.ReplicaLagSeconds, 7*24*3600))
+	}
 	if u, err := url.Parse(s.StatusPageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("statusPageUrl %q is not an http(s) URL", s.StatusPageURL))
 	}
@@ -122,6 +135,11 @@ func (s Settings) validate() error {
 // StaleAfter is the age past which the newest delivery makes health a warning.
 func (s Settings) StaleAfter() time.Duration {
 	return time.Duration(s.StaleIngestMinutes) * time.Minute
+}
+
+// ReplicaLag is the standby lag past which answers are marked stale.
+func (s Settings) ReplicaLag() time.Duration {
+	return time.Duration(s.ReplicaLagSeconds) * time.Second
 }
 
 // QueryTimeout is the statement timeout the plugin sets on every connection.

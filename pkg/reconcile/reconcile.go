@@ -6,6 +6,7 @@
 package reconcile
 
 import (
+	"sync/atomic"
 	"context"
 	"errors"
 	"fmt"
@@ -96,7 +97,8 @@ func (c *Config) defaults() {
 // Reconciler runs reconcile cycles.
 type Reconciler struct {
 	cfg      Config
-	rangesAt time.Time // last refresh of GitHub's webhook ranges
+	rangesAt time.Time   // last refresh of GitHub's webhook ranges
+	leading  atomic.Bool // set by Run at each try for the lock
 }
 
 // New checks cfg and fills its defaults.
@@ -169,6 +171,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		lead, err := l.Try(ctx)
+		r.leading.Store(lead)
 		r.cfg.Metrics.leader.Set(b2f(lead))
 		if err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("reconciler leader election failed", "error", err)
@@ -189,6 +192,10 @@ func (r *Reconciler) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Leading reports whether this process held the leader lock at its latest try: work that
+// one replica must do alone (the rollup refresh) runs only while it does.
+func (r *Reconciler) Leading() bool { return r.leading.Load() }
 
 func b2f(b bool) float64 {
 	if b {

@@ -56,8 +56,11 @@ type RollupStats struct {
 	Skipped   bool      // another refresher held the lock
 }
 
-// rollupLockKey keeps replicas from refreshing at the same time; arbitrary but fixed.
-const rollupLockKey int64 = 0x0c1_7ad_a5
+// rollupLockKey keeps refreshes from overlapping (serve's leader, and `ciradar rollup` run
+// by hand); arbitrary but fixed, and unlike every other lock key. It once equalled the
+// reconciler's leader lock, which its leader holds for as long as it lives: every refresh
+// then found the lock taken and skipped, and the rollups never moved.
+const rollupLockKey int64 = 0x0c1_7ad_a6
 
 // RefreshRollups brings the rollups (migrations 0007, 0008, 0011 and 0013) up to date, in one transaction.
 //

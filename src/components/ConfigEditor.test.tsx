@@ -65,6 +65,7 @@ describe('ConfigEditor', () => {
       [/^Query timeout/, '45'],
       [/^Status page URL/, 'https://status.example/api/v2/summary.json'],
       [/^Stale ingest after/, '30'],
+      [/^Standby lag warning/, '90'],
     ];
     for (const [label, value] of typed) {
       fireEvent.change(screen.getByLabelText(label), { target: { value } });
@@ -80,6 +81,7 @@ describe('ConfigEditor', () => {
       queryTimeoutSeconds: 45,
       statusPageUrl: 'https://status.example/api/v2/summary.json',
       staleIngestMinutes: 30,
+      replicaLagSeconds: 90,
       sslmode: 'verify-full',
     });
   });

@@ -7,7 +7,7 @@ import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMo
 type Props = DataSourcePluginOptionsEditorProps<CIRadarOptions, CIRadarSecureOptions>;
 
 type TextKey = 'host' | 'database' | 'user' | 'statusPageUrl';
-type NumberKey = 'port' | 'maxConns' | 'staleIngestMinutes' | 'queryTimeoutSeconds';
+type NumberKey = 'port' | 'maxConns' | 'staleIngestMinutes' | 'queryTimeoutSeconds' | 'replicaLagSeconds';
 
 const SSL_OPTIONS = SSL_MODES.map((value) => ({ value, label: value }));
 
@@ -103,6 +103,12 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           description="The health check warns when the newest delivery is older"
         >
           {numberInput('staleIngestMinutes')}
+        </Field>
+        <Field
+          label="Standby lag warning (seconds)"
+          description="Reading from a hot standby: past this lag, health warns and answers become errors that still show the data"
+        >
+          {numberInput('replicaLagSeconds')}
         </Field>
       </FieldSet>
     </>

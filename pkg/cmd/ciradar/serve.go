@@ -25,7 +25,7 @@ type serveFlags struct {
 	writers, maxBatch          int
 	commitTimeout, shutdown    time.Duration
 	startupWait, retention     time.Duration
-	rollupInterval             time.Duration
+	rollupInterval, heartbeat  time.Duration
 	migrate                    bool
 	github                     *githubFlags
 	reconcile                  *reconcileFlags
@@ -58,6 +58,8 @@ var serveCommand = command{
 		// recomputed the same days (at 10 million jobs, about 10 s of database time a day).
 		cfg.Duration(&f.rollupInterval, "rollup-interval", "CIRADAR_ROLLUP_INTERVAL", 5*time.Minute,
 			"how often to refresh the rollups the data source reads for long ranges (0 turns it off)")
+		cfg.Duration(&f.heartbeat, "heartbeat-interval", "CIRADAR_HEARTBEAT_INTERVAL", 5*time.Second,
+			"how often to write the heartbeat a data source on a hot standby measures its lag by (0 turns it off)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
 		f.limits = addLimitFlags(cfg)
 		// serve also runs the reconciler (one leader across replicas); with GitHub credentials
@@ -191,9 +193,6 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	if f.retention > 0 {
 		go pruneLoop(ctx, s, f.retention, log)
 	}
-	if f.rollupInterval > 0 {
-		go rollupLoop(ctx, s, f.rollupInterval, log)
-	}
 	if f.limits.allowGitHub {
 		f.reconcile.hookRanges = true
 	}
@@ -204,6 +203,12 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 		return fmt.Errorf("reconciler: %w", err)
 	}
 	go rec.Run(ctx) //nolint:errcheck // returns when ctx ends; cycles log their own errors
+	if f.rollupInterval > 0 {
+		go rollupLoop(ctx, s, f.rollupInterval, rec.Leading, log)
+	}
+	if f.heartbeat > 0 {
+		go heartbeatLoop(ctx, s, f.heartbeat, log)
+	}
 	if f.debugListen != "" {
 		go serveDebug(ctx, f.debugListen, log)
 	}

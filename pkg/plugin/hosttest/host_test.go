@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/ciradar/ciradar/pkg/plugin"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
@@ -131,14 +132,7 @@ func TestGrafanaHost(t *testing.T) {
 		}
 	})
 
-	queries := map[string]string{
-		"queue_time": `{"groupBy": "labels"}`, "queued_now": `{}`, "jobs": `{"states": ["completed"]}`,
-		"job_states": `{}`, "runners": `{}`, "runner_utilization": `{}`, "repo_stats": `{"dimension": "repo", "metric": "runs"}`,
-		"build_results": `{"splitBy": "trigger"}`, "flaky_jobs": `{}`, "nightly_failures": `{}`, "error_signatures": `{}`,
-		"pipeline": `{"runId": 2202229078}`, "github_status": `{"view": "components"}`, "ingest_health": `{}`,
-		"annotations": `{"source": "failed_runs"}`,
-	}
-	for qt, own := range queries {
+	for qt, own := range representativeQueries {
 		t.Run("query/"+qt, func(t *testing.T) {
 			frames := queryOne(ctx, t, h, qt, own, nil)
 			if len(frames) == 0 || frames[0].Meta == nil || frames[0].Meta.ExecutedQueryString == "" {
@@ -178,7 +172,17 @@ func TestGrafanaHost(t *testing.T) {
 			t.Errorf("got %d %s", got.Status, got.Body)
 		}
 	})
-	t.Logf("plugin-host test took %s (build, start, %d queries)", time.Since(began).Round(time.Millisecond), len(queries)+2)
+	t.Logf("plugin-host test took %s (build, start, %d queries)", time.Since(began).Round(time.Millisecond), len(representativeQueries)+2)
+}
+
+// representativeQueries is one query of every type, with the options that exercise it,
+// over the fixtures' 2021.
+var representativeQueries = map[string]string{
+	"queue_time": `{"groupBy": "labels"}`, "queued_now": `{}`, "jobs": `{"states": ["completed"]}`,
+	"job_states": `{}`, "runners": `{}`, "runner_utilization": `{}`, "repo_stats": `{"dimension": "repo", "metric": "runs"}`,
+	"build_results": `{"splitBy": "trigger"}`, "flaky_jobs": `{}`, "nightly_failures": `{}`, "error_signatures": `{}`,
+	"pipeline": `{"runId": 2202229078}`, "github_status": `{"view": "components"}`, "ingest_health": `{}`,
+	"annotations": `{"source": "failed_runs"}`, "active_jobs": `{}`,
 }
 
 func queryRaw(ctx context.Context, t *testing.T, h *host, qt, own string, headers map[string]string) *backend.QueryDataResponse {
@@ -207,4 +211,14 @@ func queryOne(ctx context.Context, t *testing.T, h *host, qt, own string, header
 		t.Fatalf("%s: %v", qt, r.Error)
 	}
 	return r.Frames
+}
+
+// Every registered type has its representative query, so the tests that iterate them cover
+// a new type the day it is added.
+func TestRepresentativeQueriesCoverEveryType(t *testing.T) {
+	for _, qt := range plugin.QueryTypes() {
+		if _, ok := representativeQueries[qt]; !ok {
+			t.Errorf("query type %s has no representative query in representativeQueries", qt)
+		}
+	}
 }
