@@ -6,12 +6,12 @@
 package reconcile
 
 import (
-	"sync/atomic"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/githubapi"

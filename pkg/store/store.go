@@ -19,7 +19,8 @@ import (
 
 // Store is a handle on the CI Radar database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	codec *rawCodec // compresses payloads in, decodes them out (rawlog.go)
 }
 
 // Options tune the connection pool.
@@ -49,7 +50,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, codec: newRawCodec()}, nil
 }
 
 // Pool exposes the pool to packages that read the store (queries, reconciler).

@@ -33,10 +33,16 @@ const maxAttempts = 4
 // a read-merge-write never loses another writer's merge and lock order cannot deadlock.
 func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 	items = uniqueByID(items)
+	// Compressed once, before the attempts: a retried transaction sends the same bytes.
+	s.ensureLoaded(ctx)
+	stored := make([]encoded, len(items))
+	for i, it := range items {
+		stored[i] = s.codec.encode(it.Delivery.Payload)
+	}
 	var res WriteResult
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		res, err = s.writeOnce(ctx, items)
+		res, err = s.writeOnce(ctx, items, stored)
 		if err == nil || !retryable(err) {
 			break
 		}
@@ -51,13 +57,13 @@ func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 //
 // Locks and reads cover the jobs of duplicate deliveries too (their rows are then left
 // alone): that is what lets them travel before the insert says which deliveries are new.
-func (s *Store) writeOnce(ctx context.Context, items []Item) (WriteResult, error) {
+func (s *Store) writeOnce(ctx context.Context, items []Item, stored []encoded) (WriteResult, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("write %d deliveries: %w", len(items), err)
 	}
 	defer conn.Release()
-	res, err := writePipelined(ctx, conn.Conn(), items)
+	res, err := writePipelined(ctx, conn.Conn(), items, stored)
 	if err != nil {
 		rollback(conn)
 		return WriteResult{}, fmt.Errorf("write %d deliveries: %w", len(items), err)
@@ -65,7 +71,7 @@ func (s *Store) writeOnce(ctx context.Context, items []Item) (WriteResult, error
 	return res, nil
 }
 
-func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item) (WriteResult, error) {
+func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads []encoded) (WriteResult, error) {
 	keys := rowKeysOf(items)
 	first := &pgx.Batch{}
 	first.Queue("BEGIN")
@@ -73,7 +79,7 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item) (WriteRes
 		first.Queue(set)
 	}
 	keys.queueLockAndRead(first)
-	if err := queueInsertDeliveries(first, items); err != nil {
+	if err := queueInsertDeliveries(first, items, payloads); err != nil {
 		return WriteResult{}, err
 	}
 	br := conn.SendBatch(ctx, first)
@@ -165,26 +171,30 @@ func uniqueByID(items []Item) []Item {
 // offset and length: as a bytea[], pgx encoded them into a parameter buffer that starts at
 // 256 bytes and doubles its way to the batch's size (about 6% of the receiver's CPU), and
 // Postgres copied each into the tuplestore unnest fills. Offsets are 1-based, as substring
-// counts.
+// counts. Each payload arrives as stored (rawlog.go), with its codec and dictionary.
 const insertDeliveriesSQL = `
-		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at, payload)
-		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at, substring($8::bytea FROM u.off FOR u.len)
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[])
-			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len)
+		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at,
+			payload_codec, payload_dict, payload)
+		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at,
+			u.codec, u.dict, substring($8::bytea FROM u.off FOR u.len)
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[],
+				$11::int2[], $12::int4[])
+			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict)
 		ON CONFLICT (delivery_id) DO NOTHING
 		RETURNING delivery_id`
 
-// queueInsertDeliveries queues the append of the raw rows; readInsertedDeliveries reads
-// which of them were new.
-func queueInsertDeliveries(b *pgx.Batch, items []Item) error {
+// queueInsertDeliveries queues the append of the raw rows, stored[i] holding item i's
+// payload as it is to be stored; readInsertedDeliveries reads which of them were new.
+func queueInsertDeliveries(b *pgx.Batch, items []Item, stored []encoded) error {
 	n := len(items)
 	ids, events, actions, targetTypes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	hookIDs, targetIDs := make([]*int64, n), make([]*int64, n)
 	received := make([]time.Time, n)
 	offsets, lengths := make([]int32, n), make([]int32, n)
+	codecs, dicts := make([]int16, n), make([]*int32, n)
 	total := 0
-	for _, it := range items {
-		total += len(it.Delivery.Payload)
+	for _, p := range stored {
+		total += len(p.bytes)
 	}
 	if total >= math.MaxInt32 {
 		// Postgres holds at most 1 GB in one value; the committer retries one by one.
@@ -196,10 +206,13 @@ func queueInsertDeliveries(b *pgx.Batch, items []Item) error {
 		ids[i], events[i], actions[i], targetTypes[i] = d.ID, d.Event, clean(d.Action), d.TargetType
 		hookIDs[i], targetIDs[i] = nullable(d.HookID), nullable(d.TargetID)
 		received[i] = d.ReceivedAt
-		offsets[i], lengths[i] = int32(len(payloads)+1), int32(len(d.Payload))
-		payloads = append(payloads, d.Payload...)
+		p := stored[i]
+		offsets[i], lengths[i] = int32(len(payloads)+1), int32(len(p.bytes))
+		codecs[i], dicts[i] = p.codec, p.dict
+		payloads = append(payloads, p.bytes...)
 	}
-	b.Queue(insertDeliveriesSQL, ids, events, actions, hookIDs, targetTypes, targetIDs, received, payloads, offsets, lengths)
+	b.Queue(insertDeliveriesSQL, ids, events, actions, hookIDs, targetTypes, targetIDs, received, payloads, offsets, lengths,
+		codecs, dicts)
 	return nil
 }
 

@@ -129,9 +129,8 @@ func TestWriteStoresEachPayloadWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, p := range tc.payloads {
-				var got []byte
-				if err := s.Pool().QueryRow(ctx, "SELECT payload FROM deliveries WHERE delivery_id = $1",
-					fmt.Sprintf("p-%d", i)).Scan(&got); err != nil {
+				got, err := s.RawPayload(ctx, fmt.Sprintf("p-%d", i))
+				if err != nil {
 					t.Fatal(err)
 				}
 				if string(got) != p {

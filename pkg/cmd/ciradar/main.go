@@ -30,6 +30,7 @@ var commands = []command{
 	serveCommand,
 	migrateCommand,
 	reprojectCommand,
+	compactCommand,
 	loadgenCommand,
 	simulateCommand,
 	reconcileCommand,

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/ratelog"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/ciradar/ciradar/pkg/webhook"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ type serveFlags struct {
 	commitTimeout, shutdown    time.Duration
 	startupWait, retention     time.Duration
 	rollupInterval, heartbeat  time.Duration
+	retrainAfter               int
 	migrate                    bool
 	github                     *githubFlags
 	reconcile                  *reconcileFlags
@@ -60,6 +62,8 @@ var serveCommand = command{
 			"how often to refresh the rollups the data source reads for long ranges (0 turns it off)")
 		cfg.Duration(&f.heartbeat, "heartbeat-interval", "CIRADAR_HEARTBEAT_INTERVAL", 5*time.Second,
 			"how often to write the heartbeat a data source on a hot standby measures its lag by (0 turns it off)")
+		cfg.Int(&f.retrainAfter, "dictionary-retrain-after", "CIRADAR_DICTIONARY_RETRAIN_AFTER", 100000,
+			"train a new payload compression dictionary after this many deliveries, the first after a tenth of them (0: never)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
 		f.limits = addLimitFlags(cfg)
 		// serve also runs the reconciler (one leader across replicas); with GitHub credentials
@@ -139,9 +143,16 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 		return err
 	}
 	defer s.Close()
+	if err := s.EnsureDictionary(ctx); err != nil {
+		log.Warn("payload dictionaries unavailable: compressing without one until they load", "error", err)
+	}
+	fallbacks := ratelog.New(log, time.Minute)
+	s.SetFallbackHook(func(why error) { fallbacks.Warn(why.Error(), "payload stored uncompressed", "reason", why) })
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ciradar_payload_uncompressed_total",
+		Help: "Payloads stored as received because compressing them failed"}, func() float64 { return float64(s.PayloadFallbacks()) }))
 	metrics := webhook.NewMetrics(reg)
 	committer := store.NewCommitter(s, store.CommitterOptions{
 		Writers: f.writers, MaxBatch: f.maxBatch, ObserveBatch: metrics.ObserveBatch,
@@ -209,6 +220,7 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	if f.heartbeat > 0 {
 		go heartbeatLoop(ctx, s, f.heartbeat, log)
 	}
+	go dictionaryLoop(ctx, s, time.Minute, f.retrainAfter, rec.Leading, log)
 	if f.debugListen != "" {
 		go serveDebug(ctx, f.debugListen, log)
 	}

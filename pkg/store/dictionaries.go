@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/fixtures"
+	"github.com/jackc/pgx/v5"
+	"github.com/klauspost/compress/dict"
+	"github.com/klauspost/compress/zstd"
+)
+
+// maxDictSize is the most a dictionary may hold. Past about 64 KB the builder finds
+// little more in webhook payloads, which repeat their URLs and object shapes in the
+// first few kilobytes.
+const maxDictSize = 64 << 10
+
+// LoadDictionaries reads every payload dictionary into the codec; the newest encodes from
+// now on. Receivers call it at start and every minute, so a dictionary that one replica
+// trains reaches the others.
+func (s *Store) LoadDictionaries(ctx context.Context) error {
+	rows, err := s.pool.Query(ctx, "SELECT id, dict FROM payload_dictionaries ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("load payload dictionaries: %w", err)
+	}
+	type row struct {
+		ID   int32
+		Dict []byte
+	}
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	if err != nil {
+		return fmt.Errorf("load payload dictionaries: %w", err)
+	}
+	c := s.codec
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range all {
+		if _, ok := c.dicts[r.ID]; !ok {
+			c.dicts[r.ID] = r.Dict
+		}
+		c.newest = max(c.newest, r.ID)
+	}
+	c.loaded = true
+	return nil
+}
+
+// ensureLoaded loads the dictionaries before the first write, storing the first one when
+// the store has none. A store that cannot read them still writes: zstd without a
+// dictionary, until a later write loads them.
+func (s *Store) ensureLoaded(ctx context.Context) {
+	s.codec.mu.RLock()
+	loaded := s.codec.loaded
+	s.codec.mu.RUnlock()
+	if !loaded {
+		s.EnsureDictionary(ctx) //nolint:errcheck // the write itself reports a database that is away
+	}
+}
+
+// DictionaryInfo describes a trained dictionary.
+type DictionaryInfo struct {
+	ID      int32
+	Samples int
+	Bytes   int
+	// Before and After are the held-out samples' mean stored size with the dictionary that
+	// encoded until now and with this one.
+	Before, After float64
+	Adopted       bool
+}
+
+// firstDictionary is dictionary 1, trained on GitHub's own example payloads (package
+// fixtures) and committed, so that every store holds the same bytes under id 1 and a job
+// event stores in about a tenth of its size from the first delivery. TestFirstDictionary
+// rebuilds it under -update.
+//
+//go:embed dictionaries/github-1.zdict
+var firstDictionary []byte
+
+// EnsureDictionary gives a store without any dictionary its first (firstDictionary) and
+// loads them all. Replicas starting together insert the same row; the first wins.
+func (s *Store) EnsureDictionary(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO payload_dictionaries (id, created_at, samples, dict)
+		SELECT 1, $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM payload_dictionaries) ON CONFLICT (id) DO NOTHING`,
+		time.Now(), len(fixtures.All()), firstDictionary); err != nil {
+		return fmt.Errorf("store the first payload dictionary: %w", err)
+	}
+	return s.LoadDictionaries(ctx)
+}
+
+// FixtureDictionary trains dictionary 1 anew from the fixtures, for TestFirstDictionary.
+func FixtureDictionary() ([]byte, error) {
+	var samples [][]byte
+	for _, p := range fixtures.All() {
+		samples = append(samples, p.Body)
+	}
+	return buildDictionary(1, samples)
+}
+
+func buildDictionary(id int32, samples [][]byte) ([]byte, error) {
+	d, err := dict.BuildZstdDict(samples, dict.Options{MaxDictSize: maxDictSize, HashBytes: 6,
+		ZstdDictID: uint32(id), ZstdLevel: zstd.SpeedFastest})
+	if err != nil {
+		return nil, fmt.Errorf("train payload dictionary %d on %d samples: %w", id, len(samples), err)
+	}
+	return d, nil
+}
+
+// TrainDictionary trains a dictionary on the newest sample payloads of the store and
+// adopts it when it stores a held-out tenth of them smaller than the newest dictionary
+// does (or force). Adopting adds a version; rows already stored keep theirs.
+func (s *Store) TrainDictionary(ctx context.Context, sample int, force bool) (DictionaryInfo, error) {
+	if err := s.LoadDictionaries(ctx); err != nil {
+		return DictionaryInfo{}, err
+	}
+	payloads, err := s.recentPayloads(ctx, sample)
+	if err != nil {
+		return DictionaryInfo{}, err
+	}
+	if len(payloads) < 20 {
+		return DictionaryInfo{}, fmt.Errorf("train payload dictionary: %d payloads stored, at least 20 are needed", len(payloads))
+	}
+	// Every tenth payload is held out to judge the dictionary on what it was not built from.
+	var train, held [][]byte
+	for i, p := range payloads {
+		if i%10 == 9 {
+			held = append(held, p)
+		} else {
+			train = append(train, p)
+		}
+	}
+	s.codec.mu.RLock()
+	id := s.codec.newest + 1
+	s.codec.mu.RUnlock()
+	d, err := buildDictionary(id, train)
+	if err != nil {
+		return DictionaryInfo{}, err
+	}
+	info := DictionaryInfo{ID: id, Samples: len(train), Bytes: len(d)}
+	if info.Before, err = s.meanEncoded(s.codec.newest, nil, held); err != nil {
+		return info, err
+	}
+	if info.After, err = s.meanEncoded(id, d, held); err != nil {
+		return info, err
+	}
+	if !force && info.After >= info.Before {
+		return info, nil
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO payload_dictionaries (id, created_at, samples, dict)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, id, time.Now(), len(train), d)
+	if err != nil {
+		return info, fmt.Errorf("store payload dictionary %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return info, fmt.Errorf("store payload dictionary %d: another process stored that version first; train again", id)
+	}
+	info.Adopted = true
+	return info, s.LoadDictionaries(ctx)
+}
+
+// meanEncoded is the mean stored size of payloads under dictionary id (0: none), using d
+// when it is not loaded yet.
+func (s *Store) meanEncoded(id int32, d []byte, payloads [][]byte) (float64, error) {
+	opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(false)}
+	if d != nil {
+		opts = append(opts, zstd.WithEncoderDict(d))
+		e, err := zstd.NewWriter(nil, opts...)
+		if err != nil {
+			return 0, fmt.Errorf("payload dictionary %d: %w", id, err)
+		}
+		defer e.Close()
+		return meanSize(e, payloads), nil
+	}
+	e, err := s.codec.encoderFor(id)
+	if err != nil {
+		return 0, err
+	}
+	return meanSize(e, payloads), nil
+}
+
+func meanSize(e *zstd.Encoder, payloads [][]byte) float64 {
+	total := 0
+	for _, p := range payloads {
+		total += len(e.EncodeAll(p, nil))
+	}
+	return float64(total) / float64(len(payloads))
+}
+
+// recentPayloads returns up to n of the newest payloads GitHub sent (closures and REST
+// API rows are CI Radar's own and not what the dictionary is for), decoded.
+func (s *Store) recentPayloads(ctx context.Context, n int) ([][]byte, error) {
+	rows, err := s.pool.Query(ctx, `SELECT payload_codec, payload_dict, payload FROM deliveries
+		WHERE target_type <> $1 AND event <> $2 ORDER BY received_at DESC LIMIT $3`, APITarget, closureEvent, n)
+	if err != nil {
+		return nil, fmt.Errorf("read payloads to train on: %w", err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var codec int16
+		var id *int32
+		var stored []byte
+		if err := rows.Scan(&codec, &id, &stored); err != nil {
+			return nil, fmt.Errorf("read payloads to train on: %w", err)
+		}
+		p, err := s.decodePayload(ctx, codec, id, stored)
+		if err != nil {
+			continue // a corrupt row is for `ciradar compact` to report, not to train on
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// decodePayload is the one way to read a stored payload: reproject, the reconciler and
+// `ciradar compact` all come through here. A dictionary the codec does not know yet
+// (another replica just trained it) is loaded, once, before giving up.
+func (s *Store) decodePayload(ctx context.Context, codec int16, id *int32, stored []byte) ([]byte, error) {
+	out, err := s.codec.decode(codec, id, stored)
+	if errors.Is(err, ErrMissingDictionary) {
+		if lerr := s.LoadDictionaries(ctx); lerr != nil {
+			return nil, errors.Join(err, lerr)
+		}
+		out, err = s.codec.decode(codec, id, stored)
+	}
+	return out, err
+}
+
+// RawPayload returns delivery id's payload as GitHub sent it.
+func (s *Store) RawPayload(ctx context.Context, id string) ([]byte, error) {
+	var codec int16
+	var dictID *int32
+	var stored []byte
+	err := s.pool.QueryRow(ctx, "SELECT payload_codec, payload_dict, payload FROM deliveries WHERE delivery_id = $1", id).
+		Scan(&codec, &dictID, &stored)
+	if err != nil {
+		return nil, fmt.Errorf("read payload of %q: %w", id, err)
+	}
+	return s.decodePayload(ctx, codec, dictID, stored)
+}
+
+// RetrainDue reports whether `every` deliveries from GitHub have been stored since the
+// newest dictionary was made (counting stops at every, so the answer costs at most that
+// many index entries). The first dictionary, trained on examples rather than this store's
+// own payloads, is due after a tenth of that.
+func (s *Store) RetrainDue(ctx context.Context, every int) (bool, error) {
+	var id int32
+	var at time.Time
+	err := s.pool.QueryRow(ctx, "SELECT id, created_at FROM payload_dictionaries ORDER BY id DESC LIMIT 1").Scan(&id, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the newest payload dictionary: %w", err)
+	}
+	if id == 1 {
+		every = max(every/10, 20)
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries
+		WHERE received_at > $1 AND target_type <> $2 LIMIT $3) AS since`, at, APITarget, every).Scan(&n); err != nil {
+		return false, fmt.Errorf("count deliveries since the newest dictionary: %w", err)
+	}
+	return n >= every, nil
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// How deliveries.payload holds a payload (migration 0023, docs/scaling.md "A compact raw
+// log"). A row names its codec and, for zstd, its dictionary, so every row stays readable
+// whatever dictionaries come later.
+const (
+	// CodecAsReceived is the payload as GitHub sent it: rows from before 0023.
+	CodecAsReceived int16 = 0
+	// CodecZstd is zstd, with the dictionary payload_dict names (NULL: none).
+	CodecZstd int16 = 1
+	// CodecFallback is the payload as received because compressing it failed (a payload
+	// that does not shrink, or a dictionary that will not load): flagged, never lost.
+	CodecFallback int16 = 2
+)
+
+// ErrMissingDictionary is a row that names a dictionary the store does not hold.
+var ErrMissingDictionary = errors.New("payload dictionary missing")
+
+// maxDecoded bounds what one payload may decode to: the receiver accepts 25 MB bodies, so
+// a row that claims more is corrupt, and must not make a reader allocate without end.
+const maxDecoded = 32 << 20
+
+// rawCodec compresses payloads on the way in and decodes them on the way out. It holds
+// every dictionary of payload_dictionaries, keyed by id, which is also the zstd frame's
+// dictionary id; the newest one encodes. Encoders and decoders are safe for concurrent
+// EncodeAll and DecodeAll, and are built once per dictionary.
+type rawCodec struct {
+	mu     sync.RWMutex
+	loaded bool
+	newest int32 // 0: no dictionary yet
+	dicts  map[int32][]byte
+	enc    map[int32]*zstd.Encoder
+	dec    map[int32]*zstd.Decoder
+
+	fallbacks atomic.Int64
+	// onFallback hears each payload stored as received, with why; serve logs the first of
+	// each kind (see SetFallbackHook).
+	onFallback atomic.Pointer[func(error)]
+}
+
+func newRawCodec() *rawCodec {
+	return &rawCodec{dicts: map[int32][]byte{}, enc: map[int32]*zstd.Encoder{}, dec: map[int32]*zstd.Decoder{}}
+}
+
+// encoderFor returns the encoder of dictionary id (0: none), building it on first use.
+func (c *rawCodec) encoderFor(id int32) (*zstd.Encoder, error) {
+	c.mu.RLock()
+	e, ok := c.enc[id]
+	dict := c.dicts[id]
+	c.mu.RUnlock()
+	if ok {
+		return e, nil
+	}
+	// The fastest level: with a dictionary it already shrinks a job event about tenfold,
+	// and the receiver's CPU is what ingest throughput is made of.
+	opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true)}
+	if id != 0 {
+		if dict == nil {
+			return nil, fmt.Errorf("%w: %d", ErrMissingDictionary, id)
+		}
+		opts = append(opts, zstd.WithEncoderDict(dict))
+	}
+	e, err := zstd.NewWriter(nil, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("payload dictionary %d: %w", id, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.enc[id]; ok {
+		e.Close()
+		return prev, nil
+	}
+	c.enc[id] = e
+	return e, nil
+}
+
+// decoderFor returns the decoder of dictionary id (0: none), building it on first use.
+func (c *rawCodec) decoderFor(id int32) (*zstd.Decoder, error) {
+	c.mu.RLock()
+	d, ok := c.dec[id]
+	dict := c.dicts[id]
+	c.mu.RUnlock()
+	if ok {
+		return d, nil
+	}
+	opts := []zstd.DOption{zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxDecoded)}
+	if id != 0 {
+		if dict == nil {
+			return nil, fmt.Errorf("%w: %d", ErrMissingDictionary, id)
+		}
+		opts = append(opts, zstd.WithDecoderDicts(dict))
+	}
+	d, err := zstd.NewReader(nil, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("payload dictionary %d: %w", id, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.dec[id]; ok {
+		d.Close()
+		return prev, nil
+	}
+	c.dec[id] = d
+	return d, nil
+}
+
+// encoded is a payload as it is stored.
+type encoded struct {
+	codec int16
+	dict  *int32
+	bytes []byte
+}
+
+// encode compresses raw with the newest dictionary. Whatever goes wrong, the payload is
+// kept: as received, flagged CodecFallback, and counted.
+func (c *rawCodec) encode(raw []byte) encoded {
+	c.mu.RLock()
+	id := c.newest
+	c.mu.RUnlock()
+	e, err := c.encoderFor(id)
+	if err != nil {
+		return c.fallback(raw, err)
+	}
+	out := e.EncodeAll(raw, make([]byte, 0, len(raw)/4+64))
+	if len(out) >= len(raw) {
+		return c.fallback(raw, errIncompressible)
+	}
+	enc := encoded{codec: CodecZstd, bytes: out}
+	if id != 0 {
+		enc.dict = &id
+	}
+	return enc
+}
+
+var errIncompressible = errors.New("payload does not shrink when compressed")
+
+func (c *rawCodec) fallback(raw []byte, why error) encoded {
+	c.fallbacks.Add(1)
+	if f := c.onFallback.Load(); f != nil {
+		(*f)(why)
+	}
+	return encoded{codec: CodecFallback, bytes: raw}
+}
+
+// decode returns the payload a row holds. Dictionaries it does not know yet are loaded by
+// the caller (Store.decodePayload) and the decode tried again.
+func (c *rawCodec) decode(codec int16, dict *int32, stored []byte) ([]byte, error) {
+	switch codec {
+	case CodecAsReceived, CodecFallback:
+		return stored, nil
+	case CodecZstd:
+	default:
+		return nil, fmt.Errorf("unknown payload codec %d", codec)
+	}
+	id := int32(0)
+	if dict != nil {
+		id = *dict
+	}
+	d, err := c.decoderFor(id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := d.DecodeAll(stored, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decode payload (dictionary %d): %w", id, err)
+	}
+	return out, nil
+}
+
+// PayloadFallbacks counts payloads stored as received because compressing them failed.
+func (s *Store) PayloadFallbacks() int64 { return s.codec.fallbacks.Load() }
+
+// SetFallbackHook makes f hear why each payload was stored uncompressed; f must be cheap
+// and safe for concurrent use (serve logs the first of each kind, ratelog-limited).
+func (s *Store) SetFallbackHook(f func(error)) { s.codec.onFallback.Store(&f) }
