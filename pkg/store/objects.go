@@ -14,8 +14,8 @@ import (
 // the receiver's JSON time. These decoders compare each key with the few they want and
 // skip the rest at once. Names are matched exactly, as the v2 decoder matches by default.
 
-// UnmarshalJSONFrom decodes a repository, keeping its id, full name, default branch and
-// owner.
+// UnmarshalJSONFrom decodes a repository, keeping its id, full name, default branch,
+// owner and visibility.
 func (r *repoRef) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	*r = repoRef{}
 	return decodeMembers(dec, "repository", func(name []byte) error {
@@ -28,6 +28,15 @@ func (r *repoRef) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 			return jsonv2.UnmarshalDecode(dec, &r.DefaultBranch)
 		case "owner":
 			return jsonv2.UnmarshalDecode(dec, &r.Owner)
+		case "private":
+			var private *bool
+			if err := jsonv2.UnmarshalDecode(dec, &private); err != nil {
+				return err
+			}
+			r.Private = privateWord(private)
+			return nil
+		case "visibility":
+			return jsonv2.UnmarshalDecode(dec, &r.Visibility)
 		}
 		return dec.SkipValue()
 	})
@@ -83,4 +92,16 @@ func decodeMembers(dec *jsontext.Decoder, what string, member func(name []byte) 
 	}
 	_, err := dec.ReadToken()
 	return err
+}
+
+// privateWord turns the payload's "private" into the visibility it implies (” for null),
+// so that repoRef stays a comparable value.
+func privateWord(p *bool) string {
+	switch {
+	case p == nil:
+		return ""
+	case *p:
+		return "private"
+	}
+	return "public"
 }

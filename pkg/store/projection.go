@@ -156,6 +156,20 @@ type repoRef struct {
 	FullName      string   `json:"full_name"`
 	DefaultBranch string   `json:"default_branch"`
 	Owner         loginRef `json:"owner"`
+	// Private is "private" or "public" as the payload's private flag says ('' when absent);
+	// Visibility is GitHub's own field, which also knows internal.
+	Private    string `json:"-"`
+	Visibility string `json:"visibility"`
+}
+
+// visibility is the repository's visibility: GitHub's own field when the payload has it,
+// else what "private" says, else ” (unknown).
+func (r repoRef) visibility() string {
+	switch v := r.Visibility; v {
+	case "public", "private", "internal":
+		return v
+	}
+	return r.Private
 }
 
 type loginRef struct {
