@@ -4,7 +4,7 @@
 -- reconciler_stats holds one sample per reconcile cycle: what /metrics shows of the
 -- reconciler, kept in the store so that the data source (which never scrapes the
 -- receiver) can chart it. rate_limit_remaining is NULL when no answer carried the header
--- (no credential, or no call made). Pruned with the raw deliveries' retention.
+-- (no credential, or no call made). The reconciler deletes samples past 35 days.
 CREATE TABLE reconciler_stats (
     sampled_at           timestamptz NOT NULL,
     cycle_seconds        double precision NOT NULL,
