@@ -141,6 +141,13 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     defaults: {},
     filters: [],
   },
+  reconciler_stats: {
+    label: 'Reconciler',
+    description: 'Per cycle bucket: GitHub API requests, rate limit left, redeliveries, jobs closed without word from GitHub',
+    fields: [],
+    defaults: {},
+    filters: [],
+  },
   [ANNOTATIONS_QUERY_TYPE]: {
     label: 'Annotations',
     description: 'Failed runs on default branches, or status page incidents',

@@ -19,6 +19,7 @@ export const QUERY_TYPES = [
   'pipeline',
   'github_status',
   'ingest_health',
+  'reconciler_stats',
 ] as const;
 export type PanelQueryType = (typeof QUERY_TYPES)[number];
 

@@ -20,5 +20,6 @@ var queryTypes = map[string]query.Func{
 	"pipeline":           query.Pipeline,
 	"github_status":      query.GitHubStatus,
 	"ingest_health":      query.IngestHealth,
+	"reconciler_stats":   query.ReconcilerStats,
 	"annotations":        query.Annotations,
 }

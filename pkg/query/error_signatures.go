@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -27,7 +28,8 @@ var occurrenceFilters = filterTarget{
 // ErrorSignatures answers error_signatures: signatures by occurrences within the range,
 // with first and last seen, the repositories hit, and whether the signature is new (first
 // seen within the range). onlyNew keeps the new ones: "which errors have never been seen
-// before?".
+// before?". Each row carries the GitHub issue that tracks the signature (issue_url, found
+// by the reconciler), and new_issue_url, which opens a new one filled in from it.
 func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m errorSignaturesModel
 	if err := decode(req, &m); err != nil {
@@ -43,9 +45,10 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	st := newStmt("error_signatures")
 	from := st.arg(req.From)
 	st.add("SELECT s.signature_hash, s.text, o.n::float8, s.count::float8, s.first_seen, s.last_seen,\n",
-		"  o.repos, s.first_seen >= ", from, ", o.example\n",
+		"  o.repos, s.first_seen >= ", from, ", o.example, s.issue_url, s.issue_state, o.top_repo\n",
 		"FROM (\n",
-		"  SELECT x.signature_hash, sum(x.n) AS n, string_agg(x.repo, ', ' ORDER BY x.repo) AS repos, max(x.example) AS example\n",
+		"  SELECT x.signature_hash, sum(x.n) AS n, string_agg(x.repo, ', ' ORDER BY x.repo) AS repos, max(x.example) AS example,\n",
+		"    (array_agg(x.repo ORDER BY x.n DESC, x.repo))[1] AS top_repo\n",
 		"  FROM (\n",
 		"    SELECT o.signature_hash, o.repo, count(*) AS n, max(o.excerpt) AS example\n",
 		"    FROM error_occurrences o\n",
@@ -69,6 +72,46 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("repos", nil, []string{}),
 		data.NewField("new", nil, []bool{}),
 		data.NewField("example", nil, []string{}),
+		link(data.NewField("issue_url", nil, []string{}), "Open the tracking issue"),
+		data.NewField("issue_state", nil, []string{}),
+		data.NewField("top_repo", nil, []string{}),
 	)
-	return table(ctx, env.DB, st, f)
+	frames, err := table(ctx, env.DB, st, f)
+	if err != nil {
+		return nil, err
+	}
+	return frames, addNewIssueLinks(env, frames[0])
+}
+
+// addNewIssueLinks adds new_issue_url: GitHub's new-issue form on the repository the
+// signature hit most, filled in from the signature. The body carries the signature's id,
+// which is how the reconciler then links the issue back (reconcile/issues.go).
+func addNewIssueLinks(env Env, f *data.Frame) error {
+	col := func(name string) (*data.Field, error) {
+		fl, _ := f.FieldByName(name)
+		if fl == nil {
+			return nil, fmt.Errorf("error_signatures: no field %s", name)
+		}
+		return fl, nil
+	}
+	var fields [6]*data.Field
+	for i, name := range []string{"signature_hash", "text", "example", "top_repo", "first_seen", "total_count"} {
+		fl, err := col(name)
+		if err != nil {
+			return err
+		}
+		fields[i] = fl
+	}
+	urls := make([]string, f.Rows())
+	for i := range urls {
+		hash, text, example := fields[0].At(i).(string), fields[1].At(i).(string), fields[2].At(i).(string)
+		first, total := fields[4].At(i).(time.Time), fields[5].At(i).(float64)
+		title := "CI error: " + truncate(text, 80)
+		body := fmt.Sprintf("CI Radar error signature: %s\n\nThe error, normalised:\n```\n%s\n```\nAs one log had it:\n```\n%s\n```\n"+
+			"First seen %s; %.0f jobs so far.\n\nKeep the signature id in this issue: CI Radar links the error to the issue by it.",
+			hash, truncate(text, 500), truncate(example, 500), first.UTC().Format(time.RFC3339), total)
+		urls[i] = newIssueURL(env, fields[3].At(i).(string), title, body)
+	}
+	f.Fields = append(f.Fields, link(data.NewField("new_issue_url", nil, urls), "Open a new issue for this error"))
+	return nil
 }

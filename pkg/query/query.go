@@ -33,6 +33,9 @@ type StatusSource interface {
 type Env struct {
 	DB     DB
 	Status StatusSource
+	// GitHubWebURL is the web root GitHub links start from ("" is github.com); see
+	// githubWeb.
+	GitHubWebURL string
 }
 
 // Request is one query, already taken out of the SDK's types.

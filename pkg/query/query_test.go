@@ -30,7 +30,8 @@ var types = map[string]query.Func{
 	"repo_stats": query.RepoStats, "build_results": query.BuildResults, "flaky_jobs": query.FlakyJobs,
 	"nightly_failures": query.NightlyFailures, "error_signatures": query.ErrorSignatures,
 	"pipeline": query.Pipeline, "github_status": query.GitHubStatus, "ingest_health": query.IngestHealth,
-	"annotations": query.Annotations,
+	"annotations":      query.Annotations,
+	"reconciler_stats": query.ReconcilerStats,
 }
 
 // fakeStatus is a status page that answers from memory.
