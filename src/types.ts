@@ -20,6 +20,7 @@ export const QUERY_TYPES = [
   'github_status',
   'ingest_health',
   'reconciler_stats',
+  'branch_status',
 ] as const;
 export type PanelQueryType = (typeof QUERY_TYPES)[number];
 

@@ -44,6 +44,9 @@ var (
 type seeded struct {
 	ds  *plugin.Datasource
 	now time.Time
+	// advance lets the simulated world run on to a later time, through the same receiver:
+	// a change alert rules must resolve on.
+	advance func(to time.Time) error
 }
 
 // world is the default world cut down: two orgs, ten repositories, few x64 runners so that
@@ -104,7 +107,8 @@ func seed(t *testing.T) seeded {
 	t.Logf("seeded %d deliveries in %s; jobs %v", truth.Deliveries.Sent, time.Since(began).Round(time.Millisecond), truth.Jobs)
 	reconcileOnce(t, st, sim, hooks)
 	setReaderPassword(t, dbURL)
-	return seeded{ds: datasource(t, dbURL, statusPage(t)), now: worldEnd}
+	advance := func(to time.Time) error { return sim.RunFast(ctx, to) }
+	return seeded{ds: datasource(t, dbURL, statusPage(t)), now: worldEnd, advance: advance}
 }
 
 // reconcileOnce runs one reconcile cycle against the fake API, which turns failed jobs'

@@ -21,5 +21,6 @@ var queryTypes = map[string]query.Func{
 	"github_status":      query.GitHubStatus,
 	"ingest_health":      query.IngestHealth,
 	"reconciler_stats":   query.ReconcilerStats,
+	"branch_status":      query.BranchStatus,
 	"annotations":        query.Annotations,
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -13,6 +14,9 @@ type errorSignaturesModel struct {
 	common
 	OnlyNew bool `json:"onlyNew"`
 	Limit   int  `json:"limit"`
+	// Value "occurrences" answers for alert rules: one number per signature instead of
+	// the table (see alertSignatures).
+	Value string `json:"value"`
 }
 
 // occurrenceFilters applies to error_occurrences aliased o: the repository is on the row,
@@ -37,6 +41,9 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	}
 	limit, err := limitOf(m.Limit, 20, 1000)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := oneOf("value", m.Value, "", "occurrences"); err != nil {
 		return nil, err
 	}
 	// Occurrences are counted per signature and repository first, by hashing, and only
@@ -80,7 +87,31 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	if err != nil {
 		return nil, err
 	}
+	if m.Value != "" {
+		return alertSignatures(frames[0], st), nil
+	}
 	return frames, addNewIssueLinks(env, frames[0])
+}
+
+// alertSignatures turns the table into what an alert rule reduces: one numeric frame per
+// signature, its occurrences within the range, labelled with the signature's id, the
+// repository it hit most and that repository's organisation, and the error's first words.
+// With onlyNew, "a new error, seen for the first time" fires while the signature's first
+// sighting is within the rule's range, and resolves once it is not.
+func alertSignatures(t *data.Frame, st *stmt) data.Frames {
+	col := func(name string) *data.Field { f, _ := t.FieldByName(name); return f }
+	hash, text, repo, n := col("signature_hash"), col("text"), col("top_repo"), col("occurrences")
+	var out data.Frames
+	for i := 0; i < t.Rows(); i++ {
+		r := repo.At(i).(string)
+		org, _, _ := strings.Cut(r, "/")
+		labels := data.Labels{"signature": hash.At(i).(string), "repo": r, "org": org, "error": truncate(text.At(i).(string), 100)}
+		out = append(out, numeric("occurrences", labels, n.At(i).(float64), "", st))
+	}
+	if len(out) == 0 {
+		out = data.Frames{finish(data.NewFrame("error_signatures"), st, data.FrameTypeNumericMulti)}
+	}
+	return out
 }
 
 // addNewIssueLinks adds new_issue_url: GitHub's new-issue form on the repository the
