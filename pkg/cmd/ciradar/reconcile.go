@@ -154,8 +154,11 @@ func addReconcileFlags(cfg *config) *reconcileFlags {
 	cfg.Bool(&r.hookRanges, "github-hook-ranges", "CIRADAR_GITHUB_HOOK_RANGES", false,
 		"refresh GitHub's webhook source ranges (/meta) into the store hourly, for receivers run with -allow-github-hooks (serve with it does this itself)")
 	cfg.Check(func() error {
-		if r.interval < time.Second || r.maxRedeliveries < 1 || r.maxStuck < 1 || r.maxLogs < 0 || r.maxIssueSearches < 0 || r.logBytes < 1024 {
-			return errors.New("-reconcile-interval must be at least 1s, -max-redeliveries and -max-stuck at least 1, -max-logs and -max-issue-searches at least 0, -log-max-bytes at least 1024")
+		if r.interval < time.Second || r.maxRedeliveries < 1 || r.maxStuck < 1 || r.maxLogs < 0 || r.logBytes < 1024 {
+			return errors.New("-reconcile-interval must be at least 1s, -max-redeliveries and -max-stuck at least 1, -max-logs at least 0, -log-max-bytes at least 1024")
+		}
+		if r.maxIssueSearches < 0 {
+			return errors.New("-max-issue-searches must be at least 0 (0: no issue searches)")
 		}
 		return nil
 	})
