@@ -5,18 +5,17 @@ import (
 	"strings"
 )
 
-// defaultGitHubWeb is github.com's web root: the links' host when the data source names no
+// DefaultGitHubWebURL is where GitHub's web pages are unless the data source names a
 // GitHub Enterprise Server.
-const defaultGitHubWeb = "https://github.com"
+const DefaultGitHubWebURL = "https://github.com"
 
-// githubWeb is the web root every GitHub link a query builds starts from: the data
-// source's githubWebURL setting (Env.GitHubWebURL) for GitHub Enterprise Server, else
-// github.com. One function, so that no query hard-codes the host.
-func githubWeb(env Env) string {
-	if w := strings.TrimRight(strings.TrimSpace(env.GitHubWebURL), "/"); w != "" {
-		return w
+// gitHubWebURL is the configured web base, without a trailing slash: every GitHub link a
+// query builds starts with it.
+func (e Env) gitHubWebURL() string {
+	if e.GitHubWebURL == "" {
+		return DefaultGitHubWebURL
 	}
-	return defaultGitHubWeb
+	return strings.TrimRight(e.GitHubWebURL, "/")
 }
 
 // newIssueURL opens GitHub's new-issue form on repo (owner/name) with the title and body
@@ -27,5 +26,5 @@ func newIssueURL(env Env, repo, title, body string) string {
 		return ""
 	}
 	q := url.Values{"title": {title}, "body": {body}}
-	return githubWeb(env) + "/" + url.PathEscape(owner) + "/" + url.PathEscape(name) + "/issues/new?" + q.Encode()
+	return env.gitHubWebURL() + "/" + url.PathEscape(owner) + "/" + url.PathEscape(name) + "/issues/new?" + q.Encode()
 }

@@ -33,8 +33,7 @@ type StatusSource interface {
 type Env struct {
 	DB     DB
 	Status StatusSource
-	// GitHubWebURL is the web root GitHub links start from ("" is github.com); see
-	// githubWeb.
+	// GitHubWebURL is the web address every GitHub link starts with (github_web.go).
 	GitHubWebURL string
 }
 
