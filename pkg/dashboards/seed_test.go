@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/githubapi"
+	"github.com/ciradar/ciradar/pkg/logscan"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/plugin"
 	"github.com/ciradar/ciradar/pkg/reconcile"
@@ -116,7 +117,7 @@ func seed(t *testing.T) seeded {
 func reconcileOnce(t *testing.T, st *store.Store, sim *simulate.Simulator, hooks *fakegithub.HookLog) {
 	t.Helper()
 	api := httptest.NewServer(fakegithub.New(fakegithub.Config{Source: sim.Source(), Hooks: hooks, Token: "tok",
-		Now: sim.Now, RateLimit: 1_000_000}))
+		Now: sim.Now, RateLimit: 1_000_000, Issues: trackedErrors(t, sim)}))
 	t.Cleanup(api.Close)
 	client, err := githubapi.New(githubapi.Config{BaseURL: api.URL + "/api/v3/", Token: "tok"})
 	if err != nil {
@@ -138,7 +139,11 @@ func reconcileOnce(t *testing.T, st *store.Store, sim *simulate.Simulator, hooks
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("reconciled: %d logs scanned, %d runners, in %s", cs.LogsScanned, cs.Runners, time.Since(began).Round(time.Millisecond))
+	t.Logf("reconciled: %d logs scanned, %d runners, %d signatures linked to their issues, in %s", cs.LogsScanned, cs.Runners,
+		cs.IssuesLinked, time.Since(began).Round(time.Millisecond))
+	if cs.IssuesLinked == 0 {
+		t.Fatal("no error signature was linked to the issue filed for it")
+	}
 }
 
 // setReaderPassword does what the receiver's deployment does: give the read-only role the
@@ -206,4 +211,39 @@ func statusPage(t *testing.T) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/api/v2/summary.json"
+}
+
+// trackedErrors is the fake GitHub's issue tracker with an issue for every error signature
+// in the world's failed logs, as a team that files one per error would have: the error
+// tables then show their issues, found by the reconciler's search.
+func trackedErrors(t *testing.T, sim *simulate.Simulator) *fakegithub.Issues {
+	t.Helper()
+	issues := fakegithub.NewIssues("", sim.Now)
+	src := sim.Source()
+	filed := map[string]bool{}
+	for _, r := range sim.World().Repos {
+		runs, _ := src.Runs(r.Org.Name, r.Name)
+		for _, run := range runs {
+			jobs, _ := src.RunJobs(r.Org.Name, r.Name, run.GetID(), 0, true)
+			for _, j := range jobs {
+				if c := j.GetConclusion(); c != "failure" && c != "timed_out" && c != "startup_failure" {
+					continue
+				}
+				log, ok := src.JobLog(r.Org.Name, r.Name, j.GetID())
+				if !ok {
+					continue
+				}
+				res, err := logscan.Scan(strings.NewReader(log), 0)
+				if err != nil || res.Signature == nil || filed[res.Signature.Hash] {
+					continue
+				}
+				filed[res.Signature.Hash] = true
+				issues.File(r.FullName(), "CI fails: "+res.Signature.Text, "Signature "+res.Signature.Hash)
+			}
+		}
+	}
+	if len(filed) == 0 {
+		t.Fatal("no failed job log has a signature to file an issue for")
+	}
+	return issues
 }
