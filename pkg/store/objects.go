@@ -29,11 +29,17 @@ func (r *repoRef) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		case "owner":
 			return jsonv2.UnmarshalDecode(dec, &r.Owner)
 		case "private":
-			var private *bool
-			if err := jsonv2.UnmarshalDecode(dec, &private); err != nil {
+			var b *bool
+			if err := jsonv2.UnmarshalDecode(dec, &b); err != nil {
 				return err
 			}
-			r.Private = privateWord(private)
+			switch {
+			case b == nil:
+			case *b:
+				r.Private = repoPrivate
+			default:
+				r.Private = repoPublic
+			}
 			return nil
 		case "visibility":
 			return jsonv2.UnmarshalDecode(dec, &r.Visibility)
@@ -92,16 +98,4 @@ func decodeMembers(dec *jsontext.Decoder, what string, member func(name []byte) 
 	}
 	_, err := dec.ReadToken()
 	return err
-}
-
-// privateWord turns the payload's "private" into the visibility it implies (” for null),
-// so that repoRef stays a comparable value.
-func privateWord(p *bool) string {
-	switch {
-	case p == nil:
-		return ""
-	case *p:
-		return "private"
-	}
-	return "public"
 }

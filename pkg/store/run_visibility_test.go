@@ -4,15 +4,15 @@ import "testing"
 
 // A run's visibility comes from its events' repository object, and merging the events in
 // any order keeps the most restricted one seen.
-func TestRunVisibility(t *testing.T) {
+func TestRunRepoVisibility(t *testing.T) {
 	cases := []struct {
 		name string
 		repo repoRef
 		want string
 	}{
-		{"visibility wins over private", repoRef{Private: "private", Visibility: "internal"}, "internal"},
-		{"private flag alone", repoRef{Private: "public"}, "public"},
-		{"unknown visibility falls back to the flag", repoRef{Private: "private", Visibility: "secret"}, "private"},
+		{"visibility wins over private", repoRef{Private: repoPrivate, Visibility: "internal"}, "internal"},
+		{"private flag alone", repoRef{Private: repoPublic}, "public"},
+		{"unknown visibility falls back to the flag", repoRef{Private: repoPrivate, Visibility: "secret"}, "private"},
 		{"nothing said", repoRef{}, ""},
 	}
 	for _, c := range cases {
