@@ -37,7 +37,12 @@ func (r *Reconciler) linkIssues(ctx context.Context, st *CycleStats) error {
 		hits, err := r.cfg.API.IssuesMentioning(ctx, s.Hash, s.Orgs)
 		st.IssueSearches++
 		if err != nil {
+			// A search that fails (GitHub Enterprise Server without search, an exhausted
+			// limit) is not retried every cycle; a link already found is kept.
 			errs = append(errs, err)
+			if merr := r.cfg.Store.MarkIssueChecked(ctx, s.Hash, now); merr != nil {
+				errs = append(errs, merr)
+			}
 			continue
 		}
 		l := store.IssueLink{Hash: s.Hash, CheckedAt: now}

@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/githubapi"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/reconcile"
+	"github.com/ciradar/ciradar/pkg/store"
 )
 
 // TestIssueLinks: an issue whose title or body carries a signature's id, in an
@@ -87,4 +89,48 @@ func TestIssueLinks(t *testing.T) {
 func countRows(t *testing.T, e *env, sql string) int {
 	t.Helper()
 	return int(pgtest.Rows(t, e.store, sql)[0][0].(int64))
+}
+
+// failingSearch is the real client whose issue search fails, as on a GitHub Enterprise
+// Server without search.
+type failingSearch struct{ *githubapi.Client }
+
+func (failingSearch) IssuesMentioning(context.Context, string, []string) ([]githubapi.Issue, error) {
+	return nil, &githubapi.StatusError{Code: 503, Op: "search issues"}
+}
+
+// A failing search is reported, keeps the link found before, and waits IssueRecheck like
+// any lookup instead of being repeated every cycle.
+func TestIssueSearchFailing(t *testing.T) {
+	e := newEnv(t, envOptions{repos: 2, hours: 8, seed: 6})
+	now := start.Add(8 * time.Hour)
+	r, err := reconcile.New(reconcile.Config{Store: e.store, API: failingSearch{e.client}, Now: func() time.Time { return now },
+		StuckAfter: 1000 * time.Hour, MaxLogs: 1000, MaxIssueSearches: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first cycle scans the logs, and every search fails.
+	if _, err := r.Cycle(context.Background()); err == nil {
+		t.Fatal("a cycle whose searches all failed reported no error")
+	}
+	sigs := pgtest.Rows(t, e.store, `SELECT signature_hash FROM error_signatures ORDER BY 1 LIMIT 1`)
+	if len(sigs) == 0 {
+		t.Fatal("no signatures")
+	}
+	hash := sigs[0][0].(string)
+	if err := e.store.SaveIssueLink(context.Background(), store.IssueLink{Hash: hash, URL: "https://github.com/acme/x/issues/1",
+		State: "open", CheckedAt: now.Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Cycle(context.Background())
+	if err == nil || st.IssueSearches != 1 {
+		t.Fatalf("%d searches (error %v), want the one signature due, failing", st.IssueSearches, err)
+	}
+	row := pgtest.Rows(t, e.store, `SELECT issue_url, issue_checked_at FROM error_signatures WHERE signature_hash = $1`, hash)[0]
+	if row[0].(string) != "https://github.com/acme/x/issues/1" || !row[1].(time.Time).Equal(now) {
+		t.Errorf("after a failed search: %v, want the link kept and the lookup dated now", row)
+	}
+	if st, _ := r.Cycle(context.Background()); st.IssueSearches != 0 {
+		t.Errorf("%d searches right after, want none before IssueRecheck", st.IssueSearches)
+	}
 }

@@ -56,3 +56,12 @@ func (s *Store) SaveIssueLink(ctx context.Context, l IssueLink) error {
 	}
 	return nil
 }
+
+// MarkIssueChecked records a lookup that failed, keeping any link: the signature waits its
+// turn again instead of being asked about every cycle while the search fails.
+func (s *Store) MarkIssueChecked(ctx context.Context, hash string, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE error_signatures SET issue_checked_at = $2 WHERE signature_hash = $1`, hash, at.UTC()); err != nil {
+		return fmt.Errorf("mark issue lookup of %s: %w", hash, err)
+	}
+	return nil
+}
