@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/githubapi"
-	"github.com/ciradar/ciradar/pkg/logscan"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/plugin"
 	"github.com/ciradar/ciradar/pkg/reconcile"
@@ -219,30 +218,7 @@ func statusPage(t *testing.T) string {
 func trackedErrors(t *testing.T, sim *simulate.Simulator) *fakegithub.Issues {
 	t.Helper()
 	issues := fakegithub.NewIssues("", sim.Now)
-	src := sim.Source()
-	filed := map[string]bool{}
-	for _, r := range sim.World().Repos {
-		runs, _ := src.Runs(r.Org.Name, r.Name)
-		for _, run := range runs {
-			jobs, _ := src.RunJobs(r.Org.Name, r.Name, run.GetID(), 0, true)
-			for _, j := range jobs {
-				if c := j.GetConclusion(); c != "failure" && c != "timed_out" && c != "startup_failure" {
-					continue
-				}
-				log, ok := src.JobLog(r.Org.Name, r.Name, j.GetID())
-				if !ok {
-					continue
-				}
-				res, err := logscan.Scan(strings.NewReader(log), 0)
-				if err != nil || res.Signature == nil || filed[res.Signature.Hash] {
-					continue
-				}
-				filed[res.Signature.Hash] = true
-				issues.File(r.FullName(), "CI fails: "+res.Signature.Text, "Signature "+res.Signature.Hash)
-			}
-		}
-	}
-	if len(filed) == 0 {
+	if sim.FileErrorIssues(issues, 1) == 0 {
 		t.Fatal("no failed job log has a signature to file an issue for")
 	}
 	return issues
