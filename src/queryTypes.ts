@@ -141,6 +141,20 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     defaults: {},
     filters: [],
   },
+  branch_status: {
+    label: 'Default-branch status',
+    description: "Per repository and workflow: 1 when the default branch's newest completed run failed, else 0",
+    fields: [],
+    defaults: {},
+    filters: ['orgs', 'repos', 'workflows', 'events'],
+  },
+  reconciler_stats: {
+    label: 'Reconciler',
+    description: 'Per cycle bucket: GitHub API requests, rate limit left, redeliveries, jobs closed without word from GitHub',
+    fields: [],
+    defaults: {},
+    filters: [],
+  },
   [ANNOTATIONS_QUERY_TYPE]: {
     label: 'Annotations',
     description: 'Failed runs on default branches, or status page incidents',

@@ -19,6 +19,8 @@ export const QUERY_TYPES = [
   'pipeline',
   'github_status',
   'ingest_health',
+  'reconciler_stats',
+  'branch_status',
 ] as const;
 export type PanelQueryType = (typeof QUERY_TYPES)[number];
 

@@ -60,6 +60,10 @@ type alertRule struct {
 	noData     alerting.RuleNoDataState
 	pending    string
 	severity   string
+	// team and repo are the labels, besides severity, that notification policies route on
+	// (docs/alerts.md): templates over the instance's own labels where the query has them
+	// ("{{ $labels.org }}"), else the fixed team "ci" and repo "any".
+	team, repo string
 	summary    string
 	desc       string
 }
@@ -85,7 +89,7 @@ func (r alertRule) build() (FileRule, error) {
 		NoDataState(r.noData).
 		ExecErrState(alerting.RuleExecErrStateError).
 		For(r.pending).
-		Labels(map[string]string{"severity": r.severity, "team": "ci"}).
+		Labels(map[string]string{"severity": r.severity, "team": r.team, "repo": r.repo}).
 		Annotations(map[string]string{"summary": r.summary, "description": r.desc}).
 		Build()
 	if err != nil {
@@ -107,46 +111,4 @@ func Alerts() (RulesFile, error) {
 		g.Rules = append(g.Rules, fr)
 	}
 	return RulesFile{APIVersion: 1, Groups: []RuleGroup{g}}, nil
-}
-
-var alertRules = []alertRule{
-	{
-		uid: "ciradar-queue-time-p95", title: "Queue time p95 above 5 minutes", window: 3600,
-		query:   Query{QueryType: "queue_time", GroupBy: "labels", Value: "p95", IntervalMs: 900000, MaxDataPoints: 100},
-		reducer: expr.TypeReduceReducerMean, above: 300, noData: alerting.RuleNoDataStateOK, pending: "10m", severity: "warning",
-		summary: "Jobs on {{ $labels.label_key }} wait {{ humanizeDuration $values.B.Value }} for a runner (p95)",
-		desc: "Over the last hour the 95th percentile of the queue time of jobs asking for the runner " +
-			"labels {{ $labels.label_key }} was {{ humanizeDuration $values.B.Value }}, above 5 minutes. " +
-			"Add runners to that pool, or look for offline runners on the Queues and runners dashboard.",
-	},
-	{
-		uid: "ciradar-oldest-queued", title: "Oldest queued job above 10 minutes", window: 600,
-		query:   Query{QueryType: "queued_now", Value: "oldest_age_seconds", IntervalMs: 60000, MaxDataPoints: 100},
-		reducer: expr.TypeReduceReducerLast, above: 600, noData: alerting.RuleNoDataStateOK, pending: "2m", severity: "critical",
-		summary: "A job on {{ $labels.label_key }} has been queued for {{ humanizeDuration $values.B.Value }}",
-		desc: "The oldest job still waiting for a runner with the labels {{ $labels.label_key }} has " +
-			"waited {{ humanizeDuration $values.B.Value }}, more than 10 minutes. No runner with those " +
-			"labels is free, online or registered.",
-	},
-	{
-		uid: "ciradar-nightly-failed", title: "Nightly run failed", window: 86400,
-		query: Query{QueryType: "build_results", SplitBy: "repo", Value: "failure", Filters: &Filters{Events: []string{"schedule"}},
-			IntervalMs: 3600000, MaxDataPoints: 100},
-		reducer: expr.TypeReduceReducerSum, above: 0, noData: alerting.RuleNoDataStateOK, pending: "0s", severity: "warning",
-		summary: "The scheduled run of {{ $labels.repo }} failed",
-		desc: "{{ $values.B.Value }} scheduled (nightly) run(s) of {{ $labels.repo }} failed in the last " +
-			"24 hours. The Nightly failures dashboard shows the failing jobs and whether their " +
-			"errors are new.",
-	},
-	{
-		uid: "ciradar-no-delivery", title: "No webhook delivery for 60 minutes", window: 3600,
-		query:   Query{QueryType: "ingest_health", Value: "newest_delivery_age_seconds", IntervalMs: 60000, MaxDataPoints: 100},
-		reducer: expr.TypeReduceReducerLast, above: 3600,
-		// No delivery ever stored is as bad as none for an hour.
-		noData: alerting.RuleNoDataStateAlerting, pending: "5m", severity: "critical",
-		summary: "CI Radar has stored no webhook delivery for {{ humanizeDuration $values.B.Value }}",
-		desc: "The newest delivery in the store is {{ humanizeDuration $values.B.Value }} old. Check the " +
-			"receiver (its /readyz and logs), the organisation webhook's recent deliveries on GitHub, " +
-			"and the webhook secret. The reconciler redelivers what GitHub marked failed.",
-	},
 }

@@ -23,7 +23,7 @@ func alertRulesAnswer(t *testing.T, s seeded) {
 			rng := span{s.now.Add(-time.Duration(q.RelativeTimeRange.From) * time.Second),
 				s.now.Add(-time.Duration(q.RelativeTimeRange.To) * time.Second)}
 			ms, _ := q.Model["intervalMs"].(int)
-			frames, err := run(s.ds, q.Model, rng, time.Duration(ms)*time.Millisecond, true)
+			frames, err := ask(s.ds, q.Model, rng, time.Duration(ms)*time.Millisecond, true)
 			if err != nil {
 				t.Fatalf("query %s (%v): %v", q.RefID, q.Model["queryType"], err)
 			}
@@ -31,13 +31,12 @@ func alertRulesAnswer(t *testing.T, s seeded) {
 			if err != nil {
 				t.Fatalf("Grafana could not evaluate this rule: %v", err)
 			}
-			for _, key := range labels {
-				for _, a := range []string{"summary", "description"} {
-					if !strings.Contains(r.Annotations[a], "$labels."+key) {
-						t.Errorf("annotation %s does not name the %s of the alert instance ($labels.%s)", a, key, key)
-					}
-				}
+			if rows(frames) == 0 && r.NoDataState != "OK" {
+				t.Errorf("no data at the world's end, and no data is %s for this rule", r.NoDataState)
 			}
+			// An empty answer (no new error in the last hour) has no labels to check here;
+			// alertRulesFireAndResolve checks those of every instance that fires.
+			checkAnnotationsName(t, r, labels)
 		})
 	}
 }
@@ -133,4 +132,17 @@ func alertSeries(frames data.Frames) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// checkAnnotationsName: the summary and description name every label of the instance, so
+// that a notification says which one it is about.
+func checkAnnotationsName(t *testing.T, r rule, labels []string) {
+	t.Helper()
+	for _, key := range labels {
+		for _, a := range []string{"summary", "description"} {
+			if !strings.Contains(r.Annotations[a], "$labels."+key) {
+				t.Errorf("annotation %s does not name the %s of the alert instance ($labels.%s)", a, key, key)
+			}
+		}
+	}
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite dashboards/*.json and provisioning/alerting/ciradar.json from the Go that builds them")
+var update = flag.Bool("update", false, "rewrite dashboards/*.json, provisioning/alerting/ciradar.json and provisioning/notifications/*.json from the Go that builds them")
 
 // dashboardsDir is the repository's dashboards/ folder, which Grafana provisions and the
 // plugin archive carries.
@@ -16,6 +16,12 @@ const dashboardsDir = "../../dashboards"
 
 // rulesPath is the provisioned alert rules file.
 const rulesPath = provisioningDir + "/alerting/ciradar.json"
+
+// notificationsPath is a notification template: outside provisioning/alerting, so that
+// Grafana does not load it unless the deployment puts it there (docs/alerts.md).
+func notificationsPath(variant string) string {
+	return provisioningDir + "/notifications/" + variant + ".json"
+}
 
 // TestGolden holds dashboards/*.json and the alert rules file to what the generator
 // builds; -update rewrites them.
@@ -43,6 +49,15 @@ func TestGolden(t *testing.T) {
 		}
 		golden(t, rulesPath, rules)
 	})
+	for name, v := range NotificationVariants {
+		t.Run("notifications "+name, func(t *testing.T) {
+			f, err := Notifications(v[0], v[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, notificationsPath(name), f)
+		})
+	}
 }
 
 func golden(t *testing.T, path string, v any) {

@@ -35,9 +35,12 @@ func Nightly() (dashboard.Dashboard, error) {
 
 	sigs := func(title, desc string, onlyNew bool) {
 		b.add(12, 10, tablePanel(title, desc, target(Query{QueryType: "error_signatures", OnlyNew: &onlyNew, Limit: 20}),
-			byName("signature_hash", hidden()), byName("text", prop("custom.width", 420))))
+			byName("signature_hash", hidden()), byName("text", prop("custom.width", 420),
+				linkTo("Open a new GitHub issue for this error", "new_issue_url")),
+			byName("issue_state", prop("displayName", "issue"), linkTo("Open the issue that tracks this error", "issue_url")),
+			byName("issue_url", hidden()), byName("new_issue_url", hidden()), byName("top_repo", hidden())))
 	}
-	sigs("New errors", "Error signatures first seen within the range: failures that have never happened before.", true)
-	sigs("Most prevalent errors", "Error signatures by occurrences within the range, with when each was first and last seen and where.", false)
+	sigs("New errors", "Error signatures first seen within the range: failures that have never happened before. The issue column opens the GitHub issue that carries the signature's id; the error text opens a new one, filled in.", true)
+	sigs("Most prevalent errors", "Error signatures by occurrences within the range, with when each was first and last seen and where. The issue column opens the GitHub issue that carries the signature's id; the error text opens a new one, filled in.", false)
 	return b.build()
 }

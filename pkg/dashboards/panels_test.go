@@ -20,6 +20,8 @@ func TestProvisioned(t *testing.T) {
 	s := seed(t)
 	t.Run("dashboards", func(t *testing.T) { dashboardsAnswer(t, s) })
 	t.Run("alert rules", func(t *testing.T) { alertRulesAnswer(t, s) })
+	// Last: it lets the world run on, which changes what the store holds.
+	t.Run("alert rules fire and resolve", func(t *testing.T) { alertRulesFireAndResolve(t, s) })
 	t.Logf("whole test took %s", time.Since(began).Round(time.Millisecond))
 }
 

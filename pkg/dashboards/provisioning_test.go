@@ -40,6 +40,7 @@ type rule struct {
 	Condition   string            `yaml:"condition"`
 	Data        []ruleQuery       `yaml:"data"`
 	NoDataState string            `yaml:"noDataState"`
+	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
 }
 

@@ -92,6 +92,18 @@ func withAll(v any) any {
 // run sends one query through the plugin's QueryData, as Grafana does (alert rules set
 // the FromAlert header), and returns its answer.
 func run(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration, fromAlert bool) (data.Frames, error) {
+	frames, err := ask(ds, target, r, iv, fromAlert)
+	if err != nil {
+		return nil, err
+	}
+	if rows(frames) == 0 {
+		return frames, fmt.Errorf("empty answer (%d frames, no rows)", len(frames))
+	}
+	return frames, nil
+}
+
+// ask is run without the demand for rows: alerting reads an empty answer as "no data".
+func ask(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration, fromAlert bool) (data.Frames, error) {
 	qt, _ := target["queryType"].(string)
 	js, err := json.Marshal(withAll(target))
 	if err != nil {
@@ -109,9 +121,6 @@ func run(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration,
 	res := resp.Responses["A"]
 	if res.Error != nil {
 		return nil, res.Error
-	}
-	if rows(res.Frames) == 0 {
-		return res.Frames, fmt.Errorf("empty answer (%d frames, no rows)", len(res.Frames))
 	}
 	return res.Frames, nil
 }

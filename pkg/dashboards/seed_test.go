@@ -44,6 +44,9 @@ var (
 type seeded struct {
 	ds  *plugin.Datasource
 	now time.Time
+	// advance lets the simulated world run on to a later time, through the same receiver:
+	// a change alert rules must resolve on.
+	advance func(to time.Time) error
 }
 
 // world is the default world cut down: two orgs, ten repositories, few x64 runners so that
@@ -104,7 +107,8 @@ func seed(t *testing.T) seeded {
 	t.Logf("seeded %d deliveries in %s; jobs %v", truth.Deliveries.Sent, time.Since(began).Round(time.Millisecond), truth.Jobs)
 	reconcileOnce(t, st, sim, hooks)
 	setReaderPassword(t, dbURL)
-	return seeded{ds: datasource(t, dbURL, statusPage(t)), now: worldEnd}
+	advance := func(to time.Time) error { return sim.RunFast(ctx, to) }
+	return seeded{ds: datasource(t, dbURL, statusPage(t)), now: worldEnd, advance: advance}
 }
 
 // reconcileOnce runs one reconcile cycle against the fake API, which turns failed jobs'
@@ -112,7 +116,7 @@ func seed(t *testing.T) seeded {
 func reconcileOnce(t *testing.T, st *store.Store, sim *simulate.Simulator, hooks *fakegithub.HookLog) {
 	t.Helper()
 	api := httptest.NewServer(fakegithub.New(fakegithub.Config{Source: sim.Source(), Hooks: hooks, Token: "tok",
-		Now: sim.Now, RateLimit: 1_000_000}))
+		Now: sim.Now, RateLimit: 1_000_000, Issues: trackedErrors(t, sim)}))
 	t.Cleanup(api.Close)
 	client, err := githubapi.New(githubapi.Config{BaseURL: api.URL + "/api/v3/", Token: "tok"})
 	if err != nil {
@@ -122,7 +126,10 @@ func reconcileOnce(t *testing.T, st *store.Store, sim *simulate.Simulator, hooks
 	for _, o := range sim.World().Orgs {
 		scopes = append(scopes, githubapi.Scope{Kind: "org", Name: o.Name})
 	}
-	rec, err := reconcile.New(reconcile.Config{Store: st, API: client, RunnerScopes: scopes, MaxLogs: 5000, Now: sim.Now})
+	// The cycle ran a moment before the dashboards are looked at: its sample is inside
+	// ranges that end at now.
+	before := func() time.Time { return sim.Now().Add(-time.Second) }
+	rec, err := reconcile.New(reconcile.Config{Store: st, API: client, RunnerScopes: scopes, MaxLogs: 5000, MaxIssueSearches: 5000, Now: before})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +138,11 @@ func reconcileOnce(t *testing.T, st *store.Store, sim *simulate.Simulator, hooks
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("reconciled: %d logs scanned, %d runners, in %s", cs.LogsScanned, cs.Runners, time.Since(began).Round(time.Millisecond))
+	t.Logf("reconciled: %d logs scanned, %d runners, %d signatures linked to their issues, in %s", cs.LogsScanned, cs.Runners,
+		cs.IssuesLinked, time.Since(began).Round(time.Millisecond))
+	if cs.IssuesLinked == 0 {
+		t.Fatal("no error signature was linked to the issue filed for it")
+	}
 }
 
 // setReaderPassword does what the receiver's deployment does: give the read-only role the
@@ -199,4 +210,16 @@ func statusPage(t *testing.T) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/api/v2/summary.json"
+}
+
+// trackedErrors is the fake GitHub's issue tracker with an issue for every error signature
+// in the world's failed logs, as a team that files one per error would have: the error
+// tables then show their issues, found by the reconciler's search.
+func trackedErrors(t *testing.T, sim *simulate.Simulator) *fakegithub.Issues {
+	t.Helper()
+	issues := fakegithub.NewIssues("", sim.Now)
+	if sim.FileErrorIssues(issues, 1) == 0 {
+		t.Fatal("no failed job log has a signature to file an issue for")
+	}
+	return issues
 }

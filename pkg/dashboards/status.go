@@ -5,7 +5,7 @@ import "github.com/grafana/grafana-foundation-sdk/go/dashboard"
 // Status shows GitHub's own status and the health of CI Radar's ingest.
 func Status() (dashboard.Dashboard, error) {
 	b := newDashboard("ciradar-status", "CI Radar / Status",
-		"GitHub's status page (components and unresolved incidents) and CI Radar's own ingest: deliveries per hour by event and outcome, rejections, and the age of the newest delivery.",
+		"GitHub's status page (components and unresolved incidents) and CI Radar's own ingest: deliveries per hour by event and outcome, rejections, the age of the newest delivery, and the reconciler's API requests, rate limit left, redeliveries and closures.",
 		"now-24h", "1m")
 	b.add(12, 10, tablePanel("GitHub components", "Components of the configured status page (githubstatus.com by default).",
 		Query{QueryType: "github_status", View: "components"}, stateColors("status")))
@@ -26,10 +26,32 @@ func Status() (dashboard.Dashboard, error) {
 		health, "jobs", "sum", "short", steps("green", 1, "orange")).
 		DisplayName("${__field.labels.closed_by}").NoValue("0"))
 
+	reconcilerPanels(b)
+
 	b.add(24, 9, timeseriesPanel("Deliveries per hour", "Webhook deliveries stored or rejected, per hour, by event.",
 		health, "short", true, override{regexp: true, field: "/rejected/", props: []dashboard.DynamicConfigValue{fixedColor("red")}}).
 		Interval("1h").
 		WithTransformation(keep("time", "deliveries")).
 		DisplayName("${__field.labels.event} ${__field.labels.outcome}"))
 	return b.build()
+}
+
+// reconcilerPanels chart the reconciler from its samples in the store (reconciler_stats):
+// what /metrics shows, for a Grafana that does not scrape the receiver.
+func reconcilerPanels(b *board) {
+	rec := Query{QueryType: "reconciler_stats"}
+	b.add(6, 5, statPanel("GitHub rate limit left", "Core REST API requests left in the current hour, as GitHub last reported to the reconciler. The reconciler waits for the reset when it runs out.",
+		rec, "rate_limit_remaining", "lastNotNull", "short", steps("red", 500, "orange", 1500, "green")).NoValue("no API calls"))
+	b.add(6, 5, statPanel("API requests charged", "GitHub API requests the reconciler made within the range that cost rate limit; conditional requests GitHub answered 304 are free and not counted here.",
+		rec, "api_charged", "sum", "short", steps("blue")).NoValue("0"))
+	b.add(6, 5, statPanel("Redelivered", "Failed webhook deliveries the reconciler asked GitHub to send again within the range.",
+		rec, "redelivered", "sum", "short", steps("green", 1, "orange")).NoValue("0"))
+	b.add(6, 5, statPanel("Redelivery backlog", "Failed deliveries left for later cycles by the per-cycle cap or an error, as of the last cycle.",
+		rec, "redeliver_backlog", "lastNotNull", "short", steps("green", 1, "orange", 100, "red")).NoValue("0"))
+	b.add(12, 8, timeseriesPanel("GitHub API requests per hour", "Requests the reconciler made, per hour: charged against the rate limit, or answered 304 Not Modified (free).",
+		rec, "short", true).Interval("1h").WithTransformation(keep("time", "api_charged", "api_not_modified")))
+	b.add(12, 8, timeseriesPanel("Rate limit left", "The lowest core rate limit left that the reconciler saw in each bucket.",
+		rec, "short", false).WithTransformation(keep("time", "rate_limit_remaining")))
+	b.add(24, 8, timeseriesPanel("Redeliveries and jobs closed by the reconciler", "Per hour: failed deliveries redelivered, stuck jobs corrected from the API, and jobs closed without word from GitHub (expired past its limits, or gone on a 404).",
+		rec, "short", true).Interval("1h").WithTransformation(keep("time", "redelivered", "stuck_corrected", "expired", "gone")))
 }

@@ -20,6 +20,8 @@ var queryTypes = map[string]query.Func{
 	"pipeline":           query.Pipeline,
 	"github_status":      query.GitHubStatus,
 	"ingest_health":      query.IngestHealth,
+	"reconciler_stats":   query.ReconcilerStats,
+	"branch_status":      query.BranchStatus,
 	"annotations":        query.Annotations,
 }
 

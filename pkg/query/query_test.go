@@ -30,7 +30,9 @@ var types = map[string]query.Func{
 	"repo_stats": query.RepoStats, "build_results": query.BuildResults, "flaky_jobs": query.FlakyJobs,
 	"nightly_failures": query.NightlyFailures, "error_signatures": query.ErrorSignatures,
 	"pipeline": query.Pipeline, "github_status": query.GitHubStatus, "ingest_health": query.IngestHealth,
-	"annotations": query.Annotations,
+	"annotations":      query.Annotations,
+	"reconciler_stats": query.ReconcilerStats,
+	"branch_status":    query.BranchStatus,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -84,6 +86,8 @@ func TestGolden(t *testing.T) {
 		{"nightly_failures", "nightly_failures", `{}`},
 		{"error_signatures", "error_signatures", `{}`},
 		{"error_signatures_only_new", "error_signatures", `{"onlyNew": true}`},
+		{"error_signatures_alert", "error_signatures", `{"onlyNew": true, "value": "occurrences"}`},
+		{"branch_status", "branch_status", `{}`},
 		{"pipeline_by_id", "pipeline", `{"runId": 900001}`},
 		{"pipeline_latest", "pipeline", `{"repo": "acme/web", "branch": "main"}`},
 		{"github_status_components", "github_status", `{"view": "components"}`},

@@ -309,6 +309,11 @@ func seedSignatures(t *testing.T, pool *pgxpool.Pool, w *world) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The reconciler found the issue that tracks the old one.
+	if _, err := pool.Exec(ctx, `UPDATE error_signatures SET issue_url = 'https://github.com/acme/api/issues/7', issue_state = 'open'
+		WHERE signature_hash = 'sig-old'`); err != nil {
+		t.Fatal(err)
+	}
 	for _, j := range w.jobs {
 		if j.conclusion != "failure" {
 			continue

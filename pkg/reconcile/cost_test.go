@@ -19,7 +19,7 @@ func TestCycleCost(t *testing.T) {
 		runners += len(rs)
 	}
 	r, err := reconcile.New(reconcile.Config{Store: e.store, API: e.client, Hooks: e.hookList(), RunnerScopes: e.scopes(),
-		Now: e.sim.Now, MaxLogs: 10_000, MaxStuck: 10_000})
+		Now: e.sim.Now, MaxLogs: 10_000, MaxStuck: 10_000, MaxIssueSearches: 10_000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +52,12 @@ func TestCycleCost(t *testing.T) {
 		busy.API.NotModified += st.API.NotModified
 		busy.LogsScanned += st.LogsScanned
 		busy.StuckChecked += st.StuckChecked
+		busy.IssueSearches += st.IssueSearches
 	}
-	t.Logf("10 busy one-minute cycles: %d requests, %d charged, of which %d log downloads and %d stuck-job fetches",
-		busy.API.Requests, busy.API.Charged(), busy.LogsScanned, busy.StuckChecked)
-	if limit := int64(10*2*orgs) + int64(busy.LogsScanned+busy.StuckChecked); busy.API.Charged() > limit {
-		t.Errorf("busy cycles charged %d, want at most %d (hooks, runners, logs, stuck jobs)", busy.API.Charged(), limit)
+	t.Logf("10 busy one-minute cycles: %d requests, %d charged, of which %d log downloads, %d stuck-job fetches and %d issue searches",
+		busy.API.Requests, busy.API.Charged(), busy.LogsScanned, busy.StuckChecked, busy.IssueSearches)
+	if limit := int64(10*2*orgs) + int64(busy.LogsScanned+busy.StuckChecked+busy.IssueSearches); busy.API.Charged() > limit {
+		t.Errorf("busy cycles charged %d, want at most %d (hooks, runners, logs, stuck jobs, issue searches)", busy.API.Charged(), limit)
 	}
 }
 

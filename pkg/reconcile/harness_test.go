@@ -29,6 +29,7 @@ type env struct {
 	sim    *simulate.Simulator
 	hooks  *fakegithub.HookLog
 	fake   *fakegithub.Server
+	issues *fakegithub.Issues
 	client *githubapi.Client
 	url    string
 }
@@ -92,7 +93,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err := sim.RunFast(ctx, start.Add(time.Duration(o.hours)*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	fc := fakegithub.Config{Source: sim.Source(), Hooks: hooks, Token: "tok", Now: sim.Now, RateLimit: 1_000_000}
+	issues := fakegithub.NewIssues("", sim.Now)
+	fc := fakegithub.Config{Source: sim.Source(), Hooks: hooks, Token: "tok", Now: sim.Now, RateLimit: 1_000_000, Issues: issues}
 	if o.logGone {
 		fc.LogGone = func(string, string, int64) bool { return true }
 	}
@@ -103,7 +105,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{store: st, sim: sim, hooks: hooks, fake: fake, client: client, url: api.URL}
+	return &env{store: st, sim: sim, hooks: hooks, fake: fake, issues: issues, client: client, url: api.URL}
 }
 
 func (e *env) hookList() []githubapi.Hook {

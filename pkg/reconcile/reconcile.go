@@ -26,6 +26,7 @@ type API interface {
 	Job(ctx context.Context, owner, repo string, id int64) (*github.WorkflowJob, error)
 	JobLog(ctx context.Context, owner, repo string, id int64) (io.ReadCloser, error)
 	Runners(ctx context.Context, s githubapi.Scope) ([]*github.Runner, error)
+	IssuesMentioning(ctx context.Context, term string, orgs []string) ([]githubapi.Issue, error)
 	Stats() githubapi.Stats
 }
 
@@ -60,6 +61,11 @@ type Config struct {
 	// HookRangesEvery, when positive, refreshes GitHub's webhook ranges (/meta) into the
 	// store this often, for receivers with an allowlist (hookranges.go).
 	HookRangesEvery time.Duration
+	// MaxIssueSearches bounds the error signatures looked up on GitHub's issue search per
+	// cycle (default 10; below zero, none); IssueRecheck is how long a lookup stands
+	// (default 1h).
+	MaxIssueSearches int
+	IssueRecheck     time.Duration
 }
 
 func (c *Config) defaults() {
@@ -72,6 +78,7 @@ func (c *Config) defaults() {
 	def(&c.StuckAfter, 30*time.Minute)
 	def(&c.RecheckAfter, 15*time.Minute)
 	def(&c.Lookback, 72*time.Hour)
+	def(&c.IssueRecheck, time.Hour)
 	for _, p := range []struct {
 		v   *int
 		def int
@@ -82,6 +89,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxLogs == 0 {
 		c.MaxLogs = 50
+	}
+	if c.MaxIssueSearches == 0 {
+		c.MaxIssueSearches = 10
 	}
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(nil)
@@ -116,6 +126,7 @@ type CycleStats struct {
 	StuckChecked, StuckCorrected                    int
 	Runners                                         int
 	LogsScanned, LogsExpired                        int
+	IssueSearches, IssuesLinked                     int             // error signatures asked about on GitHub, and linked
 	Expired, Gone                                   int             // jobs closed without word from GitHub
 	API                                             githubapi.Stats // requests made during the cycle
 }
@@ -141,6 +152,8 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 		{"expire", r.expire, false},
 		{"runners", r.runners, true},
 		{"logs", r.scanLogs, true},
+		// After the logs: a signature found this cycle gets its issue at once.
+		{"issue links", r.linkIssues, true},
 		{"hook ranges", r.hookRanges, true},
 	} {
 		if task.needsAPI && r.cfg.API == nil {
@@ -155,9 +168,12 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 	}
 	err := errors.Join(errs...)
 	r.cfg.Metrics.observeCycle(st, time.Since(began), err)
+	if serr := r.saveSample(ctx, st, time.Since(began), err == nil); serr != nil {
+		err = errors.Join(err, serr)
+	}
 	r.cfg.Logger.Info("reconcile cycle", "redelivered", st.Redelivered, "backlog", st.RedeliverBacklog,
 		"stuck_checked", st.StuckChecked, "stuck_corrected", st.StuckCorrected, "expired", st.Expired, "gone", st.Gone, "runners", st.Runners,
-		"logs_scanned", st.LogsScanned, "api_requests", st.API.Requests, "api_charged", st.API.Charged(),
+		"logs_scanned", st.LogsScanned, "issue_searches", st.IssueSearches, "api_requests", st.API.Requests, "api_charged", st.API.Charged(),
 		"rate_limit_remaining", st.API.Remaining, "took", time.Since(began).Round(time.Millisecond), "error", err)
 	return st, err
 }

@@ -24,13 +24,15 @@ type Run struct {
 	HeadBranch      string
 	HeadSHA         string
 	DefaultBranch   string
-	PullRequests    []int32
-	CreatedAt       *time.Time
-	RunStartedAt    *time.Time
-	UpdatedAt       *time.Time
-	HTMLURL         string
-	FirstSeenAt     time.Time
-	LastSeenAt      time.Time
+	// RepoVisibility is public, private or internal ('' when the events did not say).
+	RepoVisibility string
+	PullRequests   []int32
+	CreatedAt      *time.Time
+	RunStartedAt   *time.Time
+	UpdatedAt      *time.Time
+	HTMLURL        string
+	FirstSeenAt    time.Time
+	LastSeenAt     time.Time
 }
 
 // runStatusRank orders run statuses. GitHub reports requested, pending, queued, waiting,
@@ -68,6 +70,7 @@ func runFromEvent(ev *runEnvelope, received time.Time) *Run {
 		HeadBranch:      clean(wr.GetHeadBranch()),
 		HeadSHA:         clean(wr.GetHeadSHA()),
 		DefaultBranch:   clean(ev.Repo.DefaultBranch),
+		RepoVisibility:  ev.Repo.visibility(),
 		CreatedAt:       ts(wr.CreatedAt),
 		RunStartedAt:    ts(wr.RunStartedAt),
 		UpdatedAt:       ts(wr.UpdatedAt),
@@ -106,6 +109,7 @@ func (r *Run) Merge(o *Run) {
 	r.HeadBranch = joinStr(r.HeadBranch, o.HeadBranch)
 	r.HeadSHA = joinStr(r.HeadSHA, o.HeadSHA)
 	r.DefaultBranch = joinStr(r.DefaultBranch, o.DefaultBranch)
+	r.RepoVisibility = narrowerVisibility(r.RepoVisibility, o.RepoVisibility)
 	// Pull requests only ever get attached to a run, so the union is the truth.
 	r.PullRequests = unionSorted(r.PullRequests, o.PullRequests)
 	r.CreatedAt = minTime(r.CreatedAt, o.CreatedAt)
@@ -122,4 +126,18 @@ func unionSorted(a, b []int32) []int32 {
 	out := slices.Concat(a, b)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// visibilityRank orders visibilities from the least to the most restricted.
+var visibilityRank = map[string]int{"": 0, "public": 1, "internal": 2, "private": 3}
+
+// narrowerVisibility keeps the more restricted of two: when a run's events disagree (the
+// repository changed visibility while it ran), nothing is taken for public that might not
+// be. It is commutative and associative, so merges stay order-free.
+func narrowerVisibility(a, b string) string {
+	ra, rb := visibilityRank[a], visibilityRank[b]
+	if rb > ra || (rb == ra && b > a) {
+		return b
+	}
+	return a
 }

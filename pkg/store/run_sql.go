@@ -16,6 +16,7 @@ var runColumns = []column{
 	{name: "run_number", typ: "int8"}, {name: "event", typ: "text"}, {name: "actor", typ: "text"},
 	{name: "triggering_actor", typ: "text"}, {name: "status", typ: "text"}, {name: "conclusion", typ: "text"},
 	{name: "head_branch", typ: "text"}, {name: "head_sha", typ: "text"}, {name: "default_branch", typ: "text"},
+	{name: "repo_visibility", typ: "text"},
 	// Like job labels, a per-row array travels as text: here a Postgres array literal.
 	{name: "pull_requests", typ: "text", expr: "u.pull_requests::integer[]"},
 	{name: "created_at", typ: "timestamptz"}, {name: "run_started_at", typ: "timestamptz"}, {name: "updated_at", typ: "timestamptz"},
@@ -49,7 +50,7 @@ func scanRuns(rows pgx.Rows) ([]*Run, error) {
 		var r Run
 		if err := rows.Scan(&r.RunID, &r.RunAttempt, &r.Org, &r.Repo, &r.RepoID, &r.WorkflowID, &r.WorkflowName,
 			&r.DisplayTitle, &r.RunNumber, &r.Event, &r.Actor, &r.TriggeringActor, &r.Status, &r.Conclusion,
-			&r.HeadBranch, &r.HeadSHA, &r.DefaultBranch, &r.PullRequests, &r.CreatedAt, &r.RunStartedAt,
+			&r.HeadBranch, &r.HeadSHA, &r.DefaultBranch, &r.RepoVisibility, &r.PullRequests, &r.CreatedAt, &r.RunStartedAt,
 			&r.UpdatedAt, &r.HTMLURL, &r.FirstSeenAt, &r.LastSeenAt); err != nil {
 			return nil, fmt.Errorf("scan run: %w", err)
 		}
@@ -81,7 +82,7 @@ func queueUpsertRuns(b *pgx.Batch, runs map[runKey]*Run) {
 	for _, r := range runs {
 		vals := []any{r.RunID, r.RunAttempt, r.Org, r.Repo, r.RepoID, r.WorkflowID, r.WorkflowName, r.DisplayTitle,
 			r.RunNumber, r.Event, r.Actor, r.TriggeringActor, r.Status, r.Conclusion, r.HeadBranch, r.HeadSHA,
-			r.DefaultBranch, intArrayLiteral(r.PullRequests), r.CreatedAt, r.RunStartedAt, r.UpdatedAt,
+			r.DefaultBranch, r.RepoVisibility, intArrayLiteral(r.PullRequests), r.CreatedAt, r.RunStartedAt, r.UpdatedAt,
 			r.HTMLURL, r.FirstSeenAt, r.LastSeenAt}
 		for i, v := range vals {
 			cols[i] = append(cols[i], v)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -108,6 +109,29 @@ func TestDemo(t *testing.T) {
 		"ciradar_reader:wrong-password", 1)
 	if _, err := reader(wrong); err == nil {
 		t.Error("ciradar_reader logged in with a wrong password")
+	}
+
+	// Half the history's errors have an issue in the fake API's tracker, which its search
+	// finds by the words every such issue carries.
+	waitFor(t, 60*time.Second, "issues filed for the history's errors", func() bool {
+		return strings.Contains(out.String(), "filed issues for the history's errors")
+	})
+	filed := submatch(out.String(), `filed issues for the history's errors.* issues=(\d+)`)
+	req, _ := http.NewRequest(http.MethodGet, env["CIRADAR_DEMO_API_URL"]+"search/issues?per_page=1&q="+
+		url.QueryEscape(`"CI Radar" in:body type:issue org:acme org:acme-platform`), nil)
+	req.Header.Set("Authorization", "Bearer "+env["CIRADAR_DEMO_API_TOKEN"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found struct {
+		Total int `json:"total_count"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&found)
+	res.Body.Close()
+	t.Logf("%s issues filed for the history's errors", filed)
+	if err != nil || res.StatusCode != http.StatusOK || fmt.Sprint(found.Total) != filed {
+		t.Errorf("issue search: %d, %d found (%v), want the %s issues the log says were filed", res.StatusCode, found.Total, err, filed)
 	}
 
 	// The first reconcile cycle ran against the fake API already listening, and its

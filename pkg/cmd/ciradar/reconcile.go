@@ -134,6 +134,7 @@ type reconcileFlags struct {
 	interval, stuckAfter, recheck time.Duration
 	maxRedeliveries, maxStuck     int
 	maxLogs, logBytes             int
+	maxIssueSearches              int
 	hookRanges                    bool
 }
 
@@ -147,12 +148,17 @@ func addReconcileFlags(cfg *config) *reconcileFlags {
 	cfg.Int(&r.maxRedeliveries, "max-redeliveries", "CIRADAR_MAX_REDELIVERIES", 100, "failed deliveries redelivered per cycle at most")
 	cfg.Int(&r.maxStuck, "max-stuck", "CIRADAR_MAX_STUCK", 50, "stuck jobs fetched per cycle at most")
 	cfg.Int(&r.maxLogs, "max-logs", "CIRADAR_MAX_LOGS", 50, "failed-job logs downloaded per cycle at most; 0: no log fetching")
+	cfg.Int(&r.maxIssueSearches, "max-issue-searches", "CIRADAR_MAX_ISSUE_SEARCHES", 10,
+		"error signatures looked up per cycle in GitHub's issue search, for the issue that tracks them (its limit is 30 a minute); 0: none")
 	cfg.Int(&r.logBytes, "log-max-bytes", "CIRADAR_LOG_MAX_BYTES", logscan.DefaultMaxBytes, "bytes of one job log read at most")
 	cfg.Bool(&r.hookRanges, "github-hook-ranges", "CIRADAR_GITHUB_HOOK_RANGES", false,
 		"refresh GitHub's webhook source ranges (/meta) into the store hourly, for receivers run with -allow-github-hooks (serve with it does this itself)")
 	cfg.Check(func() error {
 		if r.interval < time.Second || r.maxRedeliveries < 1 || r.maxStuck < 1 || r.maxLogs < 0 || r.logBytes < 1024 {
 			return errors.New("-reconcile-interval must be at least 1s, -max-redeliveries and -max-stuck at least 1, -max-logs at least 0, -log-max-bytes at least 1024")
+		}
+		if r.maxIssueSearches < 0 {
+			return errors.New("-max-issue-searches must be at least 0 (0: no issue searches)")
 		}
 		return nil
 	})
@@ -176,7 +182,11 @@ func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg promet
 	if maxLogs == 0 {
 		maxLogs = -1 // the reconciler's zero means its default
 	}
-	return reconcile.New(reconcile.Config{Store: s, API: api, Hooks: hooks, RunnerScopes: scopes,
+	searches := r.maxIssueSearches
+	if searches == 0 {
+		searches = -1
+	}
+	return reconcile.New(reconcile.Config{Store: s, API: api, Hooks: hooks, RunnerScopes: scopes, MaxIssueSearches: searches,
 		Interval: r.interval, StuckAfter: r.stuckAfter, RecheckAfter: r.recheck, MaxRedeliveries: r.maxRedeliveries,
 		MaxStuck: r.maxStuck, MaxLogs: maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log,
 		HookRangesEvery: hookRangesEvery(r.hookRanges)})

@@ -18,6 +18,8 @@ func TestReconcileFlagLimits(t *testing.T) {
 		{"no log fetching", []string{"-max-logs", "0"}, ""},
 		{"negative logs", []string{"-max-logs", "-1"}, "-max-logs at least 0"},
 		{"no stuck jobs is not a setting", []string{"-max-stuck", "0"}, "-max-stuck at least 1"},
+		{"no issue searches", []string{"-max-issue-searches", "0"}, ""},
+		{"negative issue searches", []string{"-max-issue-searches", "-3"}, "-max-issue-searches must be at least 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

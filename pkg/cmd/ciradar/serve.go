@@ -32,11 +32,12 @@ type serveFlags struct {
 	github                     *githubFlags
 	reconcile                  *reconcileFlags
 	limits                     *limitFlags
+	badges                     *badgeFlags
 }
 
 var serveCommand = command{
 	name:    "serve",
-	summary: "run the webhook receiver (POST /webhook, /healthz, /readyz, /metrics)",
+	summary: "run the webhook receiver (POST /webhook, /healthz, /readyz, /metrics, and opt-in /badge/OWNER/NAME.svg)",
 	setup: func(cfg *config) func(context.Context) error {
 		db := addDatabaseFlags(cfg)
 		logs := addLogFlags(cfg)
@@ -66,6 +67,7 @@ var serveCommand = command{
 			"train a new payload compression dictionary after this many deliveries, the first after a tenth of them (0: never)")
 		cfg.Bool(&f.migrate, "migrate", "CIRADAR_MIGRATE", true, "apply migrations at start")
 		f.limits = addLimitFlags(cfg)
+		f.badges = addBadgeFlags(cfg)
 		// serve also runs the reconciler (one leader across replicas); with GitHub credentials
 		// it repairs from the REST API, without them it only expires jobs past GitHub's limits.
 		f.github, f.reconcile = addGitHubFlags(cfg), addReconcileFlags(cfg)
@@ -188,6 +190,12 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 		go servePrivate(ctx, "metrics", f.metricsListen, private, log)
 	}
 
+	handler, err := f.badges.mount(mux, s, f.limits, log)
+	if err != nil {
+		committer.Close()
+		return err
+	}
+
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		committer.Close()
@@ -197,7 +205,7 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	// Headers must arrive within 10 s and hold at most 64 KiB (GitHub's are under 2 KiB);
 	// a body gets -body-timeout once admitted (the handler sets that deadline).
 	srv := &http.Server{
-		Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxHeaderBytes: 64 << 10,
+		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, MaxHeaderBytes: 64 << 10,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

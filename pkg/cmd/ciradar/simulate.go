@@ -142,7 +142,8 @@ type simulation struct {
 	start    time.Time
 	repos    int
 	stopAPI  func()
-	rejected chan struct{} // closed at the receiver's first 401
+	issues   *fakegithub.Issues // the fake API's issue tracker; nil without -api-addr
+	rejected chan struct{}      // closed at the receiver's first 401
 	once     sync.Once
 }
 
@@ -176,8 +177,9 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 		return nil, err
 	}
 	if f.apiAddr != "" {
+		s.issues = fakegithub.NewIssues("", s.sim.Now)
 		s.stopAPI, err = serveFakeAPI(f.apiAddr, fakegithub.New(fakegithub.Config{Source: s.sim.Source(), Hooks: hooks,
-			Token: f.apiToken, Now: s.sim.Now}), log)
+			Token: f.apiToken, Now: s.sim.Now, Issues: s.issues}), log)
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +213,13 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 	}()
 	log.Info("simulating", "start", s.start, "since", f.since, "duration", f.duration, "speed", f.speed,
 		"repos", s.repos, "seed", f.seed, "receiver", f.url)
-	err := play(playCtx, s.sim, f, s.start)
+	err := play(playCtx, s.sim, f, s.start, func() {
+		// Half the errors of the history get an issue, so that the demo's error tables show
+		// both a linked issue and the link that opens a new one.
+		if s.issues != nil {
+			log.Info("filed issues for the history's errors", "issues", s.sim.FileErrorIssues(s.issues, 2))
+		}
+	})
 	truth := s.sim.Truth()
 	if errors.Is(context.Cause(playCtx), errSignatureRejected) {
 		return fmt.Errorf("the receiver at %s answered 401 Unauthorized: it rejects this simulator's signature, "+
@@ -234,12 +242,13 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 }
 
 // play sends the history as fast as accepted, then the rest at the chosen speed.
-func play(ctx context.Context, sim *simulate.Simulator, f *simulateFlags, start time.Time) error {
+func play(ctx context.Context, sim *simulate.Simulator, f *simulateFlags, start time.Time, afterHistory func()) error {
 	if f.since > 0 {
 		if err := sim.RunFast(ctx, start.Add(f.since)); err != nil {
 			return fmt.Errorf("history: %w", err)
 		}
 	}
+	afterHistory()
 	var end time.Time
 	if f.duration > 0 {
 		end = start.Add(f.since + f.duration)

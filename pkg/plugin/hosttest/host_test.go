@@ -183,6 +183,7 @@ var representativeQueries = map[string]string{
 	"build_results": `{"splitBy": "trigger"}`, "flaky_jobs": `{}`, "nightly_failures": `{}`, "error_signatures": `{}`,
 	"pipeline": `{"runId": 2202229078}`, "github_status": `{"view": "components"}`, "ingest_health": `{}`,
 	"annotations": `{"source": "failed_runs"}`, "active_jobs": `{}`,
+	"reconciler_stats": `{}`, "branch_status": `{}`,
 }
 
 func queryRaw(ctx context.Context, t *testing.T, h *host, qt, own string, headers map[string]string) *backend.QueryDataResponse {

@@ -49,6 +49,8 @@ type Config struct {
 	Now func() time.Time
 	// App, when set, also accepts a GitHub App's JWT and installation tokens (see app.go).
 	App *App
+	// Issues is what the issue search finds (nil: no issue at all).
+	Issues *Issues
 	// LogGone, when set, makes a job's log answer 410 Gone, as GitHub does once logs expire.
 	LogGone func(owner, repo string, job int64) bool
 }
@@ -76,6 +78,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Hooks == nil {
 		cfg.Hooks = NewHookLog(0, nil)
+	}
+	if cfg.Issues == nil {
+		cfg.Issues = NewIssues("", cfg.Now)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.routes()
