@@ -23,10 +23,13 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 		return sendJSON(sender, http.StatusNotFound, map[string]string{"error": "not found: use GET /variables/{" + strings.Join(query.VariableNames(), ",") + "}"})
 	}
 	params, err := parseParams(req.URL)
+	if err == nil && d.settings.scopeErr != nil {
+		err = d.scopeRefusal()
+	}
 	if err != nil {
 		return sendJSON(sender, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	}
-	vals, err := query.Variables(ctx, d.pool, name, params.Get("org"), params.Get("repo"))
+	vals, err := query.Variables(ctx, d.pool, d.settings.scope, name, params.Get("org"), params.Get("repo"))
 	if err != nil {
 		res := d.errorResponse(ctx, "variable", began, err)
 		return sendJSON(sender, int(res.Status), map[string]string{"error": res.Error.Error()})

@@ -52,7 +52,9 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		"CROSS JOIN LATERAL (\n",
 		"  SELECT string_agg(DISTINCT j.job_name, ', ') FILTER (WHERE j.conclusion IN ", failed, ") AS jobs,\n",
 		"    string_agg(DISTINCT s.text, ' | ') AS sigs,\n",
-		"    (count(DISTINCT s.signature_hash) FILTER (WHERE s.first_seen >= r.night))::float8 AS new_sigs\n",
+		"    (count(DISTINCT s.signature_hash) FILTER (WHERE ")
+	firstSeen(st, m.Filters)
+	st.add(" >= r.night))::float8 AS new_sigs\n",
 		"  FROM workflow_jobs j\n",
 		"  LEFT JOIN (error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash) ON o.job_id = j.job_id\n",
 		"  WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt\n",
@@ -71,4 +73,17 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 	)
 	return table(ctx, env.DB, st, f)
+}
+
+// firstSeen writes when the signature s was first seen: the store's first sighting, or on
+// a scoped request the first within the scope, so that a signature an out-of-scope
+// repository hit first is still new to the team.
+func firstSeen(st *stmt, f Filters) {
+	if f.scope.IsZero() {
+		st.add("s.first_seen")
+		return
+	}
+	st.add("(SELECT min(e.seen_at) FROM error_occurrences e WHERE e.signature_hash = s.signature_hash")
+	f.whereScope(st, sightingFilters)
+	st.add(")")
 }

@@ -43,9 +43,10 @@ func (p plan) outer() (from, to time.Time) {
 }
 
 // planFor decides whether req reads rollups: only when the query can (supported), buckets
-// are whole hours, and at least minRolled of the range is final.
+// are whole hours, and at least minRolled of the range is final. A scoped request never
+// does: every rollup table mixes repositories (docs/scope.md), so its rows are read.
 func planFor(ctx context.Context, db DB, req Request, bucket time.Duration, supported bool) (plan, error) {
-	if !supported || bucket%time.Hour != 0 || req.To.Sub(req.From) < minRolled {
+	if !req.Scope.IsZero() || !supported || bucket%time.Hour != 0 || req.To.Sub(req.From) < minRolled {
 		return plan{}, nil
 	}
 	w, ok, err := watermark(ctx, db)
@@ -62,7 +63,7 @@ func planFor(ctx context.Context, db DB, req Request, bucket time.Duration, supp
 
 // watermark reads the first hour that is not final, if the rollups have been refreshed.
 func watermark(ctx context.Context, db DB) (time.Time, bool, error) {
-	st := newStmt("rollup_watermark")
+	st := newStmt("rollup_watermark").noRepoData()
 	st.add("SELECT watermark FROM rollup_state")
 	var w time.Time
 	found := false
