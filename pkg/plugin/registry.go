@@ -22,3 +22,7 @@ var queryTypes = map[string]query.Func{
 	"ingest_health":      query.IngestHealth,
 	"annotations":        query.Annotations,
 }
+
+// QueryTypeNames lists the registered query types, sorted: tests that must cover every
+// type (the scope's, in hosttest) iterate it, so that a type added later is covered too.
+func QueryTypeNames() []string { return typeNames() }

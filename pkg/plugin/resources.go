@@ -38,6 +38,16 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 	return sendJSON(sender, http.StatusOK, vals)
 }
 
+// ResourcePaths lists every resource path CallResource serves, for tests that must cover
+// them all.
+func ResourcePaths() []string {
+	var out []string
+	for _, n := range query.VariableNames() {
+		out = append(out, "variables/"+n)
+	}
+	return out
+}
+
 // parseParams reads the query string strictly. url.Values.Query drops a pair it cannot
 // decode without a word, so "?repo=%ZZ" would list every repository: here it is refused,
 // naming the parameter.
