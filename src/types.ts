@@ -101,6 +101,8 @@ export interface CIRadarOptions extends DataSourceJsonData {
   staleIngestMinutes?: number;
   // Every statement the plugin runs is cancelled past this many seconds, whatever the database user's own default.
   queryTimeoutSeconds?: number;
+  // Organisations and owner/repo patterns this data source may read (docs/scope.md); absent means every repository.
+  scope?: string[];
 }
 
 export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -117,6 +119,7 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   statusPageUrl: 'https://www.githubstatus.com/api/v2/summary.json',
   staleIngestMinutes: 60,
   queryTimeoutSeconds: 30,
+  scope: [],
 };
 
 export interface CIRadarSecureOptions {

@@ -99,7 +99,7 @@ func scopeEntry(e string) (owner, repo string, err error) {
 		}
 		for _, r := range part {
 			if !(r == '-' || r == '_' || r == '.' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-				return "", "", fmt.Errorf("holds %q, which no GitHub owner or repository name has", r)
+				return "", "", fmt.Errorf("holds %q, which no GitHub owner or repository name has", string(r))
 			}
 		}
 	}

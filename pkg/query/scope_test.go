@@ -29,8 +29,8 @@ func TestParseScope(t *testing.T) {
 		{name: "a prefix wildcard", entries: []string{"acme/web-*"}, wrong: `scope entry 1 "acme/web-*" has a wildcard inside a name`},
 		{name: "a wildcard in an organisation", entries: []string{"ac*"}, wrong: `scope entry 1 "ac*" has a wildcard inside a name`},
 		{name: "two slashes", entries: []string{"acme/web/x"}, wrong: `scope entry 1 "acme/web/x" has more than one /`},
-		{name: "a space", entries: []string{"ac me"}, wrong: `scope entry 1 "ac me" holds ' '`},
-		{name: "a NUL byte", entries: []string{"acme\x00"}, wrong: `scope entry 1 "acme\x00" holds '\x00'`},
+		{name: "a space", entries: []string{"ac me"}, wrong: `scope entry 1 "ac me" holds " "`},
+		{name: "a NUL byte", entries: []string{"acme\x00"}, wrong: `scope entry 1 "acme\x00" holds "\x00"`},
 		{name: "too many entries", entries: make([]string, 1001), wrong: "scope has 1001 entries: at most 1000"},
 	}
 	for _, tc := range tests {
