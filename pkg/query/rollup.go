@@ -61,6 +61,16 @@ func planFor(ctx context.Context, db DB, req Request, bucket time.Duration, supp
 	return p, nil
 }
 
+// repoSplit is req as a query asks planFor, planDays or planDayHours when every rollup
+// it would read keeps each repository in rows of its own (rollup_flake_day and
+// rollup_flake_hour): a scope does not rule those out. The query must then apply the scope
+// to the rollup's rows through where, with a target that has "scope.org" and "scope.repo";
+// a target without them makes collect refuse the statement.
+func repoSplit(req Request) Request {
+	req.Scope = Scope{}
+	return req
+}
+
 // watermark reads the first hour that is not final, if the rollups have been refreshed.
 func watermark(ctx context.Context, db DB) (time.Time, bool, error) {
 	st := newStmt("rollup_watermark").noRepoData()
