@@ -23,6 +23,6 @@ var queryTypes = map[string]query.Func{
 	"annotations":        query.Annotations,
 }
 
-// QueryTypeNames lists the registered query types, sorted: tests that must cover every
-// type (the scope's, in hosttest) iterate it, so that a type added later is covered too.
-func QueryTypeNames() []string { return typeNames() }
+// QueryTypes lists the registered type names, sorted: tests that must cover every type
+// iterate it, so a new type cannot be forgotten.
+func QueryTypes() []string { return typeNames() }

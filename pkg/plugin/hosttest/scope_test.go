@@ -66,7 +66,7 @@ func TestScopeHidesWhatIsOutOfScope(t *testing.T) {
 	defer cancel()
 	leaks := leakFinder(w)
 
-	for _, qt := range plugin.QueryTypeNames() {
+	for _, qt := range plugin.QueryTypes() {
 		variants, ok := scopeVariants[qt]
 		if !ok {
 			variants = []string{`{}`}
