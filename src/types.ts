@@ -95,14 +95,14 @@ export interface CIRadarOptions extends DataSourceJsonData {
   port?: number;
   database?: string;
   user?: string;
+  // Organisations and owner/repo patterns this data source may read (docs/scope.md); absent means every repository.
+  scope?: string[];
   sslmode?: SSLMode;
   maxConns?: number;
   statusPageUrl?: string;
   staleIngestMinutes?: number;
   // Every statement the plugin runs is cancelled past this many seconds, whatever the database user's own default.
   queryTimeoutSeconds?: number;
-  // Organisations and owner/repo patterns this data source may read (docs/scope.md); absent means every repository.
-  scope?: string[];
 }
 
 export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -114,12 +114,12 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   port: 5432,
   database: 'ciradar',
   user: 'ciradar_reader',
+  scope: [],
   sslmode: 'prefer',
   maxConns: 4,
   statusPageUrl: 'https://www.githubstatus.com/api/v2/summary.json',
   staleIngestMinutes: 60,
   queryTimeoutSeconds: 30,
-  scope: [],
 };
 
 export interface CIRadarSecureOptions {

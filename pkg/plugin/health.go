@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ciradar/ciradar/pkg/query"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/ciradar/ciradar/pkg/version"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -51,19 +50,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		msgs = append(msgs, fmt.Sprintf("user %s can %s: connect as the read-only role ciradar_reader instead", d.settings.User, wide))
 	}
 	if !d.settings.scope.IsZero() {
-		// Deliveries name no repository the reader may see: a scoped instance reports its
-		// own newest run instead, with no staleness warning (a team's repositories may be
-		// quiet for hours while ingest is fine).
-		newest, err := query.NewestRun(ctx, d.pool, d.settings.scope)
-		if err != nil {
-			return healthError("cannot read workflow runs: %v", err), nil
-		}
-		if newest == nil {
-			msgs = append(msgs, "no workflow run in scope yet")
-		} else {
-			msgs = append(msgs, fmt.Sprintf("newest run in scope created %s ago", time.Since(*newest).Round(time.Second)))
-		}
-		return d.healthResult(ctx, status, latest, msgs), nil
+		return d.scopedHealth(ctx, status, latest, msgs), nil
 	}
 	var newest *time.Time
 	// The reconciler's REST API rows are not deliveries: they must not make ingest look alive.

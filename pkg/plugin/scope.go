@@ -2,11 +2,14 @@ package plugin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ciradar/ciradar/pkg/query"
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
 // loadScope reads jsonData.scope: a list of strings, or one string of entries separated by
@@ -35,6 +38,23 @@ func loadScope(raw json.RawMessage) (query.Scope, error) {
 		entries[i] = strings.TrimSpace(entries[i])
 	}
 	return query.ParseScope(entries)
+}
+
+// scopedHealth ends the health check of a scoped instance. Deliveries name no repository
+// the reader may see, so it reports when the newest in-scope run was created instead of the
+// newest delivery's age, with no staleness warning: a team's repositories may be quiet for
+// hours while ingest is fine.
+func (d *Datasource) scopedHealth(ctx context.Context, status backend.HealthStatus, latest int, msgs []string) *backend.CheckHealthResult {
+	newest, err := query.NewestRun(ctx, d.pool, d.settings.scope)
+	switch {
+	case err != nil:
+		return healthError("cannot read workflow runs: %v", err)
+	case newest == nil:
+		msgs = append(msgs, "no workflow run in scope yet")
+	default:
+		msgs = append(msgs, fmt.Sprintf("newest run in scope created %s ago", time.Since(*newest).Round(time.Second)))
+	}
+	return d.healthResult(ctx, status, latest, msgs)
 }
 
 // scopeRefusal is what every query and resource of an instance with a malformed scope

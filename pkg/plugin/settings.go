@@ -29,11 +29,11 @@ type Settings struct {
 	MaxConns           number `json:"maxConns"`
 	StatusPageURL      string `json:"statusPageUrl"`
 	StaleIngestMinutes number `json:"staleIngestMinutes"`
+	// ScopeJSON is jsonData.scope as sent, read by loadScope into scope (docs/scope.md).
+	ScopeJSON json.RawMessage `json:"scope"`
 	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
 	// default: a role without one would otherwise let a wide dashboard query run for ever.
 	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
-	// ScopeJSON is jsonData.scope as sent, read by loadScope into scope (docs/scope.md).
-	ScopeJSON json.RawMessage `json:"scope"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 	scope    query.Scope
