@@ -32,8 +32,9 @@ import (
 // Nothing else is needed, and nothing less will run: on a scoped request Run hands the
 // query a DB that refuses any statement that did not get the scope through where, or that
 // was not marked st.noRepoData() because it reads nothing of a repository. The registry
-// test in pkg/plugin/hosttest runs every registered type against a scoped instance and
-// fails on the first name that leaks.
+// test in pkg/plugin/hosttest (TestScopeHidesWhatIsOutOfScope) runs every registered type
+// against a scoped instance and fails a type that leaks a name, an id or a count, or that
+// this guard refuses.
 type Scope struct {
 	orgs  []string // owners all of whose repositories are in scope
 	repos []string // owner/name of single repositories in scope
