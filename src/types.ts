@@ -97,6 +97,8 @@ export interface CIRadarOptions extends DataSourceJsonData {
   port?: number;
   database?: string;
   user?: string;
+  // Organisations and owner/repo patterns this data source may read (docs/scope.md); absent means every repository.
+  scope?: string[];
   sslmode?: SSLMode;
   maxConns?: number;
   statusPageUrl?: string;
@@ -116,6 +118,7 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   port: 5432,
   database: 'ciradar',
   user: 'ciradar_reader',
+  scope: [],
   sslmode: 'prefer',
   maxConns: 4,
   statusPageUrl: 'https://www.githubstatus.com/api/v2/summary.json',

@@ -51,14 +51,17 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 		return d.errorResponse(ctx, "this", began, &query.BadQueryError{Msg: fmt.Sprintf("unknown queryType %q: use one of %s",
 			query.Echo(qt), strings.Join(typeNames(), ", "))})
 	}
+	if d.settings.scopeErr != nil {
+		return d.errorResponse(ctx, qt, began, d.scopeRefusal())
+	}
 	req := query.Request{
 		RefID: q.RefID, From: q.TimeRange.From, To: q.TimeRange.To, Interval: q.Interval,
-		MaxDataPoints: q.MaxDataPoints, JSON: q.JSON, FromAlert: fromAlert,
+		MaxDataPoints: q.MaxDataPoints, JSON: q.JSON, FromAlert: fromAlert, Scope: d.settings.scope,
 	}
 	if err := req.Validate(); err != nil {
 		return d.errorResponse(ctx, qt, began, err)
 	}
-	frames, err := run(ctx, d.env(), req)
+	frames, err := query.Run(ctx, run, d.env(), req)
 	if err == nil {
 		frames, err = query.SelectValue(req, frames)
 	}

@@ -19,6 +19,10 @@ import (
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if d.settings.scopeErr != nil {
+		// Before the database: a malformed scope is refused whatever the store says.
+		return healthError("invalid data source settings: %v", d.settings.scopeErr), nil
+	}
 	if err := d.pool.Ping(ctx); err != nil {
 		return healthError("database unreachable at %s:%d as %s: %v", d.settings.Host, d.settings.Port, d.settings.User, err), nil
 	}
@@ -38,7 +42,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		return healthError("database schema is behind this plugin: migrations %s are missing; run `ciradar migrate`", strings.Join(missing, ", ")), nil
 	}
 
-	var msgs []string
+	msgs := []string{d.settings.scope.Describe()}
 	status := backend.HealthStatusOk
 	if wide, err := d.widerThanReader(ctx); err != nil {
 		return healthError("cannot read the privileges of %s: %v", d.settings.User, err), nil
@@ -56,6 +60,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 			msgs = append(msgs, fmt.Sprintf("reading from a hot standby, its data %s old by the primary's heartbeat", roundLag(rep.lag)))
 		}
 	}
+	if !d.settings.scope.IsZero() {
+		return d.scopedHealth(ctx, status, latest, msgs), nil
+	}
 	var newest *time.Time
 	// The reconciler's REST API rows are not deliveries: they must not make ingest look alive.
 	if err := d.pool.QueryRow(ctx, "SELECT max(received_at) FROM deliveries WHERE target_type <> $1", store.APITarget).Scan(&newest); err != nil {
@@ -71,6 +78,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	default:
 		msgs = append(msgs, fmt.Sprintf("newest delivery %s ago", time.Since(*newest).Round(time.Second)))
 	}
+	return d.healthResult(ctx, status, latest, msgs), nil
+}
+
+// healthResult adds the status page's reachability to the checks so far.
+func (d *Datasource) healthResult(ctx context.Context, status backend.HealthStatus, latest int, msgs []string) *backend.CheckHealthResult {
 	if _, err := d.status.Summary(ctx); err != nil {
 		status = backend.HealthStatusUnknown
 		msgs = append(msgs, fmt.Sprintf("status page unreachable (github_status panels will fail): %v", err))
@@ -80,7 +92,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		Status:      status,
 		Message:     fmt.Sprintf("Database connected, schema %d current; %s", latest, strings.Join(msgs, "; ")),
 		JSONDetails: buildDetails(),
-	}, nil
+	}
 }
 
 // widerThanReader says what the configured user may do that the read-only role may not (see

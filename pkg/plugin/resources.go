@@ -23,16 +23,29 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 		return sendJSON(sender, http.StatusNotFound, map[string]string{"error": "not found: use GET /variables/{" + strings.Join(query.VariableNames(), ",") + "}"})
 	}
 	params, err := parseParams(req.URL)
+	if err == nil && d.settings.scopeErr != nil {
+		err = d.scopeRefusal()
+	}
 	if err != nil {
 		return sendJSON(sender, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	}
-	vals, err := query.Variables(ctx, d.pool, name, params.Get("org"), params.Get("repo"))
+	vals, err := query.Variables(ctx, d.pool, d.settings.scope, name, params.Get("org"), params.Get("repo"))
 	if err != nil {
 		res := d.errorResponse(ctx, "variable", began, err)
 		return sendJSON(sender, int(res.Status), map[string]string{"error": res.Error.Error()})
 	}
 	slices.Sort(vals)
 	return sendJSON(sender, http.StatusOK, vals)
+}
+
+// ResourcePaths lists every resource path CallResource serves, for tests that must cover
+// them all.
+func ResourcePaths() []string {
+	var out []string
+	for _, n := range query.VariableNames() {
+		out = append(out, "variables/"+n)
+	}
+	return out
 }
 
 // parseParams reads the query string strictly. url.Values.Query drops a pair it cannot

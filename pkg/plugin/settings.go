@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/query"
 	"github.com/ciradar/ciradar/pkg/status"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -28,6 +29,8 @@ type Settings struct {
 	MaxConns           number `json:"maxConns"`
 	StatusPageURL      string `json:"statusPageUrl"`
 	StaleIngestMinutes number `json:"staleIngestMinutes"`
+	// ScopeJSON is jsonData.scope as sent, read by loadScope into scope (docs/scope.md).
+	ScopeJSON json.RawMessage `json:"scope"`
 	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
 	// default: a role without one would otherwise let a wide dashboard query run for ever.
 	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
@@ -36,6 +39,10 @@ type Settings struct {
 	ReplicaLagSeconds number `json:"replicaLagSeconds"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
+	scope    query.Scope
+	// scopeErr is a malformed scope. It does not stop the instance from loading, so that
+	// the health check can name the wrong entry, but every query and resource refuses.
+	scopeErr error
 }
 
 // DefaultQueryTimeoutSeconds is the statement timeout when the settings name none.
@@ -60,6 +67,7 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 		}
 	}
 	st.password = s.DecryptedSecureJSONData["password"]
+	st.scope, st.scopeErr = loadScope(st.ScopeJSON)
 	st.defaults()
 	return st, st.validate()
 }

@@ -22,12 +22,17 @@ type errorSignaturesModel struct {
 // occurrenceFilters applies to error_occurrences aliased o: the repository is on the row,
 // everything else is on the job it hit.
 var occurrenceFilters = filterTarget{
+	"scope.org": "split_part(o.repo, '/', 1)", "scope.repo": "o.repo",
 	"repos":     "o.repo = ANY(%s)",
 	"orgs":      "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.org = ANY(%s))",
 	"workflows": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.workflow_name = ANY(%s))",
 	"labels":    "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.label_key = ANY(%s))",
 	"branches":  "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.head_branch = ANY(%s))",
 }
+
+// sightingFilters applies the scope to error_occurrences aliased e, inside a query that
+// already has an o.
+var sightingFilters = filterTarget{"scope.org": "split_part(e.repo, '/', 1)", "scope.repo": "e.repo"}
 
 // ErrorSignatures answers error_signatures: signatures by occurrences within the range,
 // with first and last seen, the repositories hit, and whether the signature is new (first
@@ -63,7 +68,21 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	m.Filters.where(st, occurrenceFilters)
 	st.add("\n    GROUP BY 1, 2) x\n",
 		"  GROUP BY 1) o\n",
-		"JOIN error_signatures s ON s.signature_hash = o.signature_hash")
+		"JOIN ")
+	if m.Filters.scope.IsZero() {
+		st.add("error_signatures s ON s.signature_hash = o.signature_hash")
+	} else {
+		// A signature's count and first and last seen are the store's, over every
+		// repository: a scoped answer takes them from the in-scope occurrences alone, so
+		// that "new" means new to the repositories in scope.
+		// The tracking issue may live in a repository out of scope: a scoped answer omits it.
+		st.add("LATERAL (SELECT g.signature_hash, g.text, count(*) AS count, min(e.seen_at) AS first_seen, max(e.seen_at) AS last_seen,\n",
+			"  NULL::text AS issue_url, NULL::text AS issue_state\n",
+			"  FROM error_signatures g JOIN error_occurrences e ON e.signature_hash = g.signature_hash\n",
+			"  WHERE g.signature_hash = o.signature_hash")
+		m.Filters.whereScope(st, sightingFilters)
+		st.add(" GROUP BY 1, 2) s ON true")
+	}
 	if m.OnlyNew {
 		st.add("\nWHERE s.first_seen >= ", from)
 	}

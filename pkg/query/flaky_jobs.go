@@ -19,7 +19,9 @@ type flakyJobsModel struct {
 const flakeWindow = 30 * time.Hour
 
 // flakeRollupFilters applies to rollup_flake_day and rollup_flake_hour aliased r.
-var flakeRollupFilters = filterTarget{"repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)"}
+// They keep each repository apart, so a scoped request reads them too (repoSplit).
+var flakeRollupFilters = filterTarget{"repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)",
+	"scope.org": "split_part(r.repo, '/', 1)", "scope.repo": "r.repo"}
 
 // FlakyJobs answers flaky_jobs: jobs (repository, workflow, job name) that failed on a
 // commit and later passed on the same commit, a re-run that changed nothing but the luck.
@@ -40,7 +42,7 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "repos", "workflows"))
+	p, err := planDayHours(ctx, env.DB, repoSplit(req), onlyFilters(m.Filters, "repos", "workflows"))
 	if err != nil {
 		return nil, err
 	}

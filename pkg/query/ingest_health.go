@@ -19,6 +19,9 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
+	if !req.Scope.IsZero() {
+		return nil, badQuery("ingest_health counts the deliveries of every repository (a delivery names its repository only in its payload, which the plugin does not read), so a scoped data source does not answer it: use an unscoped CI Radar data source for ingest panels and alerts")
+	}
 	bucket := bucketFor(req)
 	p, err := planFor(ctx, env.DB, req, bucket, true)
 	if err != nil {

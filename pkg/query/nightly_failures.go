@@ -52,7 +52,9 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		"CROSS JOIN LATERAL (\n",
 		"  SELECT string_agg(DISTINCT j.job_name, ', ') FILTER (WHERE j.conclusion IN ", failed, ") AS jobs,\n",
 		"    string_agg(DISTINCT s.text, ' | ') AS sigs,\n",
-		"    (count(DISTINCT s.signature_hash) FILTER (WHERE s.first_seen >= r.night))::float8 AS new_sigs\n",
+		"    (count(DISTINCT s.signature_hash) FILTER (WHERE ")
+	newThatNight(st, m.Filters)
+	st.add("))::float8 AS new_sigs\n",
 		"  FROM workflow_jobs j\n",
 		"  LEFT JOIN (error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash) ON o.job_id = j.job_id\n",
 		"  WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt\n",
@@ -71,4 +73,20 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 	)
 	return table(ctx, env.DB, st, f)
+}
+
+// newThatNight writes whether the signature s was first seen on the night r.night: by the
+// store's first sighting, or on a scoped request by the first within the scope, so that a
+// signature an out-of-scope repository hit first is still new to the team. The scoped test
+// asks whether no in-scope sighting came before the night, which stops at the first one
+// found; a signature the whole store first saw that night is new in scope too, and needs no
+// look at its sightings.
+func newThatNight(st *stmt, f Filters) {
+	st.add("s.first_seen >= r.night")
+	if f.scope.IsZero() {
+		return
+	}
+	st.add(" OR NOT EXISTS (SELECT 1 FROM error_occurrences e WHERE e.signature_hash = s.signature_hash AND e.seen_at < r.night")
+	f.whereScope(st, sightingFilters)
+	st.add(")")
 }

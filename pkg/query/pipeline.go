@@ -43,14 +43,19 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A run out of scope is a run that does not exist: the same empty answer.
+	scope := scopeOnly(req)
 	st := newStmt("pipeline")
 	switch {
 	case id > 0:
-		st.add("WITH run AS (SELECT run_id, max(run_attempt) AS run_attempt FROM workflow_jobs WHERE run_id = ", st.arg(id), " GROUP BY run_id)\n")
+		st.add("WITH run AS (SELECT j.run_id, max(j.run_attempt) AS run_attempt FROM workflow_jobs j WHERE j.run_id = ", st.arg(id))
+		scope.where(st, jobFilters)
+		st.add(" GROUP BY j.run_id)\n")
 	case m.Repo != "" && m.Branch != "":
-		st.add("WITH run AS (SELECT run_id, run_attempt FROM workflow_jobs WHERE repo = ", st.arg(m.Repo),
-			" AND head_branch = ", st.arg(m.Branch), " AND created_at < ", st.arg(req.To),
-			" ORDER BY created_at DESC, run_id DESC, run_attempt DESC LIMIT 1)\n")
+		st.add("WITH run AS (SELECT j.run_id, j.run_attempt FROM workflow_jobs j WHERE j.repo = ", st.arg(m.Repo),
+			" AND j.head_branch = ", st.arg(m.Branch), " AND j.created_at < ", st.arg(req.To))
+		scope.where(st, jobFilters)
+		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	default:
 		return nil, badQuery("pipeline needs runId, or repo and branch")
 	}

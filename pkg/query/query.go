@@ -45,6 +45,8 @@ type Request struct {
 	MaxDataPoints int64
 	JSON          json.RawMessage // the whole query JSON, queryType included
 	FromAlert     bool            // evaluated by alerting: answers must not differ, see Run
+	// Scope is the data source instance's (see Scope), set by the plugin from its settings.
+	Scope Scope
 }
 
 // Func runs one query type.
@@ -83,13 +85,16 @@ func (r Request) Validate() error {
 	return checkJSONText(r.JSON)
 }
 
-// decode reads the query's own fields into m, rejecting malformed JSON with what is wrong.
+// decode reads the query's own fields into m, rejecting malformed JSON with what is wrong,
+// and gives a model that embeds common the request's scope.
 func decode(req Request, m any) error {
-	if len(req.JSON) == 0 {
-		return nil
+	if len(req.JSON) > 0 {
+		if err := json.Unmarshal(req.JSON, m); err != nil {
+			return badQuery("query JSON is invalid: %s", Echo(err.Error()))
+		}
 	}
-	if err := json.Unmarshal(req.JSON, m); err != nil {
-		return badQuery("query JSON is invalid: %s", Echo(err.Error()))
+	if s, ok := m.(interface{ setScope(Scope) }); ok {
+		s.setScope(req.Scope)
 	}
 	return nil
 }
@@ -130,6 +135,12 @@ func truncate(s string, n int) string {
 // collect runs a statement and scans every row with scan. The statement's text goes into
 // the error so that a failing panel says which query failed, never its argument values.
 func collect(ctx context.Context, db DB, st *stmt, scan func(pgx.Rows) error) error {
+	if g, ok := db.(scopeGuard); ok {
+		if st.scopeMissing || !(st.scoped || st.repoFree) {
+			return fmt.Errorf("%s query does not apply the data source's scope, so it is not run", st.name)
+		}
+		db = g.db
+	}
 	rows, err := db.Query(ctx, st.sql(), st.args...)
 	if err != nil {
 		return fmt.Errorf("run %s query: %w", st.name, err)
@@ -150,4 +161,22 @@ func collect(ctx context.Context, db DB, st *stmt, scan func(pgx.Rows) error) er
 func IsBadQuery(err error) bool {
 	var bq *BadQueryError
 	return errors.As(err, &bq)
+}
+
+// Run runs one query type. On a scoped request the query gets a DB that only collect can
+// use, and only for statements that applied the scope (see Scope): a query type that
+// forgot it fails instead of answering with every repository.
+func Run(ctx context.Context, f Func, env Env, req Request) (data.Frames, error) {
+	if !req.Scope.IsZero() {
+		env.DB = scopeGuard{db: env.DB}
+	}
+	return f(ctx, env, req)
+}
+
+// scopeGuard is the DB of a scoped request: collect unwraps it after checking the
+// statement, and any other use is refused.
+type scopeGuard struct{ db DB }
+
+func (scopeGuard) Query(context.Context, string, ...any) (pgx.Rows, error) {
+	return nil, errors.New("a statement was run outside collect on a scoped data source, so it is not run")
 }

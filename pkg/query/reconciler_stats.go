@@ -21,6 +21,9 @@ var reconcilerFields = []string{"cycles", "cycle_errors", "api_requests", "api_c
 // /metrics shows of the reconciler, read from the store: the data source never scrapes the
 // receiver. A bucket without a cycle is absent, not zero: no cycle ran.
 func ReconcilerStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	if !req.Scope.IsZero() {
+		return nil, badQuery("reconciler_stats describes the reconciler's work for every repository, so a scoped data source does not answer it: use an unscoped CI Radar data source for the Status dashboard")
+	}
 	var m common
 	if err := decode(req, &m); err != nil {
 		return nil, err

@@ -61,7 +61,13 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	d := repoStatsDims[dim]
-	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, d.filter))
+	plan := req
+	if dim == "repo" {
+		// The repo rows of rollup_job_day and rollup_job_hour are one repository each: a
+		// scoped request reads them, scoped by value (repoStatsRolled).
+		plan = repoSplit(req)
+	}
+	p, err := planDayHours(ctx, env.DB, plan, onlyFilters(m.Filters, d.filter))
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +174,11 @@ func repoStatsRolled(ctx context.Context, env Env, req Request, fl Filters, dim,
 			"rollup_job_day", "rollup_job_hour", func() {
 				st.add(" AND r.dim = ", dimArg)
 				if d.filter != "" {
-					fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
+					target := filterTarget{d.filter: "r.value = ANY(%s)"}
+					if dim == "repo" {
+						target["scope.org"], target["scope.repo"] = "split_part(r.value, '/', 1)", "r.value"
+					}
+					fl.where(st, target)
 				}
 			})
 	})

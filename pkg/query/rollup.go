@@ -43,9 +43,10 @@ func (p plan) outer() (from, to time.Time) {
 }
 
 // planFor decides whether req reads rollups: only when the query can (supported), buckets
-// are whole hours, and at least minRolled of the range is final.
+// are whole hours, and at least minRolled of the range is final. A scoped request never
+// does: every rollup table mixes repositories (docs/scope.md), so its rows are read.
 func planFor(ctx context.Context, db DB, req Request, bucket time.Duration, supported bool) (plan, error) {
-	if !supported || bucket%time.Hour != 0 || req.To.Sub(req.From) < minRolled {
+	if !req.Scope.IsZero() || !supported || bucket%time.Hour != 0 || req.To.Sub(req.From) < minRolled {
 		return plan{}, nil
 	}
 	w, ok, err := watermark(ctx, db)
@@ -60,9 +61,19 @@ func planFor(ctx context.Context, db DB, req Request, bucket time.Duration, supp
 	return p, nil
 }
 
+// repoSplit is req as a query asks planFor, planDays or planDayHours when every rollup
+// it would read keeps each repository in rows of its own (rollup_flake_day and
+// rollup_flake_hour): a scope does not rule those out. The query must then apply the scope
+// to the rollup's rows through where, with a target that has "scope.org" and "scope.repo";
+// a target without them makes collect refuse the statement.
+func repoSplit(req Request) Request {
+	req.Scope = Scope{}
+	return req
+}
+
 // watermark reads the first hour that is not final, if the rollups have been refreshed.
 func watermark(ctx context.Context, db DB) (time.Time, bool, error) {
-	st := newStmt("rollup_watermark")
+	st := newStmt("rollup_watermark").noRepoData()
 	st.add("SELECT watermark FROM rollup_state")
 	var w time.Time
 	found := false

@@ -15,9 +15,10 @@ const day = 24 * time.Hour
 
 // planDays decides whether req reads daily rollups: only when the query can (supported)
 // and at least one whole final day lies in the range. The plan's rolled span is whole days.
+// A scoped request reads no rollups (see planFor).
 func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
 	p := plan{rolledFrom: ceilDay(req.From), rolledTo: req.To.UTC().Truncate(day)}
-	if !supported || p.rolledTo.Sub(p.rolledFrom) < day {
+	if !req.Scope.IsZero() || !supported || p.rolledTo.Sub(p.rolledFrom) < day {
 		return plan{}, nil
 	}
 	w, ok, err := watermark(ctx, db)

@@ -24,6 +24,10 @@ var runnerRollupFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runne
 // label set when it has every label of it, and an organisation's runners are those of its
 // scope or of its repositories.
 var inventoryFilters = filterTarget{
+	// A runner is in scope by where it is registered: an organisation's runners with the
+	// organisation, a repository's with the repository; an enterprise's are in no scope.
+	"scope.org":    "CASE WHEN starts_with(r.scope, 'org:') THEN substr(r.scope, 5) WHEN starts_with(r.scope, 'repo:') THEN split_part(substr(r.scope, 6), '/', 1) END",
+	"scope.repo":   "CASE WHEN starts_with(r.scope, 'repo:') THEN substr(r.scope, 6) END",
 	"orgs":         "EXISTS (SELECT 1 FROM unnest(%s::text[]) o WHERE r.scope = 'org:' || o OR starts_with(r.scope, 'repo:' || o || '/'))",
 	"labels":       "EXISTS (SELECT 1 FROM unnest(%s::text[]) k WHERE string_to_array(k, ',') <@ r.labels)",
 	"runnerGroups": "r.runner_group_name = ANY(%s)",

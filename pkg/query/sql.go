@@ -12,6 +12,17 @@ type stmt struct {
 	name string
 	b    strings.Builder
 	args []any
+
+	// What collect checks on a scoped request (see Scope): the scope was written by where,
+	// a target could not take it, or the statement reads nothing of any repository.
+	scoped, scopeMissing, repoFree bool
+}
+
+// noRepoData marks a statement that reads nothing of any repository (the rollups'
+// watermark), so that a scoped request may run it without a scope condition.
+func (s *stmt) noRepoData() *stmt {
+	s.repoFree = true
+	return s
 }
 
 func newStmt(name string) *stmt { return &stmt{name: name} }

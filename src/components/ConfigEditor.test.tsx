@@ -133,4 +133,40 @@ describe('ConfigEditor', () => {
       expect.objectContaining({ secureJsonFields: { password: false }, secureJsonData: { password: '' } })
     );
   });
+
+  it('stores the scope typed one per line as a list, and clears it to absent', () => {
+    const { emitted } = renderStateful(settings({ jsonData: {} }));
+    const scope = screen.getByLabelText(/^Scope/);
+    fireEvent.change(scope, { target: { value: 'acme\n\nbeta/*, gamma/web\n' } });
+    expect(emitted[emitted.length - 1].jsonData).toEqual({ scope: ['acme', 'beta/*', 'gamma/web'] });
+    expect(screen.queryByText(/scope entry/)).not.toBeInTheDocument();
+    fireEvent.change(scope, { target: { value: ' \n' } });
+    expect(emitted[emitted.length - 1].jsonData).toEqual({ scope: undefined });
+  });
+
+  it('shows a stored scope one entry per line', () => {
+    render(
+      <ConfigEditor options={settings({ jsonData: { scope: ['acme', 'beta/*'] } })} onOptionsChange={jest.fn()} />
+    );
+    expect(screen.getByLabelText(/^Scope/)).toHaveValue('acme\nbeta/*');
+  });
+
+  it.each([
+    ['a wildcard in the middle', 'acme\nbeta/we*b', 'scope entry 2 "beta/we*b" has a wildcard inside a name'],
+    ['an empty repository', 'acme/', 'scope entry 1 "acme/" has an empty repository'],
+    ['a wildcard owner', '*/web', 'scope entry 1 "*/web" has a wildcard owner'],
+  ])('names the wrong entry for %s and keeps it, never widening the scope', (_name, text, message) => {
+    const { emitted } = renderStateful(settings({ jsonData: {} }));
+    fireEvent.change(screen.getByLabelText(/^Scope/), { target: { value: text } });
+    expect(screen.getByText(new RegExp(message.replace(/[*/]/g, '\\$&')))).toBeInTheDocument();
+    const stored = emitted[emitted.length - 1].jsonData.scope ?? [];
+    expect(stored.join('\n')).toBe(text);
+  });
+
+  it('refuses more than 1,000 entries', () => {
+    renderStateful(settings({ jsonData: {} }));
+    const text = Array.from({ length: 1001 }, (_, i) => `acme/repo${i}`).join('\n');
+    fireEvent.change(screen.getByLabelText(/^Scope/), { target: { value: text } });
+    expect(screen.getByText('scope has 1001 entries: at most 1000 are allowed')).toBeInTheDocument();
+  });
 });

@@ -1,6 +1,8 @@
 import React from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { Combobox, Field, FieldSet, Input, SecretInput } from '@grafana/ui';
+import { Combobox, Field, FieldSet, Input, SecretInput, TextArea } from '@grafana/ui';
+
+import { parseScopeText, validateScope } from '../scope';
 
 import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMode } from '../types';
 
@@ -41,6 +43,17 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       }}
     />
   );
+
+  // The text is kept as typed, and every entry in it is stored, wrong or not: the backend refuses a malformed
+  // scope (health check and every query), where dropping the wrong entry would widen it.
+  const [scopeText, setScopeText] = React.useState((jsonData.scope ?? []).join('\n'));
+  const scopeProblem = validateScope(parseScopeText(scopeText));
+  const onScopeChange = (e: React.FormEvent<HTMLTextAreaElement>) => {
+    const text = e.currentTarget.value;
+    setScopeText(text);
+    const entries = parseScopeText(text);
+    setJson({ scope: entries.length > 0 ? entries : undefined });
+  };
 
   const onPasswordChange = (e: React.FormEvent<HTMLInputElement>) =>
     onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, password: e.currentTarget.value } });
@@ -109,6 +122,23 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           description="Reading from a hot standby: past this lag, health warns and answers become errors that still show the data"
         >
           {numberInput('replicaLagSeconds')}
+        </Field>
+      </FieldSet>
+      <FieldSet label="Access">
+        <Field
+          label="Scope"
+          description="Organisations (acme), all repositories of one (acme/*) or single repositories (acme/web), one per line. This data source then answers only for them; empty means every repository. Give each team its own data source and limit who may query it with Grafana's data source permissions."
+          invalid={Boolean(scopeProblem)}
+          error={scopeProblem}
+        >
+          <TextArea
+            id="ciradar-config-scope"
+            rows={4}
+            cols={60}
+            placeholder={'acme\nbeta-org/*\ngamma/web'}
+            value={scopeText}
+            onChange={onScopeChange}
+          />
         </Field>
       </FieldSet>
     </>

@@ -51,7 +51,7 @@ func TestStandbyReads(t *testing.T) {
 	pctx := pluginContext(settings)
 
 	t.Run("health names the standby", func(t *testing.T) {
-		msg := health(ctx, t, h, pctx)
+		msg := standbyHealth(ctx, t, h, pctx)
 		if !strings.Contains(msg, "reading from a hot standby") {
 			t.Errorf("health = %q", msg)
 		}
@@ -86,10 +86,15 @@ func TestStandbyReads(t *testing.T) {
 		}
 		recv.post(t, "standby-1", "workflow_job", fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("id", jobID)))
 		waitFor(t, 30*time.Second, "health to warn of the lag", func() bool {
-			return strings.Contains(health(ctx, t, h, pctx), "old by the heartbeat")
+			return strings.Contains(standbyHealth(ctx, t, h, pctx), "old by the heartbeat")
 		})
-		res := send(ctx, t, h, pctx, dq("jobs", `{}`))
-		if res.Error == nil || int(res.Status) != http.StatusServiceUnavailable || !strings.Contains(res.Error.Error(), "old by the heartbeat") {
+		// Answers see the state at most a second later than health does.
+		var res backend.DataResponse
+		waitFor(t, 10*time.Second, "a lagging standby's answer to be an error", func() bool {
+			res = send(ctx, t, h, pctx, dq("jobs", `{}`))
+			return res.Error != nil
+		})
+		if int(res.Status) != http.StatusServiceUnavailable || !strings.Contains(res.Error.Error(), "old by the heartbeat") {
 			t.Fatalf("a lagging standby answered %d %v", res.Status, res.Error)
 		}
 		if len(res.Frames) == 0 || !hasNotice(res.Frames, "old by the heartbeat") {
@@ -117,7 +122,7 @@ func TestStandbyReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, 60*time.Second, "health to warn that the standby is not streaming", func() bool {
-			return strings.Contains(health(ctx, t, h, pctx), "not streaming from its primary")
+			return strings.Contains(standbyHealth(ctx, t, h, pctx), "not streaming from its primary")
 		})
 		// Its heartbeat stopped too, so either reason may come first; both are errors.
 		waitFor(t, 30*time.Second, "an error answer that says the standby is cut off", func() bool {
@@ -128,7 +133,7 @@ func TestStandbyReads(t *testing.T) {
 	})
 }
 
-func health(ctx context.Context, t *testing.T, h *host, pctx *pluginv2.PluginContext) string {
+func standbyHealth(ctx context.Context, t *testing.T, h *host, pctx *pluginv2.PluginContext) string {
 	t.Helper()
 	res, err := h.diag.CheckHealth(ctx, &pluginv2.CheckHealthRequest{PluginContext: pctx})
 	if err != nil {
