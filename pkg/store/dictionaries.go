@@ -22,7 +22,11 @@ const maxDictSize = 64 << 10
 // now on. Receivers call it at start and every minute, so a dictionary that one replica
 // trains reaches the others.
 func (s *Store) LoadDictionaries(ctx context.Context) error {
-	rows, err := s.pool.Query(ctx, "SELECT id, dict FROM payload_dictionaries ORDER BY id")
+	// Dictionaries never change once stored: only those newer than the newest held are read.
+	s.codec.mu.RLock()
+	newest := s.codec.newest
+	s.codec.mu.RUnlock()
+	rows, err := s.pool.Query(ctx, "SELECT id, dict FROM payload_dictionaries WHERE id > $1 ORDER BY id", newest)
 	if err != nil {
 		return fmt.Errorf("load payload dictionaries: %w", err)
 	}
@@ -100,7 +104,7 @@ func FixtureDictionary() ([]byte, error) {
 
 func buildDictionary(id int32, samples [][]byte) ([]byte, error) {
 	d, err := dict.BuildZstdDict(samples, dict.Options{MaxDictSize: maxDictSize, HashBytes: 6,
-		ZstdDictID: uint32(id), ZstdLevel: zstd.SpeedFastest})
+		ZstdDictID: uint32(id), ZstdLevel: encodeLevel})
 	if err != nil {
 		return nil, fmt.Errorf("train payload dictionary %d on %d samples: %w", id, len(samples), err)
 	}
@@ -162,11 +166,8 @@ func (s *Store) TrainDictionary(ctx context.Context, sample int, force bool) (Di
 // meanEncoded is the mean stored size of payloads under dictionary id (0: none), using d
 // when it is not loaded yet.
 func (s *Store) meanEncoded(id int32, d []byte, payloads [][]byte) (float64, error) {
-	opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false)}
 	if d != nil {
-		opts = append(opts, zstd.WithEncoderDict(d))
-		e, err := zstd.NewWriter(nil, opts...)
+		e, err := newEncoder(d)
 		if err != nil {
 			return 0, fmt.Errorf("payload dictionary %d: %w", id, err)
 		}

@@ -60,17 +60,10 @@ func (c *rawCodec) encoderFor(id int32) (*zstd.Encoder, error) {
 	if ok {
 		return e, nil
 	}
-	// The fastest level: with a dictionary it already shrinks a job event about tenfold,
-	// and the receiver's CPU is what ingest throughput is made of.
-	opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true)}
-	if id != 0 {
-		if dict == nil {
-			return nil, fmt.Errorf("%w: %d", ErrMissingDictionary, id)
-		}
-		opts = append(opts, zstd.WithEncoderDict(dict))
+	if id != 0 && dict == nil {
+		return nil, fmt.Errorf("%w: %d", ErrMissingDictionary, id)
 	}
-	e, err := zstd.NewWriter(nil, opts...)
+	e, err := newEncoder(dict)
 	if err != nil {
 		return nil, fmt.Errorf("payload dictionary %d: %w", id, err)
 	}
@@ -82,6 +75,21 @@ func (c *rawCodec) encoderFor(id int32) (*zstd.Encoder, error) {
 	}
 	c.enc[id] = e
 	return e, nil
+}
+
+// encodeLevel is the fastest: the receiver's CPU is what ingest throughput is made of, and
+// dictionaries are trained for this level.
+const encodeLevel = zstd.SpeedFastest
+
+// newEncoder makes the encoder every payload is stored with, with dict (nil: none); a
+// dictionary being judged (TrainDictionary) is measured with the same one.
+func newEncoder(dict []byte) (*zstd.Encoder, error) {
+	opts := []zstd.EOption{zstd.WithEncoderLevel(encodeLevel), zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true)}
+	if dict != nil {
+		opts = append(opts, zstd.WithEncoderDict(dict))
+	}
+	return zstd.NewWriter(nil, opts...)
 }
 
 // decoderFor returns the decoder of dictionary id (0: none), building it on first use.
