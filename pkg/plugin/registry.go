@@ -21,4 +21,8 @@ var queryTypes = map[string]query.Func{
 	"github_status":      query.GitHubStatus,
 	"ingest_health":      query.IngestHealth,
 	"annotations":        query.Annotations,
+	"org_overview":       query.OrgOverview,
+	"commit_grid":        query.CommitGrid,
+	"pull_requests":      query.PullRequests,
+	"refs":               query.Refs,
 }

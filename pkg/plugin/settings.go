@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/query"
 	"github.com/ciradar/ciradar/pkg/status"
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,6 +32,9 @@ type Settings struct {
 	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
 	// default: a role without one would otherwise let a wide dashboard query run for ever.
 	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
+	// GitHubWebURL is where GitHub's web pages are (https://github.com, or a GitHub
+	// Enterprise Server's address): every link the queries build starts with it.
+	GitHubWebURL string `json:"githubWebURL"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 }
@@ -86,6 +90,10 @@ func (s *Settings) defaults() {
 	if s.QueryTimeoutSeconds == 0 {
 		s.QueryTimeoutSeconds = DefaultQueryTimeoutSeconds
 	}
+	s.GitHubWebURL = strings.TrimRight(strings.TrimSpace(s.GitHubWebURL), "/")
+	if s.GitHubWebURL == "" {
+		s.GitHubWebURL = query.DefaultGitHubWebURL
+	}
 }
 
 func (s Settings) validate() error {
@@ -107,6 +115,10 @@ func (s Settings) validate() error {
 	}
 	if u, err := url.Parse(s.StatusPageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("statusPageUrl %q is not an http(s) URL", s.StatusPageURL))
+	}
+	if u, err := url.Parse(s.GitHubWebURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		errs = append(errs, fmt.Errorf("githubWebURL %q is not an http(s) URL without query, fragment or credentials", query.Echo(s.GitHubWebURL)))
 	}
 	for name, v := range map[string]string{"host": s.Host, "database": s.Database, "user": s.User} {
 		if strings.ContainsAny(v, "\x00") {

@@ -56,11 +56,13 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 
 	var c activeColumns
 	var r activeRow
+	base := env.gitHubWebURL()
 	err := collect(ctx, env.DB, st, func(rows pgx.Rows) error {
 		if err := rows.Scan(&r.id, &r.created, &r.status, &r.started, &r.approved, &r.queue, &r.labels, &r.repo,
 			&r.workflow, &r.job, &r.runner, &r.group, &r.branch, &r.url); err != nil {
 			return err
 		}
+		r.url = rebase(r.url, base)
 		c.add(&r, req.To)
 		return nil
 	})

@@ -54,8 +54,10 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	default:
 		return nil, badQuery("pipeline needs runId, or repo and branch")
 	}
+	w := webLinks(st, env)
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
-		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key, nullif(j.html_url, '')\n",
+		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
+		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), "\n",
 		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt)\n",
 		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
 
@@ -74,6 +76,8 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("runner_name", nil, []string{}),
 		data.NewField("label_key", nil, []string{}),
 		link(data.NewField("job_url", nil, []*string{}), "Open job"),
+		data.NewField("repo", nil, []string{}),
+		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -33,6 +33,8 @@ type StatusSource interface {
 type Env struct {
 	DB     DB
 	Status StatusSource
+	// GitHubWebURL is the web address every GitHub link starts with (weburl.go).
+	GitHubWebURL string
 }
 
 // Request is one query, already taken out of the SDK's types.

@@ -30,7 +30,8 @@ var types = map[string]query.Func{
 	"repo_stats": query.RepoStats, "build_results": query.BuildResults, "flaky_jobs": query.FlakyJobs,
 	"nightly_failures": query.NightlyFailures, "error_signatures": query.ErrorSignatures,
 	"pipeline": query.Pipeline, "github_status": query.GitHubStatus, "ingest_health": query.IngestHealth,
-	"annotations": query.Annotations,
+	"annotations":  query.Annotations,
+	"org_overview": query.OrgOverview, "commit_grid": query.CommitGrid, "pull_requests": query.PullRequests, "refs": query.Refs,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -91,6 +92,11 @@ func TestGolden(t *testing.T) {
 		{"ingest_health", "ingest_health", `{}`},
 		{"annotations_failed_runs", "annotations", `{"source": "failed_runs"}`},
 		{"annotations_incidents", "annotations", `{"source": "incidents"}`},
+		{"org_overview", "org_overview", `{}`},
+		{"commit_grid", "commit_grid", `{"repo": "acme/web", "branch": "main"}`},
+		{"pull_requests", "pull_requests", `{}`},
+		{"refs_branches", "refs", `{"kind": "branches"}`},
+		{"refs_releases", "refs", `{"kind": "releases"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
