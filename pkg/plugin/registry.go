@@ -25,4 +25,5 @@ var queryTypes = map[string]query.Func{
 	"commit_grid":        query.CommitGrid,
 	"pull_requests":      query.PullRequests,
 	"refs":               query.Refs,
+	"runner_builds":      query.RunnerBuilds,
 }

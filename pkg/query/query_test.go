@@ -32,6 +32,7 @@ var types = map[string]query.Func{
 	"pipeline": query.Pipeline, "github_status": query.GitHubStatus, "ingest_health": query.IngestHealth,
 	"annotations":  query.Annotations,
 	"org_overview": query.OrgOverview, "commit_grid": query.CommitGrid, "pull_requests": query.PullRequests, "refs": query.Refs,
+	"runner_builds": query.RunnerBuilds,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -97,6 +98,9 @@ func TestGolden(t *testing.T) {
 		{"pull_requests", "pull_requests", `{}`},
 		{"refs_branches", "refs", `{"kind": "branches"}`},
 		{"refs_releases", "refs", `{"kind": "releases"}`},
+		{"runner_builds", "runner_builds", `{}`},
+		{"build_results_per_month", "build_results", `{"calendar": "month"}`},
+		{"build_results_per_week_by_trigger", "build_results", `{"calendar": "week", "splitBy": "trigger"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
