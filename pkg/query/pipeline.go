@@ -11,8 +11,11 @@ import (
 )
 
 // pipelineModel is the pipeline query: a run id, or a repository and branch whose latest
-// run (created before the end of the range) is shown.
+// run (created before the end of the range) is shown. An empty run id ("", or "*" for a
+// variable left on All) shows the latest run the filters allow: the Pipeline dashboard
+// opened without a run.
 type pipelineModel struct {
+	common
 	RunID  json.RawMessage `json:"runId"`
 	Repo   string          `json:"repo"`
 	Branch string          `json:"branch"`
@@ -22,7 +25,7 @@ type pipelineModel struct {
 // too, because an uninterpolated variable must give a clear error, not a JSON one.
 func (m pipelineModel) runID() (int64, error) {
 	raw := strings.Trim(strings.TrimSpace(string(m.RunID)), `"`)
-	if raw == "" || raw == "null" {
+	if raw == "" || raw == "null" || values([]string{raw}) == nil {
 		return 0, nil
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
@@ -51,6 +54,10 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		st.add("WITH run AS (SELECT run_id, run_attempt FROM workflow_jobs WHERE repo = ", st.arg(m.Repo),
 			" AND head_branch = ", st.arg(m.Branch), " AND created_at < ", st.arg(req.To),
 			" ORDER BY created_at DESC, run_id DESC, run_attempt DESC LIMIT 1)\n")
+	case latestRun(m.RunID):
+		st.add("WITH run AS (SELECT j.run_id, j.run_attempt FROM workflow_jobs j WHERE j.created_at < ", st.arg(req.To))
+		m.Filters.where(st, jobFilters.without("conclusions"))
+		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	default:
 		return nil, badQuery("pipeline needs runId, or repo and branch")
 	}
@@ -80,4 +87,10 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 	)
 	return table(ctx, env.DB, st, f)
+}
+
+// latestRun: runId was sent, but empty or "all".
+func latestRun(raw json.RawMessage) bool {
+	v := strings.TrimSpace(string(raw))
+	return v == `""` || v == `"*"` || v == `"$__all"`
 }

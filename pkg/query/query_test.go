@@ -88,6 +88,7 @@ func TestGolden(t *testing.T) {
 		{"error_signatures_only_new", "error_signatures", `{"onlyNew": true}`},
 		{"pipeline_by_id", "pipeline", `{"runId": 900001}`},
 		{"pipeline_latest", "pipeline", `{"repo": "acme/web", "branch": "main"}`},
+		{"pipeline_newest_run", "pipeline", `{"runId": "", "filters": {"repos": ["octo/tools"]}}`},
 		{"github_status_components", "github_status", `{"view": "components"}`},
 		{"github_status_incidents", "github_status", `{"view": "incidents"}`},
 		{"ingest_health", "ingest_health", `{}`},
