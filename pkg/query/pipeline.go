@@ -11,9 +11,9 @@ import (
 )
 
 // pipelineModel is the pipeline query: a run id, or a repository and branch whose latest
-// run (created before the end of the range) is shown. An empty run id ("", or "*" for a
-// variable left on All) shows the latest run the filters allow: the Pipeline dashboard
-// opened without a run.
+// run (created before the end of the range) is shown. Without either (no run id, an empty
+// one, or "*" for a variable left on All) the newest run the filters allow is shown: the
+// Pipeline dashboard opened without a run.
 type pipelineModel struct {
 	common
 	RunID  json.RawMessage `json:"runId"`
@@ -54,12 +54,12 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		st.add("WITH run AS (SELECT run_id, run_attempt FROM workflow_jobs WHERE repo = ", st.arg(m.Repo),
 			" AND head_branch = ", st.arg(m.Branch), " AND created_at < ", st.arg(req.To),
 			" ORDER BY created_at DESC, run_id DESC, run_attempt DESC LIMIT 1)\n")
-	case latestRun(m.RunID):
+	case m.Repo != "" || m.Branch != "":
+		return nil, badQuery("pipeline needs both repo and branch, or runId")
+	default:
 		st.add("WITH run AS (SELECT j.run_id, j.run_attempt FROM workflow_jobs j WHERE j.created_at < ", st.arg(req.To))
 		m.Filters.where(st, jobFilters.without("conclusions"))
 		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
-	default:
-		return nil, badQuery("pipeline needs runId, or repo and branch")
 	}
 	w := webLinks(st, env)
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
@@ -87,10 +87,4 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 	)
 	return table(ctx, env.DB, st, f)
-}
-
-// latestRun: runId was sent, but empty or "all".
-func latestRun(raw json.RawMessage) bool {
-	v := strings.TrimSpace(string(raw))
-	return v == `""` || v == `"*"` || v == `"$__all"`
 }
