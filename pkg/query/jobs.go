@@ -40,7 +40,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	}
 	st := newStmt("jobs")
 	w := webLinks(st, env)
-	st.add("SELECT j.job_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
+	st.add("SELECT j.job_id, j.run_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
 		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, coalesce(r.event, ''),\n",
 		"  greatest(extract(epoch FROM ", st.arg(req.To), " - j.created_at), 0)::float8, j.queue_s,\n",
 		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
@@ -54,6 +54,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 
 	f := data.NewFrame("jobs",
 		data.NewField("job_id", nil, []int64{}),
+		data.NewField("run_id", nil, []int64{}),
 		data.NewField("created_at", nil, []*time.Time{}),
 		data.NewField("started_at", nil, []*time.Time{}),
 		data.NewField("completed_at", nil, []*time.Time{}),

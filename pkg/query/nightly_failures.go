@@ -45,7 +45,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	prev := func(col string) string {
 		return "lag(" + col + ") OVER (PARTITION BY r.repo, r.workflow_name ORDER BY r.night, r.run_id, r.run_attempt)"
 	}
-	st.add("SELECT r.night, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
+	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
 		"  left(r.head_sha, 7), ", w.commit("r.repo", "r.head_sha"), ",\n",
 		"  CASE WHEN r.conclusion IN ", failed, " AND ", prev("r.conclusion"), " = 'success' AND ", prev("r.head_sha"), " <> r.head_sha\n",
 		"    THEN ", w.compare("r.repo", prev("r.head_sha"), "r.head_sha"), " END\n",
@@ -70,6 +70,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 
 	f := data.NewFrame("nightly_failures",
 		data.NewField("night", nil, []time.Time{}),
+		data.NewField("run_id", nil, []int64{}),
 		data.NewField("repo", nil, []string{}),
 		data.NewField("workflow", nil, []string{}),
 		data.NewField("head_branch", nil, []string{}),

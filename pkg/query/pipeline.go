@@ -36,7 +36,8 @@ func (m pipelineModel) runID() (int64, error) {
 }
 
 // Pipeline answers pipeline: the jobs of one run's latest attempt, in start order, with
-// their times for a timeline panel.
+// their times for a timeline panel: start_offset_seconds, queue_seconds and
+// duration_seconds stacked are each job's bar on a Gantt chart.
 func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m pipelineModel
 	if err := decode(req, &m); err != nil {
@@ -64,7 +65,9 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	w := webLinks(st, env)
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
 		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
-		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), "\n",
+		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), ",\n",
+		// Where each job's bar starts on a Gantt chart: seconds since the run's first job.
+		"  extract(epoch FROM j.created_at - min(j.created_at) OVER ())::float8\n",
 		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt)\n",
 		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
 
@@ -85,6 +88,7 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("job_url", nil, []*string{}), "Open job"),
 		data.NewField("repo", nil, []string{}),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
+		unit(data.NewField("start_offset_seconds", nil, []*float64{}), "s"),
 	)
 	return table(ctx, env.DB, st, f)
 }
