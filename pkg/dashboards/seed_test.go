@@ -48,12 +48,16 @@ type seeded struct {
 
 // world is the default world cut down: two orgs, ten repositories, few x64 runners so that
 // queues build, every repository with the approval-gated release workflow, dispatches and
-// failures often enough, and approvals slow enough, that every panel has something to show.
+// failures often enough, and approvals slow enough, that every panel has something to show;
+// a publish workflow runs on published releases.
 func world() simulate.Config {
 	c := simulate.DefaultConfig()
 	c.Orgs = []simulate.OrgConfig{{Name: "acme", Repos: 7}, {Name: "acme-labs", Repos: 3}}
 	c.NewError.StartDay, c.NewError.RepoShare = 6, 0.5
 	c.Workflows[2].Share = 1
+	// Releases are published too, so the repository view has releases and tags to show.
+	c.Workflows = append(c.Workflows, simulate.WorkflowConfig{Name: "Publish", On: []string{"release"}, Share: 1,
+		Stages: [][]simulate.JobSpec{{{Name: "publish", RunsOn: c.Workflows[0].Stages[0][0].RunsOn, Minutes: [2]float64{1, 3}}}}})
 	c.Activity.DispatchPerDay = 3
 	// Slow approvers: releases asked for in the afternoon still wait in the nightly burst.
 	c.Approvals.Minutes = [2]float64{60, 720}
