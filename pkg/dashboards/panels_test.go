@@ -23,6 +23,7 @@ func TestProvisioned(t *testing.T) {
 	s := seed(t)
 	t.Run("dashboards", func(t *testing.T) { dashboardsAnswer(t, s) })
 	t.Run("alert rules", func(t *testing.T) { alertRulesAnswer(t, s) })
+	t.Run("links on GitHub Enterprise Server", func(t *testing.T) { linksOnEnterpriseServer(t, s) })
 	t.Logf("whole test took %s", time.Since(began).Round(time.Millisecond))
 }
 

@@ -44,6 +44,8 @@ var (
 type seeded struct {
 	ds  *plugin.Datasource
 	now time.Time
+	// What another data source on the same store needs (the GitHub Enterprise Server test).
+	dbURL, statusURL string
 }
 
 // world is the default world cut down: two orgs, ten repositories, few x64 runners so that
@@ -108,7 +110,8 @@ func seed(t *testing.T) seeded {
 	t.Logf("seeded %d deliveries in %s; jobs %v", truth.Deliveries.Sent, time.Since(began).Round(time.Millisecond), truth.Jobs)
 	reconcileOnce(t, st, sim, hooks)
 	setReaderPassword(t, dbURL)
-	return seeded{ds: datasource(t, dbURL, statusPage(t)), now: worldEnd}
+	status := statusPage(t)
+	return seeded{ds: datasource(t, dbURL, status, nil), now: worldEnd, dbURL: dbURL, statusURL: status}
 }
 
 // reconcileOnce runs one reconcile cycle against the fake API, which turns failed jobs'
@@ -155,8 +158,9 @@ func setReaderPassword(t *testing.T, dbURL string) {
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // datasource builds the plugin instance from the provisioned data source, with Grafana's
-// environment interpolation pointing it at the test database.
-func datasource(t *testing.T, dbURL, statusURL string) *plugin.Datasource {
+// environment interpolation pointing it at the test database, and settings changed by
+// jsonData.
+func datasource(t *testing.T, dbURL, statusURL string, jsonData map[string]any) *plugin.Datasource {
 	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -166,6 +170,9 @@ func datasource(t *testing.T, dbURL, statusURL string) *plugin.Datasource {
 		"CIRADAR_PG_SSLMODE": "disable", "CIRADAR_READER_PASSWORD": readerPassword}
 	p := loadDatasource(t, env)
 	p.JSONData["statusPageUrl"] = statusURL
+	for k, v := range jsonData {
+		p.JSONData[k] = v
+	}
 	js, _ := json.Marshal(p.JSONData)
 	secure := map[string]string{}
 	for k, v := range p.SecureJSONData {
