@@ -65,6 +65,7 @@ describe('ConfigEditor', () => {
       [/^Query timeout/, '45'],
       [/^Status page URL/, 'https://status.example/api/v2/summary.json'],
       [/^Stale ingest after/, '30'],
+      [/^GitHub web address/, 'https://ghe.example.com'],
     ];
     for (const [label, value] of typed) {
       fireEvent.change(screen.getByLabelText(label), { target: { value } });
@@ -80,6 +81,7 @@ describe('ConfigEditor', () => {
       queryTimeoutSeconds: 45,
       statusPageUrl: 'https://status.example/api/v2/summary.json',
       staleIngestMinutes: 30,
+      githubWebURL: 'https://ghe.example.com',
       sslmode: 'verify-full',
     });
   });
