@@ -29,8 +29,8 @@ func Nightly() (dashboard.Dashboard, error) {
 
 	b.add(24, 10, tablePanel("Failing nightly jobs", "Scheduled runs that did not succeed: the failed jobs and the error signatures they hit; new_signatures counts those first seen that night. compare_url, on the first failing night after a passing one, lists what changed. Workflow cells open the run.",
 		target(Query{QueryType: "nightly_failures"}), append(nightlyLinks(),
-		byName("new_signatures", cellProp(common.TableCellDisplayModeColorBackground),
-			thresholdColor(), thresholdsProp(steps("transparent", 1, "red"))))...).
+			byName("new_signatures", cellProp(common.TableCellDisplayModeColorBackground),
+				thresholdColor(), thresholdsProp(steps("transparent", 1, "red"))))...).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "filterByValue", Options: map[string]any{
 			"type": "exclude", "match": "any",
 			"filters": []map[string]any{{"fieldName": "conclusion", "config": map[string]any{"id": "equal", "options": map[string]any{"value": "success"}}}},
