@@ -26,6 +26,7 @@ func TestLinksUseTheConfiguredHost(t *testing.T) {
 		{"commit grid", "commit_grid", `{"repo": "acme/web", "branch": "main"}`},
 		{"pull requests", "pull_requests", `{}`},
 		{"branches", "refs", `{"kind": "branches"}`},
+		{"failed run annotations", "annotations", `{"source": "failed_runs"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,7 +34,11 @@ func TestLinksUseTheConfiguredHost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := checkURLs(t, frames, ghes+"/"); n == 0 {
+			n := checkURLs(t, frames, ghes+"/")
+			if tc.queryType == "annotations" {
+				n = checkText(t, frames, ghes+"/")
+			}
+			if n == 0 {
 				t.Errorf("no link in the answer to check")
 			}
 		})
@@ -81,4 +86,24 @@ func TestGridAndRefsNeedWhatTheyShow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkText holds every address in the annotations' text to the prefix, and counts them.
+func checkText(t *testing.T, frames data.Frames, prefix string) int {
+	t.Helper()
+	n := 0
+	for _, f := range frames {
+		fl, _ := f.FieldByName("text")
+		for i := 0; fl != nil && i < fl.Len(); i++ {
+			for _, word := range strings.Fields(fl.At(i).(string)) {
+				if strings.HasPrefix(word, "http") {
+					n++
+					if !strings.HasPrefix(word, prefix) {
+						t.Errorf("text row %d links %q, not under %s", i, word, prefix)
+					}
+				}
+			}
+		}
+	}
+	return n
 }
