@@ -18,6 +18,8 @@ const OWN_FIELDS: OwnField[] = [
   'view',
   'source',
   'value',
+  'kind',
+  'calendar',
 ];
 
 // A query that carries a value for every own field and every filter, as a worst case to switch away from.
@@ -41,6 +43,8 @@ const cluttered: CIRadarQuery = {
   view: 'incidents',
   source: 'incidents',
   value: 'count',
+  kind: 'releases',
+  calendar: 'month',
   filters: {
     orgs: ['acme'],
     repos: ['acme/api'],

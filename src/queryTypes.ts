@@ -94,7 +94,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   build_results: {
     label: 'Build results',
     description: 'Runs per conclusion and success rate over time',
-    fields: ['splitBy', 'countBy'],
+    fields: ['splitBy', 'countBy', 'calendar'],
     defaults: { splitBy: 'none' },
     filters: ALL_FILTERS,
   },
@@ -122,10 +122,11 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   },
   pipeline: {
     label: 'Pipeline',
-    description: "One run's jobs on a timeline: a run id, or the latest run of a repository and branch",
+    description: "One run's jobs on a timeline: a run id, the latest run of a repository and branch, or the newest run",
     fields: ['runId', 'repo', 'branch'],
     defaults: {},
-    filters: [],
+    // Only for the newest run, when neither a run id nor a repository and branch is given.
+    filters: UNFINISHED_FILTERS,
   },
   github_status: {
     label: 'GitHub status',
@@ -150,10 +151,46 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   },
   reconciler_stats: {
     label: 'Reconciler',
-    description: 'Per cycle bucket: GitHub API requests, rate limit left, redeliveries, jobs closed without word from GitHub',
+    description:
+      'Per cycle bucket: GitHub API requests, rate limit left, redeliveries, jobs closed without word from GitHub',
     fields: [],
     defaults: {},
     filters: [],
+  },
+  org_overview: {
+    label: 'Organisation overview',
+    description: 'Per repository and workflow: default-branch status, last activity, failure rate, queue p95',
+    fields: [],
+    defaults: {},
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups'],
+  },
+  commit_grid: {
+    label: 'Commit grid',
+    description: 'Commits of a branch × workflow jobs, each cell the result; first failures marked',
+    fields: ['repo', 'branch', 'limit'],
+    defaults: { branch: 'main', limit: 50 },
+    filters: ['workflows', 'labels', 'events', 'runnerGroups'],
+  },
+  pull_requests: {
+    label: 'Pull requests',
+    description: 'Pull requests with runs in the range and the result on their latest commit',
+    fields: ['limit'],
+    defaults: { limit: 100 },
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups'],
+  },
+  refs: {
+    label: 'Branches and releases',
+    description: 'Branches pushed to, or releases published, with their latest commit and result',
+    fields: ['kind', 'limit'],
+    defaults: { kind: 'branches', limit: 50 },
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'runnerGroups'],
+  },
+  runner_builds: {
+    label: 'Builds per runner label and OS',
+    description: 'Completed jobs per runner label set and its OS, with results and minutes',
+    fields: [],
+    defaults: {},
+    filters: ALL_FILTERS,
   },
   [ANNOTATIONS_QUERY_TYPE]: {
     label: 'Annotations',

@@ -21,6 +21,11 @@ export const QUERY_TYPES = [
   'ingest_health',
   'reconciler_stats',
   'branch_status',
+  'org_overview',
+  'commit_grid',
+  'pull_requests',
+  'refs',
+  'runner_builds',
 ] as const;
 export type PanelQueryType = (typeof QUERY_TYPES)[number];
 
@@ -38,6 +43,10 @@ export type CountBy = 'run' | 'attempt';
 export type StatusView = 'components' | 'incidents';
 export type QueuedValue = 'count' | 'oldest_age_seconds';
 export type AnnotationSource = 'failed_runs' | 'incidents';
+// refs: branches pushed to, or releases published (their tags).
+export type RefKind = 'branches' | 'releases';
+// build_results: calendar buckets (UTC, weeks from Monday) instead of Grafana's interval.
+export type Calendar = 'week' | 'month' | 'year';
 
 export interface Filters {
   orgs?: string[];
@@ -72,6 +81,8 @@ export interface CIRadarQuery extends DataQuery {
   source?: AnnotationSource;
   // Unset means both; alert rules pick one so each label set gives one series.
   value?: QueuedValue;
+  kind?: RefKind;
+  calendar?: Calendar;
 }
 
 // The fields a query type may own besides filters; queryTypes.ts says which type owns which.
@@ -90,7 +101,9 @@ export type OwnField =
   | 'branch'
   | 'view'
   | 'source'
-  | 'value';
+  | 'value'
+  | 'kind'
+  | 'calendar';
 
 export interface CIRadarOptions extends DataSourceJsonData {
   host?: string;
@@ -107,6 +120,8 @@ export interface CIRadarOptions extends DataSourceJsonData {
   queryTimeoutSeconds?: number;
   // On a hot standby: the lag, by the primary's heartbeat, past which answers are marked stale.
   replicaLagSeconds?: number;
+  // Every GitHub link starts with it: https://github.com, or a GitHub Enterprise Server's address.
+  githubWebURL?: string;
 }
 
 export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -125,6 +140,7 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   staleIngestMinutes: 60,
   queryTimeoutSeconds: 30,
   replicaLagSeconds: 120,
+  githubWebURL: 'https://github.com',
 };
 
 export interface CIRadarSecureOptions {
@@ -132,7 +148,16 @@ export interface CIRadarSecureOptions {
 }
 
 // The lists served by GET /variables/{name}.
-export const VARIABLE_NAMES = ['repos', 'workflows', 'labels', 'runner_groups', 'branches', 'events'] as const;
+export const VARIABLE_NAMES = [
+  'repos',
+  'workflows',
+  'labels',
+  'runner_groups',
+  'branches',
+  'events',
+  // One value: the data source's GitHub web address, which dashboards build links from.
+  'github_url',
+] as const;
 export type VariableName = (typeof VARIABLE_NAMES)[number];
 
 export interface VariableQuery extends DataQuery {

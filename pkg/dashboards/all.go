@@ -18,7 +18,7 @@ const GrafanaVersion = "13.1.0"
 // All builds every provisioned dashboard, in the order the docs describe them.
 func All() ([]dashboard.Dashboard, error) {
 	var out []dashboard.Dashboard
-	for _, build := range []func() (dashboard.Dashboard, error){Overview, Queues, Builds, Nightly, Status} {
+	for _, build := range []func() (dashboard.Dashboard, error){Overview, Queues, Builds, Nightly, Status, Org, Repo, Commits, Pipeline} {
 		d, err := build()
 		if err != nil {
 			return nil, err
@@ -60,7 +60,7 @@ type File struct {
 
 // panelNames are the core panel plugins' names, as Grafana's export writes them.
 var panelNames = map[string]string{
-	"bargauge": "Bar gauge", "piechart": "Pie chart", "stat": "Stat", "table": "Table", "timeseries": "Time series",
+	"barchart": "Bar chart", "bargauge": "Bar gauge", "piechart": "Pie chart", "stat": "Stat", "table": "Table", "timeseries": "Time series",
 }
 
 // inputName is the data source input; the Import screen shows a picker of CI Radar data

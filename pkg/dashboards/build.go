@@ -21,6 +21,17 @@ type board struct {
 }
 
 func newDashboard(uid, title, description, from, refresh string) *board {
+	return newBoard(uid, title, description, from, refresh, boardVars{})
+}
+
+// boardVars are a dashboard's variables beyond the shared ones.
+type boardVars struct {
+	singleRepo bool // repo is one repository, not a list: the repository and commit views
+	branch     bool // a branch of that repository
+	runID      bool // the pipeline's run
+}
+
+func newBoard(uid, title, description, from, refresh string, vars boardVars) *board {
 	b := dashboard.NewDashboardBuilder(title).
 		Uid(uid).
 		Description(description).
@@ -44,7 +55,7 @@ func newDashboard(uid, title, description, from, refresh string) *board {
 			KeepTime(true).
 			TargetBlank(false))
 	b.WithVariable(datasourceVariable())
-	for _, v := range variables() {
+	for _, v := range variables(vars) {
 		b.WithVariable(v)
 	}
 	b.Annotation(dashboard.NewAnnotationQueryBuilder().
@@ -218,17 +229,42 @@ func activeJobsPanel(h uint32) (uint32, uint32, *table.PanelBuilder) {
 		byName("age", prop("unit", "dtdurations")), byName("queue_seconds", prop("unit", "dtdurations")),
 		byName("run_seconds", prop("unit", "dtdurations")),
 		byName("job_name", linkTo("Open job on GitHub", "job_url")),
-		byName("workflow", linkTo("Open run on GitHub", "run_url")),
+		byName("workflow", runLinks("run_url")),
 		byName("repo", repoLinks()),
-		byName("job_id", hidden()), byName("created_at", hidden()),
+		byName("job_id", hidden()), byName("run_id", hidden()), byName("created_at", hidden()),
 		byName("job_url", hidden()), byName("run_url", hidden()))
 }
 
-// repoLinks makes a repository cell open it on GitHub, or narrow the dashboards to it.
+// gitHub is the configured GitHub web address (the data source's githubWebURL, through
+// the hidden github_url variable), unescaped: links put paths after it.
+const gitHub = "${github_url:raw}"
+
+// repoLinks makes a repository cell open it on GitHub, its Repository dashboard, or narrow
+// the dashboards to it.
 func repoLinks() dashboard.DynamicConfigValue {
 	return prop("links", []map[string]any{
-		{"title": "Open ${__value.raw} on GitHub", "url": "https://github.com/${__value.raw}", "targetBlank": true},
+		{"title": "Open ${__value.raw} on GitHub", "url": gitHub + "/${__value.raw}", "targetBlank": true},
+		{"title": "Repository dashboard of ${__value.raw}", "url": "/d/ciradar-repo?var-repo=${__value.raw}&${__url_time_range}"},
+		{"title": "Commits on main of ${__value.raw}", "url": "/d/ciradar-commits?var-repo=${__value.raw}&var-branch=main&${__url_time_range}"},
 		{"title": "Show only ${__value.raw}", "url": "/d/ciradar-overview?var-repo=${__value.raw}&${__url_time_range}"},
+	})
+}
+
+// runLinks makes a cell that names a run open it on GitHub (the row's urlField) or on the
+// Pipeline dashboard (the row's run_id).
+func runLinks(urlField string) dashboard.DynamicConfigValue {
+	return prop("links", []map[string]any{
+		{"title": "Open run on GitHub", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
+		{"title": "Pipeline of this run", "url": "/d/ciradar-pipeline?var-run_id=${__data.fields.run_id}&${__url_time_range}"},
+	})
+}
+
+// commitLinks makes a cell that names a commit open it on GitHub (the row's urlField), or
+// the Commits dashboard of the row's repository and branchField.
+func commitLinks(urlField, branchField string) dashboard.DynamicConfigValue {
+	return prop("links", []map[string]any{
+		{"title": "Open commit on GitHub", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
+		{"title": "Commits of this branch", "url": fmt.Sprintf("/d/ciradar-commits?var-repo=${__data.fields.repo}&var-branch=${__data.fields.%s}&${__url_time_range}", branchField)},
 	})
 }
 

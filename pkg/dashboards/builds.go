@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/piechart"
@@ -10,7 +11,7 @@ import (
 // Builds ranks repositories, workflows, jobs and labels, and trends build results.
 func Builds() (dashboard.Dashboard, error) {
 	b := newDashboard("ciradar-builds", "CI Radar / Repositories and builds",
-		"Top repositories and workflows, the longest jobs and longest-waiting labels, build results per week and month, manual against automatic runs, and flaky jobs.",
+		"Top repositories and workflows, the longest jobs and longest-waiting labels, build results per calendar week, month and year, builds per runner label and OS, manual against automatic runs, and flaky jobs.",
 		"now-30d", "5m")
 	stats := func(dim, metric string) Query {
 		return target(Query{QueryType: "repo_stats", Dimension: dim, Metric: metric, Limit: 10})
@@ -24,17 +25,17 @@ func Builds() (dashboard.Dashboard, error) {
 	b.add(12, 9, tablePanel("Longest jobs", "Jobs by 95th-percentile duration.", stats("job", "p95_duration"), rate))
 	b.add(12, 9, tablePanel("Longest-waiting labels", "Runner label sets by 95th-percentile queue time.", stats("label", "p95_queue"), rate))
 
-	results := func(title, desc, interval string) *timeseries.PanelBuilder {
-		return timeseriesPanel(title, desc, target(Query{QueryType: "build_results", SplitBy: "none"}), "short", true,
+	results := func(title, desc, calendar string) *timeseries.PanelBuilder {
+		return timeseriesPanel(title, desc, target(Query{QueryType: "build_results", SplitBy: "none", Calendar: calendar}), "short", true,
 			byName("success", fixedColor("green")),
 			byName("failure", fixedColor("red")),
 			byName("timed_out", fixedColor("dark-red")),
 			byName("cancelled", fixedColor("gray"))).
-			Interval(interval).
 			WithTransformation(keep("time", "success", "failure", "timed_out", "cancelled"))
 	}
-	b.add(9, 9, results("Results per week", "Completed workflow runs (every attempt) per conclusion, in weekly buckets.", "7d"))
-	b.add(9, 9, results("Results per month", "The same in 30-day buckets over the last year.", "30d").TimeFrom("365d"))
+	b.add(6, 9, results("Results per week", "Completed workflow runs per conclusion, per calendar week (Monday to Sunday, UTC).", "week"))
+	b.add(6, 9, results("Results per month", "The same per calendar month over the last year.", "month").TimeFrom("365d"))
+	b.add(6, 9, results("Results per year", "The same per calendar year, over the longest range a query may cover.", "year").TimeFrom("400d"))
 	b.add(6, 9, withOverrides(piechart.NewPanelBuilder().Title("Success rate").
 		Description("Share of completed runs by conclusion over the range; cancelled and skipped runs count neither way in the success rate.").
 		WithTarget(target(Query{QueryType: "build_results", SplitBy: "none"})).
@@ -57,6 +58,19 @@ func Builds() (dashboard.Dashboard, error) {
 	trigger("Manual vs automatic: success rate", "Daily success rate of runs started by hand (workflow_dispatch) and by GitHub (every other event).",
 		"success_rate", "percentunit", false)
 	trigger("Manual vs automatic: failed runs", "Daily failed runs, manual against automatic.", "failure", "short", true)
+
+	b.add(12, 10, tablePanel("Builds per runner label and OS", "Jobs completed in the range per runner label set, with the operating system its labels name, how they ended, the failure rate and the runner minutes.",
+		target(Query{QueryType: "runner_builds"}), rate, byName("minutes", prop("unit", "m"))))
+	b.add(12, 10, withOverrides(barchart.NewPanelBuilder().Title("Builds per OS and label").
+		Description("The same as bars: passed, failed and cancelled jobs per runner label set.").
+		WithTarget(target(Query{QueryType: "runner_builds"})).
+		XField("label_key").Orientation(common.VizOrientationHorizontal).Stacking(common.StackingModeNormal).
+		ShowValue(common.VisibilityModeAuto).Unit("short").FillOpacity(80).
+		ColorScheme(colorMode(dashboard.FieldColorModeIdPaletteClassic)).
+		Legend(common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom)).
+		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderNone)).
+		WithTransformation(keep("label_key", "success", "failure", "cancelled")),
+		[]override{byName("success", fixedColor("green")), byName("failure", fixedColor("red")), byName("cancelled", fixedColor("gray"))}))
 
 	b.add(24, 9, tablePanel("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on GitHub.",
 		target(Query{QueryType: "flaky_jobs", Limit: 20}),

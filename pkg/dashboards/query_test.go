@@ -63,26 +63,29 @@ func interval(r span, min string) (time.Duration, error) {
 	return iv, nil
 }
 
-// variableRef is a dashboard variable in a query; the tests pick "All" for every one,
-// which the frontend sends as "*".
-var variableRef = regexp.MustCompile(`^\$\{?[a-z_]+\}?$`)
+// variableRef is a dashboard variable in a query; the tests pick "All" for every one that
+// has it, which the frontend sends as "*", and the value in vars for the others.
+var variableRef = regexp.MustCompile(`^\$\{?([a-z_]+)\}?$`)
 
-func withAll(v any) any {
+func withAll(v any, vars map[string]string) any {
 	switch x := v.(type) {
 	case string:
-		if variableRef.MatchString(x) {
+		if m := variableRef.FindStringSubmatch(x); m != nil {
+			if val, ok := vars[m[1]]; ok {
+				return val
+			}
 			return "*"
 		}
 	case map[string]any:
 		out := map[string]any{}
 		for k, e := range x {
-			out[k] = withAll(e)
+			out[k] = withAll(e, vars)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = withAll(e)
+			out[i] = withAll(e, vars)
 		}
 		return out
 	}
@@ -92,7 +95,12 @@ func withAll(v any) any {
 // run sends one query through the plugin's QueryData, as Grafana does (alert rules set
 // the FromAlert header), and returns its answer.
 func run(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration, fromAlert bool) (data.Frames, error) {
-	frames, err := ask(ds, target, r, iv, fromAlert)
+	return runWith(ds, target, r, iv, fromAlert, nil)
+}
+
+// runWith is run with the values of the dashboard's single-valued variables.
+func runWith(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration, fromAlert bool, vars map[string]string) (data.Frames, error) {
+	frames, err := askWith(ds, target, r, iv, fromAlert, vars)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +112,13 @@ func run(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration,
 
 // ask is run without the demand for rows: alerting reads an empty answer as "no data".
 func ask(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration, fromAlert bool) (data.Frames, error) {
+	return askWith(ds, target, r, iv, fromAlert, nil)
+}
+
+// askWith is ask with the values of the dashboard's single-valued variables.
+func askWith(ds *plugin.Datasource, target map[string]any, r span, iv time.Duration, fromAlert bool, vars map[string]string) (data.Frames, error) {
 	qt, _ := target["queryType"].(string)
-	js, err := json.Marshal(withAll(target))
+	js, err := json.Marshal(withAll(target, vars))
 	if err != nil {
 		return nil, err
 	}
@@ -135,12 +148,23 @@ func rows(frames data.Frames) int {
 	return n
 }
 
+// fieldNames maps the name of every field in the answer to whether any row holds a value
+// in it (not null, not an empty string).
 func fieldNames(frames data.Frames) map[string]bool {
 	names := map[string]bool{}
 	for _, f := range frames {
 		for _, fl := range f.Fields {
-			names[fl.Name] = true
+			names[fl.Name] = names[fl.Name] || filled(fl)
 		}
 	}
 	return names
+}
+
+func filled(fl *data.Field) bool {
+	for i := 0; i < fl.Len(); i++ {
+		if v, ok := fl.ConcreteAt(i); ok && v != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -47,16 +47,22 @@ type seeded struct {
 	// advance lets the simulated world run on to a later time, through the same receiver:
 	// a change alert rules must resolve on.
 	advance func(to time.Time) error
+	// What another data source on the same store needs (the GitHub Enterprise Server test).
+	dbURL, statusURL string
 }
 
 // world is the default world cut down: two orgs, ten repositories, few x64 runners so that
 // queues build, every repository with the approval-gated release workflow, dispatches and
-// failures often enough, and approvals slow enough, that every panel has something to show.
+// failures often enough, and approvals slow enough, that every panel has something to show;
+// a publish workflow runs on published releases.
 func world() simulate.Config {
 	c := simulate.DefaultConfig()
 	c.Orgs = []simulate.OrgConfig{{Name: "acme", Repos: 7}, {Name: "acme-labs", Repos: 3}}
 	c.NewError.StartDay, c.NewError.RepoShare = 6, 0.5
 	c.Workflows[2].Share = 1
+	// Releases are published too, so the repository view has releases and tags to show.
+	c.Workflows = append(c.Workflows, simulate.WorkflowConfig{Name: "Publish", On: []string{"release"}, Share: 1,
+		Stages: [][]simulate.JobSpec{{{Name: "publish", RunsOn: c.Workflows[0].Stages[0][0].RunsOn, Minutes: [2]float64{1, 3}}}}})
 	c.Activity.DispatchPerDay = 3
 	// Slow approvers: releases asked for in the afternoon still wait in the nightly burst.
 	c.Approvals.Minutes = [2]float64{60, 720}
@@ -108,7 +114,8 @@ func seed(t *testing.T) seeded {
 	reconcileOnce(t, st, sim, hooks)
 	setReaderPassword(t, dbURL)
 	advance := func(to time.Time) error { return sim.RunFast(ctx, to) }
-	return seeded{ds: datasource(t, dbURL, statusPage(t)), now: worldEnd, advance: advance}
+	status := statusPage(t)
+	return seeded{ds: datasource(t, dbURL, status, nil), now: worldEnd, advance: advance, dbURL: dbURL, statusURL: status}
 }
 
 // reconcileOnce runs one reconcile cycle against the fake API, which turns failed jobs'
@@ -162,8 +169,9 @@ func setReaderPassword(t *testing.T, dbURL string) {
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // datasource builds the plugin instance from the provisioned data source, with Grafana's
-// environment interpolation pointing it at the test database.
-func datasource(t *testing.T, dbURL, statusURL string) *plugin.Datasource {
+// environment interpolation pointing it at the test database, and settings changed by
+// jsonData.
+func datasource(t *testing.T, dbURL, statusURL string, jsonData map[string]any) *plugin.Datasource {
 	t.Helper()
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -173,6 +181,9 @@ func datasource(t *testing.T, dbURL, statusURL string) *plugin.Datasource {
 		"CIRADAR_PG_SSLMODE": "disable", "CIRADAR_READER_PASSWORD": readerPassword}
 	p := loadDatasource(t, env)
 	p.JSONData["statusPageUrl"] = statusURL
+	for k, v := range jsonData {
+		p.JSONData[k] = v
+	}
 	js, _ := json.Marshal(p.JSONData)
 	secure := map[string]string{}
 	for k, v := range p.SecureJSONData {

@@ -15,6 +15,7 @@ type Filters struct {
 	Workflows []string `json:"workflows,omitempty"`
 	Labels    []string `json:"labels,omitempty"`
 	Events    []string `json:"events,omitempty"`
+	Branches  []string `json:"branches,omitempty"`
 }
 
 // Query is a CI Radar query as panels, annotations and alert rules store it: CIRadarQuery
@@ -37,6 +38,13 @@ type Query struct {
 	Value      string                `json:"value,omitempty"`
 	// IncludeAbandoned counts abandoned waits as queue-time samples (queue_time).
 	IncludeAbandoned bool `json:"includeAbandoned,omitempty"`
+	// RunID is the pipeline's run: a template variable such as "$run_id".
+	RunID  string `json:"runId,omitempty"`
+	Repo   string `json:"repo,omitempty"`   // commit_grid, pipeline
+	Branch string `json:"branch,omitempty"` // commit_grid, pipeline
+	Kind   string `json:"kind,omitempty"`   // refs: branches or releases
+	// Calendar buckets build_results by calendar week, month or year.
+	Calendar string `json:"calendar,omitempty"`
 	// Alert rules say how the query is asked; dashboards leave it to the panel.
 	IntervalMs    int64 `json:"intervalMs,omitempty"`
 	MaxDataPoints int64 `json:"maxDataPoints,omitempty"`

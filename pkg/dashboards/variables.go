@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
@@ -34,12 +35,12 @@ func datasourceVariable() *dashboard.DatasourceVariableBuilder {
 		Multi(false).IncludeAll(false).Regex("")
 }
 
-// variables are the template variables every dashboard shares. Org has no list of its
-// own: it is the owner part of the repositories, which Grafana's regex capture extracts
-// and de-duplicates. "*" as the all value reaches the backend as "no filter". Each
-// query is the variable query of src/types.ts (GET /variables/{name}, narrowed by org
-// and repo).
-func variables() []*dashboard.QueryVariableBuilder {
+// variables are the template variables every dashboard shares, and those vars asks for.
+// Org has no list of its own: it is the owner part of the repositories, which Grafana's
+// regex capture extracts and de-duplicates. "*" as the all value reaches the backend as
+// "no filter". Each query is the variable query of src/types.ts (GET /variables/{name},
+// narrowed by org and repo).
+func variables(vars boardVars) []cog.Builder[dashboard.VariableModel] {
 	all := dashboard.VariableOption{
 		Text:  dashboard.StringOrArrayOfString{ArrayOfString: []string{"All"}},
 		Value: dashboard.StringOrArrayOfString{ArrayOfString: []string{"$__all"}},
@@ -59,12 +60,39 @@ func variables() []*dashboard.QueryVariableBuilder {
 			Multi(true).IncludeAll(true).AllValue("*").
 			Current(all)
 	}
-	return []*dashboard.QueryVariableBuilder{
-		v("org", "Organisation", "repos", `/^([^/]+)\//`, nil),
-		v("repo", "Repository", "repos", "", map[string]any{"org": "$org"}),
-		v("workflow", "Workflow", "workflows", "", map[string]any{"org": "$org", "repo": "$repo"}),
-		v("label", "Runner labels", "labels", "", map[string]any{"org": "$org", "repo": "$repo"}),
+	// one is a variable that holds exactly one value, Grafana's first until one is picked
+	// (or the given one when it is in the list).
+	one := func(b *dashboard.QueryVariableBuilder, current string) *dashboard.QueryVariableBuilder {
+		c := dashboard.VariableOption{}
+		if current != "" {
+			c = dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: ptr(current)},
+				Value: dashboard.StringOrArrayOfString{String: ptr(current)}}
+		}
+		return b.Multi(false).IncludeAll(false).AllValue("").Current(c)
 	}
+	repo := v("repo", "Repository", "repos", "", map[string]any{"org": "$org"})
+	if vars.singleRepo {
+		repo = one(repo, "")
+	}
+	out := []cog.Builder[dashboard.VariableModel]{v("org", "Organisation", "repos", `/^([^/]+)\//`, nil), repo}
+	if vars.branch {
+		out = append(out, one(v("branch", "Branch", "branches", "", map[string]any{"org": "$org", "repo": "$repo"}), "main"))
+	}
+	out = append(out,
+		v("workflow", "Workflow", "workflows", "", map[string]any{"org": "$org", "repo": "$repo"}),
+		v("label", "Runner labels", "labels", "", map[string]any{"org": "$org", "repo": "$repo"}))
+	if vars.runID {
+		out = append(out, dashboard.NewTextBoxVariableBuilder("run_id").Label("Run id").
+			Description("A workflow run's id, as in its address on GitHub (…/actions/runs/<id>). Empty: the newest run the filters allow.").
+			Hide(dashboard.VariableHideDontHide))
+	}
+	// Hidden: the data source's GitHub web address, which every GitHub link starts with.
+	return append(out, dashboard.NewQueryVariableBuilder("github_url").Label("GitHub").Hide(dashboard.VariableHideHideVariable).
+		Datasource(ciradar).
+		Query(dashboard.StringOrMap{Map: map[string]any{"refId": "Var-github_url", "name": "github_url"}}).
+		Definition("CI Radar github_url").
+		Refresh(dashboard.VariableRefreshOnDashboardLoad).
+		Multi(false).IncludeAll(false))
 }
 
 // filters applies every dashboard variable; the backend ignores a filter a query type has

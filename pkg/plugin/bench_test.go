@@ -35,6 +35,11 @@ var benchQueries = map[string]struct{ queryType, json string }{
 	"nightly_failures": {"nightly_failures", `{}`}, "error_signatures": {"error_signatures", `{}`},
 	"pipeline":      {"pipeline", `{"repo": "org1/repo1", "branch": "main"}`},
 	"ingest_health": {"ingest_health", `{}`}, "annotations": {"annotations", `{"source": "failed_runs"}`},
+	"org_overview":  {"org_overview", `{}`},
+	"commit_grid":   {"commit_grid", `{"repo": "org1/repo1", "branch": "main"}`},
+	"pull_requests": {"pull_requests", `{}`}, "refs": {"refs", `{"kind": "branches"}`},
+	"runner_builds":           {"runner_builds", `{}`},
+	"build_results_per_month": {"build_results", `{"calendar": "month"}`},
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread

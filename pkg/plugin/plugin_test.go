@@ -36,6 +36,9 @@ func TestLoadSettings(t *testing.T) {
 		{name: "numbers as strings, as Grafana's env interpolation gives them", json: `{"port": "5433", "maxConns": "8", "staleIngestMinutes": ""}`},
 		{name: "a string that is no number", json: `{"port": "fifty"}`, want: []string{"not valid JSON", `"fifty" is not a whole number`}},
 		{name: "wrong type", json: `{"port": true}`, want: []string{"not valid JSON"}},
+		{name: "an Enterprise Server web address", json: `{"githubWebURL": "https://ghe.example.com/"}`},
+		{name: "a web address that is no URL", json: `{"githubWebURL": "ghe.example.com"}`, want: []string{`githubWebURL "ghe.example.com"`}},
+		{name: "a web address with a query", json: `{"githubWebURL": "https://ghe.example.com/?x=1"}`, want: []string{"githubWebURL"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +49,9 @@ func TestLoadSettings(t *testing.T) {
 				}
 				if _, err := s.PoolConfig(); err != nil {
 					t.Fatal(err)
+				}
+				if strings.HasSuffix(s.GitHubWebURL, "/") || !strings.HasPrefix(s.GitHubWebURL, "https://") {
+					t.Errorf("githubWebURL %q: want an https address without its trailing slash", s.GitHubWebURL)
 				}
 				return
 			}
@@ -263,6 +269,7 @@ func TestVariables(t *testing.T) {
 		{"repos narrowed to an org", "variables/repos", "variables/repos?org=Codertocat", 200, `["Codertocat/Hello-World"]`},
 		{"events", "variables/events", "variables/events", 200, `["repository_dispatch","workflow_dispatch"]`},
 		{"unknown", "variables/planets", "variables/planets", 400, `unknown variable`},
+		{"the GitHub web address, by default github.com", "variables/github_url", "variables/github_url", 200, `["https://github.com"]`},
 		{"not a route", "admin", "admin", 404, `not found`},
 	}
 	for _, tc := range tests {

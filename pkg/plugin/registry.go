@@ -23,6 +23,11 @@ var queryTypes = map[string]query.Func{
 	"reconciler_stats":   query.ReconcilerStats,
 	"branch_status":      query.BranchStatus,
 	"annotations":        query.Annotations,
+	"org_overview":       query.OrgOverview,
+	"commit_grid":        query.CommitGrid,
+	"pull_requests":      query.PullRequests,
+	"refs":               query.Refs,
+	"runner_builds":      query.RunnerBuilds,
 }
 
 // QueryTypes lists the registered type names, sorted: tests that must cover every type

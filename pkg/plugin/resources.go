@@ -14,13 +14,16 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 )
 
+// GitHubURLVariable is the variable whose one value is the configured GitHub web address.
+const GitHubURLVariable = "github_url"
+
 // CallResource serves GET /variables/{name}?org=&repo= for template variables and editor
 // dropdowns: a sorted JSON array of strings.
 func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	began := time.Now()
 	name, ok := strings.CutPrefix(strings.Trim(req.Path, "/"), "variables/")
 	if !ok || req.Method != http.MethodGet {
-		return sendJSON(sender, http.StatusNotFound, map[string]string{"error": "not found: use GET /variables/{" + strings.Join(query.VariableNames(), ",") + "}"})
+		return sendJSON(sender, http.StatusNotFound, map[string]string{"error": "not found: use GET /variables/{" + strings.Join(query.VariableNames(), ",") + "," + GitHubURLVariable + "}"})
 	}
 	params, err := parseParams(req.URL)
 	if err == nil && d.settings.scopeErr != nil {
@@ -28,6 +31,11 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 	}
 	if err != nil {
 		return sendJSON(sender, http.StatusBadRequest, map[string]string{"error": err.Error()})
+	}
+	if name == GitHubURLVariable {
+		// Dashboards build GitHub links from it, so that they follow the data source's
+		// setting (GitHub Enterprise Server) rather than a host written into them.
+		return sendJSON(sender, http.StatusOK, []string{d.settings.GitHubWebURL})
 	}
 	vals, err := query.Variables(ctx, d.pool, d.settings.scope, name, params.Get("org"), params.Get("repo"))
 	if err != nil {

@@ -37,6 +37,9 @@ type Settings struct {
 	// ReplicaLagSeconds is how far a hot standby may trail its primary before health warns
 	// and answers become errors that still carry their frames (docs/scaling.md).
 	ReplicaLagSeconds number `json:"replicaLagSeconds"`
+	// GitHubWebURL is where GitHub's web pages are (https://github.com, or a GitHub
+	// Enterprise Server's address): every link the queries build starts with it.
+	GitHubWebURL string `json:"githubWebURL"`
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 	scope    query.Scope
@@ -104,6 +107,10 @@ func (s *Settings) defaults() {
 	if s.ReplicaLagSeconds == 0 {
 		s.ReplicaLagSeconds = DefaultReplicaLagSeconds
 	}
+	s.GitHubWebURL = strings.TrimRight(strings.TrimSpace(s.GitHubWebURL), "/")
+	if s.GitHubWebURL == "" {
+		s.GitHubWebURL = query.DefaultGitHubWebURL
+	}
 }
 
 func (s Settings) validate() error {
@@ -128,6 +135,10 @@ func (s Settings) validate() error {
 	}
 	if u, err := url.Parse(s.StatusPageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("statusPageUrl %q is not an http(s) URL", s.StatusPageURL))
+	}
+	if u, err := url.Parse(s.GitHubWebURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		errs = append(errs, fmt.Errorf("githubWebURL %q is not an http(s) URL without query, fragment or credentials", query.Echo(s.GitHubWebURL)))
 	}
 	for name, v := range map[string]string{"host": s.Host, "database": s.Database, "user": s.User} {
 		if strings.ContainsAny(v, "\x00") {

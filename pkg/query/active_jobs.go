@@ -41,7 +41,7 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 	at := st.arg(req.To)
 	// Ages and URLs are worked out here from the raw columns: as SQL expressions (numeric
 	// interval arithmetic, string searches) they were most of the database's time per row.
-	st.add("SELECT j.job_id, j.created_at, j.status, j.started_at,\n",
+	st.add("SELECT j.job_id, j.run_id, j.created_at, j.status, j.started_at,\n",
 		"  CASE WHEN j.queued_last_at > j.waiting_last_at THEN j.queued_last_at END, j.queue_s,\n",
 		"  j.label_key, j.repo, j.workflow_name, j.job_name, j.runner_name, j.runner_group_name, j.head_branch, j.html_url\n",
 		"FROM workflow_jobs j\n",
@@ -56,11 +56,13 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 
 	var c activeColumns
 	var r activeRow
+	base := env.gitHubWebURL()
 	err := collect(ctx, env.DB, st, func(rows pgx.Rows) error {
-		if err := rows.Scan(&r.id, &r.created, &r.status, &r.started, &r.approved, &r.queue, &r.labels, &r.repo,
+		if err := rows.Scan(&r.id, &r.runID, &r.created, &r.status, &r.started, &r.approved, &r.queue, &r.labels, &r.repo,
 			&r.workflow, &r.job, &r.runner, &r.group, &r.branch, &r.url); err != nil {
 			return err
 		}
+		r.url = rebase(r.url, base)
 		c.add(&r, req.To)
 		return nil
 	})
@@ -72,7 +74,7 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 
 // activeRow is one row as read.
 type activeRow struct {
-	id                                                 int64
+	id, runID                                          int64
 	created, started, approved                         *time.Time
 	queue                                              *float64
 	status, labels, repo, workflow, job, runner, group string
@@ -81,7 +83,7 @@ type activeRow struct {
 
 // activeColumns are the table's columns, filled row by row.
 type activeColumns struct {
-	ids                                                        []int64
+	ids, runIDs                                                []int64
 	created                                                    []*time.Time
 	age                                                        []float64
 	queue, run                                                 []*float64
@@ -121,7 +123,7 @@ func (c *activeColumns) add(r *activeRow, now time.Time) {
 		t := r.created.UTC()
 		created = &t
 	}
-	c.ids, c.created, c.age = append(c.ids, r.id), append(c.created, created), append(c.age, *age)
+	c.ids, c.runIDs, c.created, c.age = append(c.ids, r.id), append(c.runIDs, r.runID), append(c.created, created), append(c.age, *age)
 	c.queue, c.run = append(c.queue, queue), append(c.run, run)
 	c.status, c.labels, c.repo = append(c.status, r.status), append(c.labels, r.labels), append(c.repo, r.repo)
 	c.workflow, c.job, c.runner = append(c.workflow, r.workflow), append(c.job, r.job), append(c.runner, r.runner)
@@ -149,6 +151,7 @@ func runWebURL(jobURL string) *string {
 func (c *activeColumns) frame() *data.Frame {
 	return data.NewFrame("active_jobs",
 		data.NewField("job_id", nil, nonNil(c.ids)),
+		data.NewField("run_id", nil, nonNil(c.runIDs)),
 		data.NewField("created_at", nil, nonNil(c.created)),
 		data.NewField("status", nil, nonNil(c.status)),
 		unit(data.NewField("age", nil, nonNil(c.age)), "s"),

@@ -37,9 +37,10 @@ func Annotations(ctx context.Context, env Env, req Request) (data.Frames, error)
 		return incidentAnnotations(ctx, env, req, f)
 	}
 	st := newStmt("annotations_failed_runs")
+	w := webLinks(st, env)
 	st.add("SELECT coalesce(r.run_started_at, r.created_at), r.updated_at,\n",
 		"  r.workflow_name || ' failed on ' || r.head_branch,\n",
-		"  r.repo || ': ' || r.display_title || ' (' || r.conclusion || ') ' || r.html_url,\n",
+		"  r.repo || ': ' || r.display_title || ' (' || r.conclusion || ') ' || coalesce(", w.run("r.repo", "r.run_id"), ", ''),\n",
 		"  concat_ws(',', r.repo, r.workflow_name, r.event)\n",
 		"FROM workflow_runs r\nWHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
 		" AND r.conclusion IN ", failed, " AND r.default_branch <> '' AND r.head_branch = r.default_branch")

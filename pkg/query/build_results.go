@@ -16,6 +16,9 @@ type buildResultsModel struct {
 	// CountBy is "run" (default: a run counts once, by its latest attempt, as GitHub shows
 	// it) or "attempt" (every attempt is a build).
 	CountBy string `json:"countBy"`
+	// Calendar buckets by calendar week (from Monday), month or year in UTC instead of
+	// Grafana's interval: months and years are not a fixed number of seconds.
+	Calendar string `json:"calendar"`
 }
 
 // latestAttempt keeps only a run's latest attempt (workflow_runs aliased r): a re-run
@@ -26,8 +29,8 @@ const latestAttempt = " AND NOT EXISTS (SELECT 1 FROM workflow_runs la WHERE la.
 // attempt replaced, each once: the attempt just below each re-run (found through the
 // partial index on re-runs, migration 0015), to be taken off the rollups' counts of every
 // attempt.
-func supersededAttempts(st *stmt, expr, b, origin, from, to string, f Filters) {
-	st.add("\n  UNION ALL\n  SELECT ", expr, ", date_bin(", b, "::interval, r.created_at, ", origin, "), r.conclusion, -1\n",
+func supersededAttempts(st *stmt, expr string, bin func(string) string, from, to string, f Filters) {
+	st.add("\n  UNION ALL\n  SELECT ", expr, ", ", bin("r.created_at"), ", r.conclusion, -1\n",
 		"  FROM workflow_runs l CROSS JOIN LATERAL (SELECT * FROM workflow_runs p WHERE p.run_id = l.run_id AND p.run_attempt < l.run_attempt\n",
 		"    ORDER BY p.run_attempt DESC LIMIT 1) r\n",
 		"  WHERE l.run_attempt > 1 AND l.created_at >= ", from, " AND l.created_at < ", to,
@@ -64,6 +67,10 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 	if err != nil {
 		return nil, err
 	}
+	calendar, err := oneOf("calendar", m.Calendar, "", "week", "month", "year")
+	if err != nil {
+		return nil, err
+	}
 	latest := ""
 	if countBy == "run" {
 		latest = latestAttempt
@@ -75,7 +82,11 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		return nil, err
 	}
 	st := newStmt("build_results")
-	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	bin := func(col string) string { return "date_trunc('" + calendar + "', " + col + ", 'UTC')" }
+	if calendar == "" {
+		b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+		bin = func(col string) string { return "date_bin(" + b + "::interval, " + col + ", " + origin + ")" }
+	}
 	// One row per run, or per rollup row with its count, then counted per conclusion.
 	st.add("SELECT s, t,\n",
 		"  coalesce(sum(n) FILTER (WHERE c = 'success'), 0)::float8,\n",
@@ -84,22 +95,22 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		"  coalesce(sum(n) FILTER (WHERE c = 'timed_out'), 0)::float8,\n",
 		"  coalesce(sum(n) FILTER (WHERE c = 'skipped'), 0)::float8,\n",
 		"  coalesce(sum(n) FILTER (WHERE c NOT IN ('success', 'failure', 'cancelled', 'timed_out', 'skipped')), 0)::float8\n",
-		"FROM (\n  SELECT ", s.expr, " AS s, date_bin(", b, "::interval, r.created_at, ", origin, ") AS t, r.conclusion AS c, 1 AS n\n",
+		"FROM (\n  SELECT ", s.expr, " AS s, ", bin("r.created_at"), " AS t, r.conclusion AS c, 1 AS n\n",
 		"  FROM workflow_runs r\n  WHERE r.status = 'completed' AND ")
 	if p.use {
 		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
 		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", rf, latest)
 		m.Filters.where(st, runFilters)
 		// Two index ranges as two branches: an OR of both is planned as a whole-table scan.
-		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", date_bin(", b, "::interval, r.created_at, ", origin, "), r.conclusion, 1\n",
+		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", ", bin("r.created_at"), ", r.conclusion, 1\n",
 			"  FROM workflow_runs r\n  WHERE r.status = 'completed' AND r.created_at >= ", rt, " AND r.created_at < ", st.arg(req.To), latest)
 		m.Filters.where(st, runFilters)
 		// The rollups count every attempt.
-		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", date_bin(", b, "::interval, r.hour, ", origin, "), r.conclusion, r.n\n",
+		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", ", bin("r.hour"), ", r.conclusion, r.n\n",
 			"  FROM rollup_run_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
 		m.Filters.where(st, runRollupFilters)
 		if countBy == "run" {
-			supersededAttempts(st, s.expr, b, origin, rf, rt, m.Filters)
+			supersededAttempts(st, s.expr, bin, rf, rt, m.Filters)
 		}
 	} else {
 		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To), latest)

@@ -109,7 +109,20 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	if m.Value != "" {
 		return alertSignatures(frames[0], st), nil
 	}
+	rebaseIssueLinks(env, frames[0])
 	return frames, addNewIssueLinks(env, frames[0])
+}
+
+// rebaseIssueLinks puts the tracking issues' addresses, as the search API gave them, on
+// the configured web base, as every other link is: the host users reach is not always
+// the one the API names (GitHub Enterprise Server behind a proxy).
+func rebaseIssueLinks(env Env, f *data.Frame) {
+	urls, _ := f.FieldByName("issue_url")
+	for i := 0; urls != nil && i < urls.Len(); i++ {
+		if u := urls.At(i).(string); u != "" {
+			urls.Set(i, rebase(u, env.gitHubWebURL()))
+		}
+	}
 }
 
 // alertSignatures turns the table into what an alert rule reduces: one numeric frame per

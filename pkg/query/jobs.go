@@ -16,11 +16,8 @@ type jobsModel struct {
 
 var jobStates = map[string]bool{"queued": true, "waiting": true, "in_progress": true, "completed": true}
 
-// repoWebBase recovers a repository's web address from a job's html_url, which holds
-// GitHub's host: the same expression works for github.com and Enterprise Server.
-const repoWebBase = "substring(j.html_url FROM '^(https?://[^/]+/[^/]+/[^/]+)/')"
-
-// Jobs answers jobs: the newest jobs in the chosen states. Jobs not yet completed are
+// Jobs answers jobs: the newest jobs in the chosen states, with the run's trigger event
+// and each job's age at the end of the range. Jobs not yet completed are
 // listed whenever they were created, since a job queued since yesterday is still news;
 // completed ones only when created within the range.
 func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
@@ -42,11 +39,13 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		states = []string{"queued", "waiting", "in_progress", "completed"}
 	}
 	st := newStmt("jobs")
-	st.add("SELECT j.job_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
-		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, j.queue_s,\n",
+	w := webLinks(st, env)
+	st.add("SELECT j.job_id, j.run_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
+		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, coalesce(r.event, ''),\n",
+		"  greatest(extract(epoch FROM ", st.arg(req.To), " - j.created_at), 0)::float8, j.queue_s,\n",
 		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
-		"  nullif(j.html_url, ''), nullif(r.html_url, ''), ", repoWebBase, " || '/commit/' || nullif(j.head_sha, ''),\n",
-		"  ", repoWebBase, " || '/pull/' || r.pull_requests[1]\n",
+		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", ", w.run("j.repo", "j.run_id"), ", ", w.commit("j.repo", "j.head_sha"), ",\n",
+		"  ", w.pull("j.repo", "r.pull_requests[1]"), ", ", w.repo("j.repo"), "\n",
 		"FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt\n",
 		"WHERE j.status = ANY(", st.arg(states), ") AND j.created_at < ", st.arg(req.To),
 		" AND (j.status <> 'completed' OR j.created_at >= ", st.arg(req.From), ")")
@@ -55,6 +54,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 
 	f := data.NewFrame("jobs",
 		data.NewField("job_id", nil, []int64{}),
+		data.NewField("run_id", nil, []int64{}),
 		data.NewField("created_at", nil, []*time.Time{}),
 		data.NewField("started_at", nil, []*time.Time{}),
 		data.NewField("completed_at", nil, []*time.Time{}),
@@ -67,12 +67,15 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("runner_name", nil, []string{}),
 		data.NewField("runner_group", nil, []string{}),
 		data.NewField("head_branch", nil, []string{}),
+		data.NewField("event", nil, []string{}),
+		unit(data.NewField("age_seconds", nil, []*float64{}), "s"),
 		unit(data.NewField("queue_seconds", nil, []*float64{}), "s"),
 		unit(data.NewField("duration_seconds", nil, []*float64{}), "s"),
 		link(data.NewField("job_url", nil, []*string{}), "Open job"),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		link(data.NewField("pull_request_url", nil, []*string{}), "Open pull request"),
+		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -39,7 +39,16 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	// signatures.
 	st := newStmt("nightly_failures")
 	from, to := st.arg(req.From), st.arg(req.To)
-	st.add("SELECT r.night, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, nullif(r.html_url, '')\n",
+	w := webLinks(st, env)
+	// The night before is the same repository's and workflow's previous run in the answer:
+	// when it passed and this one did not, the compare link lists what changed between them.
+	prev := func(col string) string {
+		return "lag(" + col + ") OVER (PARTITION BY r.repo, r.workflow_name ORDER BY r.night, r.run_id, r.run_attempt)"
+	}
+	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
+		"  left(r.head_sha, 7), ", w.commit("r.repo", "r.head_sha"), ",\n",
+		"  CASE WHEN r.conclusion IN ", failed, " AND ", prev("r.conclusion"), " = 'success' AND ", prev("r.head_sha"), " <> r.head_sha\n",
+		"    THEN ", w.compare("r.repo", prev("r.head_sha"), "r.head_sha"), " END\n",
 		"FROM (\n",
 		"  SELECT ", nightExpr, " AS night, r.*\n",
 		"  FROM workflow_runs r\n",
@@ -63,6 +72,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 
 	f := data.NewFrame("nightly_failures",
 		data.NewField("night", nil, []time.Time{}),
+		data.NewField("run_id", nil, []int64{}),
 		data.NewField("repo", nil, []string{}),
 		data.NewField("workflow", nil, []string{}),
 		data.NewField("head_branch", nil, []string{}),
@@ -71,6 +81,9 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("error_signatures", nil, []*string{}),
 		data.NewField("new_signatures", nil, []float64{}),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
+		data.NewField("commit", nil, []string{}),
+		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
+		link(data.NewField("compare_url", nil, []*string{}), "What changed since the last good night"),
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -11,8 +11,11 @@ import (
 )
 
 // pipelineModel is the pipeline query: a run id, or a repository and branch whose latest
-// run (created before the end of the range) is shown.
+// run (created before the end of the range) is shown. Without either (no run id, an empty
+// one, or "*" for a variable left on All) the newest run the filters allow is shown: the
+// Pipeline dashboard opened without a run.
 type pipelineModel struct {
+	common
 	RunID  json.RawMessage `json:"runId"`
 	Repo   string          `json:"repo"`
 	Branch string          `json:"branch"`
@@ -22,7 +25,7 @@ type pipelineModel struct {
 // too, because an uninterpolated variable must give a clear error, not a JSON one.
 func (m pipelineModel) runID() (int64, error) {
 	raw := strings.Trim(strings.TrimSpace(string(m.RunID)), `"`)
-	if raw == "" || raw == "null" {
+	if raw == "" || raw == "null" || values([]string{raw}) == nil {
 		return 0, nil
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
@@ -33,7 +36,8 @@ func (m pipelineModel) runID() (int64, error) {
 }
 
 // Pipeline answers pipeline: the jobs of one run's latest attempt, in start order, with
-// their times for a timeline panel.
+// their times for a timeline panel: start_offset_seconds, queue_seconds and
+// duration_seconds stacked are each job's bar on a Gantt chart.
 func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m pipelineModel
 	if err := decode(req, &m); err != nil {
@@ -56,11 +60,19 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 			" AND j.head_branch = ", st.arg(m.Branch), " AND j.created_at < ", st.arg(req.To))
 		scope.where(st, jobFilters)
 		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
+	case m.Repo != "" || m.Branch != "":
+		return nil, badQuery("pipeline needs both repo and branch, or runId")
 	default:
-		return nil, badQuery("pipeline needs runId, or repo and branch")
+		st.add("WITH run AS (SELECT j.run_id, j.run_attempt FROM workflow_jobs j WHERE j.created_at < ", st.arg(req.To))
+		m.Filters.where(st, jobFilters.without("conclusions"))
+		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	}
+	w := webLinks(st, env)
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
-		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key, nullif(j.html_url, '')\n",
+		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
+		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), ",\n",
+		// Where each job's bar starts on a Gantt chart: seconds since the run's first job.
+		"  extract(epoch FROM j.created_at - min(j.created_at) OVER ())::float8\n",
 		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt)\n",
 		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
 
@@ -79,6 +91,9 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("runner_name", nil, []string{}),
 		data.NewField("label_key", nil, []string{}),
 		link(data.NewField("job_url", nil, []*string{}), "Open job"),
+		data.NewField("repo", nil, []string{}),
+		link(data.NewField("run_url", nil, []*string{}), "Open run"),
+		unit(data.NewField("start_offset_seconds", nil, []*float64{}), "s"),
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -33,7 +33,7 @@ type StatusSource interface {
 type Env struct {
 	DB     DB
 	Status StatusSource
-	// GitHubWebURL is the web address every GitHub link starts with (github_web.go).
+	// GitHubWebURL is the web address every GitHub link starts with (weburl.go).
 	GitHubWebURL string
 }
 

@@ -33,6 +33,8 @@ var types = map[string]query.Func{
 	"annotations":      query.Annotations,
 	"reconciler_stats": query.ReconcilerStats,
 	"branch_status":    query.BranchStatus,
+	"org_overview":     query.OrgOverview, "commit_grid": query.CommitGrid, "pull_requests": query.PullRequests, "refs": query.Refs,
+	"runner_builds": query.RunnerBuilds,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -90,11 +92,20 @@ func TestGolden(t *testing.T) {
 		{"branch_status", "branch_status", `{}`},
 		{"pipeline_by_id", "pipeline", `{"runId": 900001}`},
 		{"pipeline_latest", "pipeline", `{"repo": "acme/web", "branch": "main"}`},
+		{"pipeline_newest_run", "pipeline", `{"runId": "", "filters": {"repos": ["octo/tools"]}}`},
 		{"github_status_components", "github_status", `{"view": "components"}`},
 		{"github_status_incidents", "github_status", `{"view": "incidents"}`},
 		{"ingest_health", "ingest_health", `{}`},
 		{"annotations_failed_runs", "annotations", `{"source": "failed_runs"}`},
 		{"annotations_incidents", "annotations", `{"source": "incidents"}`},
+		{"org_overview", "org_overview", `{}`},
+		{"commit_grid", "commit_grid", `{"repo": "acme/web", "branch": "main"}`},
+		{"pull_requests", "pull_requests", `{}`},
+		{"refs_branches", "refs", `{"kind": "branches"}`},
+		{"refs_releases", "refs", `{"kind": "releases"}`},
+		{"runner_builds", "runner_builds", `{}`},
+		{"build_results_per_month", "build_results", `{"calendar": "month"}`},
+		{"build_results_per_week_by_trigger", "build_results", `{"calendar": "week", "splitBy": "trigger"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

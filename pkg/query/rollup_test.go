@@ -53,6 +53,8 @@ var rollupCases = []rollupCase{
 	{"build_results", `{"splitBy": "trigger"}`},
 	{"build_results", `{"splitBy": "trigger", "countBy": "attempt"}`},
 	{"build_results", `{"splitBy": "event", "filters": {"conclusions": ["failure", "success"]}}`},
+	{"build_results", `{"calendar": "month"}`},
+	{"build_results", `{"calendar": "week", "splitBy": "trigger"}`},
 	{"job_states", `{}`},
 	{"job_states", `{"filters": {"labels": ["ubuntu-latest"]}}`},
 	{"ingest_health", `{}`},

@@ -82,6 +82,10 @@ func columnFor(t data.FieldType) (tableColumn, error) {
 		var c pgtype.Text
 		col := []string{}
 		return tableColumn{&c, func() { col = append(col, c.String) }, func() any { return col }}, nil
+	case data.FieldTypeNullableInt64:
+		var c pgtype.Int8
+		col := []*int64{}
+		return tableColumn{&c, func() { col = appendNullable(col, c.Int64, c.Valid) }, func() any { return col }}, nil
 	case data.FieldTypeInt64:
 		var c pgtype.Int8
 		col := []int64{}

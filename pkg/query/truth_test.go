@@ -200,8 +200,9 @@ func TestBadQueries(t *testing.T) {
 		{name: "unknown metric", queryType: "repo_stats", json: `{"metric": "vibes"}`, want: `metric "vibes"`},
 		{name: "negative limit", queryType: "jobs", json: `{"limit": -1}`, want: "limit -1 is outside"},
 		{name: "unknown state", queryType: "jobs", json: `{"states": ["sleeping"]}`, want: `state "sleeping"`},
-		{name: "pipeline without run", queryType: "pipeline", json: `{}`, want: "needs runId"},
+		{name: "pipeline with a repo but no branch", queryType: "pipeline", json: `{"repo": "acme/web"}`, want: "needs both repo and branch"},
 		{name: "pipeline run id not a number", queryType: "pipeline", json: `{"runId": "$run_id"}`, want: "not a positive number"},
+		{name: "pipeline run id that is no id", queryType: "pipeline", json: `{"runId": "*7"}`, want: "not a positive number"},
 		{name: "unknown view", queryType: "github_status", json: `{"view": "weather"}`, want: `view "weather"`},
 	}
 	for _, tc := range tests {

@@ -57,7 +57,7 @@ type PoolConfig struct {
 type WorkflowConfig struct {
 	Name    string      `json:"name"`
 	Path    string      `json:"path"`
-	On      []string    `json:"on"`                // push, pull_request, schedule, workflow_dispatch
+	On      []string    `json:"on"`                // push, pull_request, schedule, workflow_dispatch, release
 	Share   float64     `json:"share"`             // fraction of repositories that have it
 	Nightly string      `json:"nightly,omitempty"` // "HH:MM" UTC, for schedule
 	PerHour float64     `json:"per_hour"`          // push/PR runs per repo per office hour
@@ -193,7 +193,7 @@ func (w WorkflowConfig) validate(pools map[string]bool) []error {
 		errs = append(errs, fmt.Errorf("workflow %q: needs a name and stages", w.Name))
 	}
 	for _, on := range w.On {
-		if !slices.Contains([]string{"push", "pull_request", "schedule", "workflow_dispatch"}, on) {
+		if !slices.Contains([]string{"push", "pull_request", "schedule", "workflow_dispatch", "release"}, on) {
 			errs = append(errs, fmt.Errorf("workflow %q: unknown trigger %q", w.Name, on))
 		}
 	}

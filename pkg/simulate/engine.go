@@ -125,6 +125,8 @@ func (s *sim) planTriggers(wf *Workflow) {
 			s.poisson(wf, s.w.Config.Activity.DispatchPerDay/float64(s.officeHours()), true, []string{on})
 		case "schedule":
 			s.planNightly(wf, s.now)
+		case "release":
+			s.planReleases(wf)
 		}
 	}
 	if len(code) > 0 && wf.Config.PerHour > 0 {

@@ -25,6 +25,8 @@ func (s *sim) startRun(wf *Workflow, event string, prev *Run) {
 			run.Branch = fmt.Sprintf("feature/%s-%d", repoWords[0][s.r.IntN(len(repoWords[0]))], run.PR)
 		case "schedule":
 			run.Actor = "github-actions[bot]"
+		case "release":
+			run.Branch = releaseTag(wf)
 		}
 	}
 	s.runs = append(s.runs, run)

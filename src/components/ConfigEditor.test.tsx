@@ -66,6 +66,7 @@ describe('ConfigEditor', () => {
       [/^Status page URL/, 'https://status.example/api/v2/summary.json'],
       [/^Stale ingest after/, '30'],
       [/^Standby lag warning/, '90'],
+      [/^GitHub web address/, 'https://ghe.example.com'],
     ];
     for (const [label, value] of typed) {
       fireEvent.change(screen.getByLabelText(label), { target: { value } });
@@ -82,6 +83,7 @@ describe('ConfigEditor', () => {
       statusPageUrl: 'https://status.example/api/v2/summary.json',
       staleIngestMinutes: 30,
       replicaLagSeconds: 90,
+      githubWebURL: 'https://ghe.example.com',
       sslmode: 'verify-full',
     });
   });

@@ -8,7 +8,7 @@ import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMo
 
 type Props = DataSourcePluginOptionsEditorProps<CIRadarOptions, CIRadarSecureOptions>;
 
-type TextKey = 'host' | 'database' | 'user' | 'statusPageUrl';
+type TextKey = 'host' | 'database' | 'user' | 'statusPageUrl' | 'githubWebURL';
 type NumberKey = 'port' | 'maxConns' | 'staleIngestMinutes' | 'queryTimeoutSeconds' | 'replicaLagSeconds';
 
 const SSL_OPTIONS = SSL_MODES.map((value) => ({ value, label: value }));
@@ -105,6 +105,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           description="Each query is stopped past this, whatever the database user's own timeout (1 to 3600)"
         >
           {numberInput('queryTimeoutSeconds')}
+        </Field>
+      </FieldSet>
+      <FieldSet label="GitHub">
+        <Field
+          label="GitHub web address"
+          description="Every link to GitHub starts with it: https://github.com, or your GitHub Enterprise Server's address"
+        >
+          {textInput('githubWebURL', 60)}
         </Field>
       </FieldSet>
       <FieldSet label="Health">

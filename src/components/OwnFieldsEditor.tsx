@@ -17,7 +17,9 @@ import {
   JobState,
   Metric,
   OwnField,
+  Calendar,
   QueuedValue,
+  RefKind,
   SplitBy,
   StatusView,
 } from '../types';
@@ -64,6 +66,17 @@ const SPLIT_BY = opts<SplitBy>([
 const COUNT_BY = opts<CountBy>([
   ['run', 'Runs (latest attempt)'],
   ['attempt', 'Every attempt'],
+]);
+const REF_KINDS = opts<RefKind>([
+  ['branches', 'Branches'],
+  ['releases', 'Releases'],
+]);
+// "interval" stands for an unset calendar: Grafana's interval.
+const CALENDARS = opts<Calendar | 'interval'>([
+  ['interval', 'Interval'],
+  ['week', 'Week'],
+  ['month', 'Month'],
+  ['year', 'Year'],
 ]);
 const VIEWS = opts<StatusView>([
   ['components', 'Components'],
@@ -201,7 +214,7 @@ export function OwnFieldsEditor({ fields, query, onChange }: Props) {
         <Input
           id="ciradar-run-id"
           width={24}
-          placeholder="latest run of repo and branch"
+          placeholder="newest run, or of repo and branch"
           value={query.runId ?? ''}
           onChange={(e) => set({ runId: toRunId(e.currentTarget.value) }, false)}
           onBlur={runNow}
@@ -242,6 +255,21 @@ export function OwnFieldsEditor({ fields, query, onChange }: Props) {
           options={QUEUED_VALUES}
           value={query.value ?? 'both'}
           onChange={(v) => set({ value: v === 'both' ? undefined : v })}
+        />
+      ),
+    },
+    kind: {
+      label: 'Kind',
+      control: () => <RadioButtonGroup options={REF_KINDS} value={query.kind} onChange={(kind) => set({ kind })} />,
+    },
+    calendar: {
+      label: 'Buckets',
+      tooltip: "Grafana's interval, or calendar weeks (from Monday), months or years in UTC",
+      control: () => (
+        <RadioButtonGroup<Calendar | 'interval'>
+          options={CALENDARS}
+          value={query.calendar ?? 'interval'}
+          onChange={(c) => set({ calendar: c === 'interval' ? undefined : c })}
         />
       ),
     },

@@ -20,6 +20,7 @@ const NAME_LABELS: Record<VariableName, string> = {
   runner_groups: 'Runner groups',
   branches: 'Branches',
   events: 'Trigger events',
+  github_url: 'GitHub web address',
 };
 
 const NAME_OPTIONS = VARIABLE_NAMES.map((value) => ({ value, label: NAME_LABELS[value] }));

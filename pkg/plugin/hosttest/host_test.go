@@ -184,6 +184,8 @@ var representativeQueries = map[string]string{
 	"pipeline": `{"runId": 2202229078}`, "github_status": `{"view": "components"}`, "ingest_health": `{}`,
 	"annotations": `{"source": "failed_runs"}`, "active_jobs": `{}`,
 	"reconciler_stats": `{}`, "branch_status": `{}`,
+	"org_overview": `{}`, "commit_grid": `{"repo": "Codertocat/Hello-World", "branch": "main"}`, "pull_requests": `{}`,
+	"refs": `{"kind": "branches"}`, "runner_builds": `{}`,
 }
 
 func queryRaw(ctx context.Context, t *testing.T, h *host, qt, own string, headers map[string]string) *backend.QueryDataResponse {

@@ -32,6 +32,8 @@ var scopeVariants = map[string][]string{
 	"annotations":      {`{"source": "failed_runs"}`, `{"source": "incidents"}`},
 	"error_signatures": {`{"limit": 1000}`, `{"onlyNew": true, "limit": 1000}`},
 	"github_status":    {`{"view": "components"}`, `{"view": "incidents"}`},
+	"commit_grid":      {`{"repo": "$OUT_REPO", "branch": "main"}`},
+	"refs":             {`{"kind": "branches"}`, `{"kind": "releases"}`},
 }
 
 // refusedWhenScoped are the types a scoped instance refuses with a 400, and why.

@@ -1,0 +1,89 @@
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// refsModel is the refs query: kind "branches" (pushes, the default) or "releases".
+type refsModel struct {
+	common
+	Kind  string `json:"kind"`
+	Limit int    `json:"limit"`
+}
+
+// refEvents are the trigger events behind each kind. GitHub runs a release's workflows on
+// its tag, and names the tag as the run's head branch; a push of a tag alone is a push.
+var refEvents = map[string][]string{
+	"branches": {"push"},
+	"releases": {"release"},
+}
+
+// Refs answers refs: the branches pushed to (kind branches) or the releases published
+// (kind releases) in the range, newest first, one row per branch or tag with its latest
+// commit, how many commits were pushed, and the result of that latest commit's runs,
+// summed up as pull_requests does (failure, in_progress, success, cancelled).
+func Refs(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m refsModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	kind, err := oneOf("kind", m.Kind, "branches", "branches", "releases")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := limitOf(m.Limit, 50, 1000)
+	if err != nil {
+		return nil, err
+	}
+	st := newStmt("refs")
+	w := webLinks(st, env)
+	st.add("WITH runs AS (\n",
+		"  SELECT r.* FROM workflow_runs r\n",
+		"  WHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
+		" AND r.event = ANY(", st.arg(refEvents[kind]), ") AND r.head_branch <> ''", latestAttempt)
+	m.Filters.where(st, runFilters.without("conclusions", "events"))
+	st.add("\n), head AS (\n",
+		"  SELECT DISTINCT ON (repo, head_branch) repo, head_branch, head_sha, display_title, actor, created_at\n",
+		"  FROM runs ORDER BY repo, head_branch, created_at DESC, run_id DESC\n",
+		"), wf AS (\n",
+		"  SELECT DISTINCT ON (r.repo, r.head_branch, r.workflow_name) r.repo, r.head_branch, r.status, r.conclusion, r.run_id\n",
+		"  FROM runs r JOIN head h USING (repo, head_branch, head_sha)\n",
+		"  ORDER BY r.repo, r.head_branch, r.workflow_name, r.created_at DESC, r.run_id DESC\n",
+		"), ref AS (\n",
+		"  SELECT h.repo, h.head_branch, h.head_sha, h.display_title, h.actor, h.created_at,\n",
+		"    (SELECT count(DISTINCT x.head_sha) FROM runs x WHERE x.repo = h.repo AND x.head_branch = h.head_branch)::float8 AS commits,\n",
+		"    CASE WHEN bool_or(wf.conclusion IN ", failed, ") THEN 'failure'\n",
+		"      WHEN bool_or(wf.status <> 'completed') THEN 'in_progress'\n",
+		"      WHEN bool_and(wf.conclusion IN ('success', 'skipped', 'neutral')) THEN 'success' ELSE 'cancelled' END AS result,\n",
+		"    (array_agg(wf.run_id ORDER BY (wf.conclusion IN ", failed, ") DESC, wf.run_id DESC))[1] AS run_id\n",
+		"  FROM head h JOIN wf USING (repo, head_branch)\n",
+		"  GROUP BY h.repo, h.head_branch, h.head_sha, h.display_title, h.actor, h.created_at\n",
+		"  ORDER BY h.created_at DESC, h.repo, h.head_branch LIMIT ", st.arg(limit), "\n",
+		")\n",
+		"SELECT repo, head_branch, left(head_sha, 7), display_title, actor, created_at, commits, result, run_id,\n",
+		"  ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), "\n",
+		"FROM ref ORDER BY created_at DESC, repo, head_branch")
+
+	name := "branch"
+	if kind == "releases" {
+		name = "tag"
+	}
+	f := data.NewFrame("refs",
+		data.NewField("repo", nil, []string{}),
+		data.NewField(name, nil, []string{}),
+		data.NewField("commit", nil, []string{}),
+		data.NewField("title", nil, []string{}),
+		data.NewField("actor", nil, []string{}),
+		data.NewField("last_run_at", nil, []*time.Time{}),
+		data.NewField("commits", nil, []float64{}),
+		data.NewField("result", nil, []string{}),
+		data.NewField("run_id", nil, []*int64{}),
+		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
+		link(data.NewField("run_url", nil, []*string{}), "Open run"),
+		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
+	)
+	return table(ctx, env.DB, st, f)
+}
