@@ -21,4 +21,5 @@ var queryTypes = map[string]query.Func{
 	"github_status":      query.GitHubStatus,
 	"ingest_health":      query.IngestHealth,
 	"annotations":        query.Annotations,
+	"steps":              query.Steps,
 }

@@ -43,7 +43,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	}
 	st := newStmt("jobs")
 	st.add("SELECT j.job_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
-		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, j.queue_s,\n",
+		"  j.status, j.conclusion, nullif(j.failed_step, ''), j.label_key, j.runner_name, j.runner_group_name, j.head_branch, j.queue_s,\n",
 		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
 		"  nullif(j.html_url, ''), nullif(r.html_url, ''), ", repoWebBase, " || '/commit/' || nullif(j.head_sha, ''),\n",
 		"  ", repoWebBase, " || '/pull/' || r.pull_requests[1]\n",
@@ -63,6 +63,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("job_name", nil, []string{}),
 		data.NewField("status", nil, []string{}),
 		data.NewField("conclusion", nil, []string{}),
+		data.NewField("failed_step", nil, []*string{}), // the first step that failed (0017)
 		data.NewField("label_key", nil, []string{}),
 		data.NewField("runner_name", nil, []string{}),
 		data.NewField("runner_group", nil, []string{}),

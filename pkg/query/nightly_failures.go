@@ -39,7 +39,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	// signatures.
 	st := newStmt("nightly_failures")
 	from, to := st.arg(req.From), st.arg(req.To)
-	st.add("SELECT r.night, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, nullif(r.html_url, '')\n",
+	st.add("SELECT r.night, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.steps, x.sigs, x.new_sigs, nullif(r.html_url, '')\n",
 		"FROM (\n",
 		"  SELECT ", nightExpr, " AS night, r.*\n",
 		"  FROM workflow_runs r\n",
@@ -51,6 +51,8 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		") r\n",
 		"CROSS JOIN LATERAL (\n",
 		"  SELECT string_agg(DISTINCT j.job_name, ', ') FILTER (WHERE j.conclusion IN ", failed, ") AS jobs,\n",
+		// Where each failed job failed: "test: Run tests" (0017).
+		"    string_agg(DISTINCT j.job_name || ': ' || j.failed_step, ', ') FILTER (WHERE j.conclusion IN ", failed, " AND j.failed_step <> '') AS steps,\n",
 		"    string_agg(DISTINCT s.text, ' | ') AS sigs,\n",
 		"    (count(DISTINCT s.signature_hash) FILTER (WHERE s.first_seen >= r.night))::float8 AS new_sigs\n",
 		"  FROM workflow_jobs j\n",
@@ -66,6 +68,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("head_branch", nil, []string{}),
 		data.NewField("conclusion", nil, []string{}),
 		data.NewField("failing_jobs", nil, []*string{}),
+		data.NewField("failing_steps", nil, []*string{}),
 		data.NewField("error_signatures", nil, []*string{}),
 		data.NewField("new_signatures", nil, []float64{}),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),

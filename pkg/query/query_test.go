@@ -30,7 +30,7 @@ var types = map[string]query.Func{
 	"repo_stats": query.RepoStats, "build_results": query.BuildResults, "flaky_jobs": query.FlakyJobs,
 	"nightly_failures": query.NightlyFailures, "error_signatures": query.ErrorSignatures,
 	"pipeline": query.Pipeline, "github_status": query.GitHubStatus, "ingest_health": query.IngestHealth,
-	"annotations": query.Annotations,
+	"annotations": query.Annotations, "steps": query.Steps,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -91,6 +91,11 @@ func TestGolden(t *testing.T) {
 		{"ingest_health", "ingest_health", `{}`},
 		{"annotations_failed_runs", "annotations", `{"source": "failed_runs"}`},
 		{"annotations_incidents", "annotations", `{"source": "incidents"}`},
+		{"build_results_warnings", "build_results", `{"splitBy": "warnings"}`},
+		{"steps_slowest", "steps", `{"limit": 8}`},
+		{"steps_duration", "steps", `{"view": "duration", "steps": ["Run make test"], "filters": {"workflows": ["CI"]}}`},
+		{"steps_failing", "steps", `{"view": "failing", "limit": 5}`},
+		{"steps_warnings", "steps", `{"view": "warnings", "filters": {"repos": ["acme/api"]}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,10 @@ var rollupCases = []rollupCase{
 	{"repo_stats", `{"dimension": "workflow", "metric": "runs", "filters": {"workflows": ["CI"]}}`},
 	{"flaky_jobs", `{}`},
 	{"flaky_jobs", `{"filters": {"repos": ["acme/api", "acme/web"]}}`},
+	{"steps", `{"limit": 1000}`},
+	{"steps", `{"limit": 1000, "jobs": ["test"], "filters": {"repos": ["acme/api"]}}`},
+	{"steps", `{"view": "duration", "limit": 100}`},
+	{"steps", `{"view": "duration", "steps": ["Run make build"], "filters": {"workflows": ["CI"]}}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more.
