@@ -16,6 +16,8 @@ const OWN_FIELDS: OwnField[] = [
   'repo',
   'branch',
   'view',
+  'jobs',
+  'steps',
   'source',
   'value',
 ];
@@ -39,6 +41,8 @@ const cluttered: CIRadarQuery = {
   repo: 'acme/api',
   branch: 'main',
   view: 'incidents',
+  jobs: ['test'],
+  steps: ['Run tests'],
   source: 'incidents',
   value: 'count',
   filters: {
