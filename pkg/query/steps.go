@@ -25,9 +25,14 @@ type stepsModel struct {
 	Limit int      `json:"limit"`
 }
 
-// stepRollupFilters applies to rollup_step_day and rollup_step_hour aliased r; a filter
-// they do not keep sends the query to the projections.
-var stepRollupFilters = filterTarget{"repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)"}
+// stepRollupFilters applies to rollup_step_day and rollup_step_hour aliased r, which keep
+// the workflow, job and step names; any other filter sends the query to the projections.
+var stepRollupFilters = filterTarget{"workflows": "r.workflow_name = ANY(%s)"}
+
+// stepKey is one step of the answer: the query groups by workflow, job and step name.
+type stepKey struct{ workflow, job, step string }
+
+func (k stepKey) String() string { return k.workflow + " / " + k.job + " / " + k.step }
 
 // Steps answers steps. Over long ranges the final whole days and hours come from
 // rollup_step_day and rollup_step_hour, whose percentiles are histograms (within 1%, and
@@ -123,12 +128,12 @@ func slowestSteps(ctx context.Context, env Env, req Request, m stepsModel) (data
 		data.NewField("runs", nil, []float64{}), data.NewField("failures", nil, []float64{}),
 		unit(data.NewField("p50", nil, []*float64{}), "s"), unit(data.NewField("p95", nil, []*float64{}), "s"),
 		unit(data.NewField("max", nil, []*float64{}), "s"))
-	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "repos", "workflows"))
+	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "workflows"))
 	if err != nil {
 		return nil, err
 	}
-	st := newStmt("steps")
 	if !p.use {
+		st := newStmt("steps")
 		st.add("SELECT j.workflow_name, j.job_name, s.name, count(*)::float8, (count(*) FILTER (WHERE s.conclusion = 'failure'))::float8,\n",
 			"  percentile_disc(0.5) WITHIN GROUP (ORDER BY s.duration_s), percentile_disc(0.95) WITHIN GROUP (ORDER BY s.duration_s),\n",
 			"  max(s.duration_s)\n")
@@ -136,37 +141,12 @@ func slowestSteps(ctx context.Context, env Env, req Request, m stepsModel) (data
 		st.add("\nGROUP BY 1, 2, 3 ORDER BY 7 DESC, 1, 2, 3 LIMIT ", st.arg(m.Limit))
 		return table(ctx, env.DB, st, f)
 	}
-	unionParts(st, req, p, func(w window) {
-		m.stepHist(st, []string{"j.workflow_name", "j.job_name", "s.name"}, w.from, w.to)
-	}, func(from, to string) {
-		dayHourRows(st, p, from, to, "r.workflow_name, r.job_name, r.step_name, r.runs, r.failures, r.max_s, r.sum_s, r.hist",
-			"rollup_step_day", "rollup_step_hour", func() {
-				m.Filters.where(st, stepRollupFilters)
-				m.names(st, "r.job_name", "r.step_name")
-			})
-	})
-	type key struct{ workflow, job, step string }
-	by := map[key]*stepStats{}
-	var k key
-	var runs, failures int64
-	var mx, sum float64
-	var enc []byte
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		if err := r.Scan(&k.workflow, &k.job, &k.step, &runs, &failures, &mx, &sum, &enc); err != nil {
-			return err
-		}
-		s := by[k]
-		if s == nil {
-			s = &stepStats{}
-			by[k] = s
-		}
-		return s.add(runs, failures, mx, sum, enc)
-	})
+	by, st, err := stepTotals(ctx, env, req, m, p)
 	if err != nil {
 		return nil, err
 	}
 	type row struct {
-		key
+		stepKey
 		s        *stepStats
 		p50, p95 float64
 	}
@@ -185,13 +165,64 @@ func slowestSteps(ctx context.Context, env Env, req Request, m stepsModel) (data
 	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
 }
 
+// stepTotals merges every step's figures over the range under plan p (planDayHours): the
+// final days and hours from the rollups, the rest from the projections.
+func stepTotals(ctx context.Context, env Env, req Request, m stepsModel, p plan) (map[stepKey]*stepStats, *stmt, error) {
+	st := newStmt("steps")
+	unionParts(st, req, p, func(w window) {
+		m.stepHist(st, []string{"j.workflow_name", "j.job_name", "s.name"}, w.from, w.to)
+	}, func(from, to string) {
+		dayHourRows(st, p, from, to, "r.workflow_name, r.job_name, r.step_name, r.runs, r.failures, r.max_s, r.sum_s, r.hist",
+			"rollup_step_day", "rollup_step_hour", func() {
+				m.Filters.where(st, stepRollupFilters)
+				m.names(st, "r.job_name", "r.step_name")
+			})
+	})
+	by := map[stepKey]*stepStats{}
+	var k stepKey
+	var runs, failures int64
+	var mx, sum float64
+	var enc []byte
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		if err := r.Scan(&k.workflow, &k.job, &k.step, &runs, &failures, &mx, &sum, &enc); err != nil {
+			return err
+		}
+		s := by[k]
+		if s == nil {
+			s = &stepStats{}
+			by[k] = s
+		}
+		return s.add(runs, failures, mx, sum, enc)
+	})
+	return by, st, err
+}
+
 // stepDurations answers the duration view: a series per workflow, job and step, for the
-// limit steps with the most time in the range.
+// limit steps with the most time in the range. Over long ranges those steps are chosen
+// first, from their totals (stepTotals: mostly daily rollups), and only their hours are
+// read: every step's hours over 90 days would be most of a million rows.
 func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (data.Frames, error) {
 	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "repos", "workflows"))
+	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "workflows"))
 	if err != nil {
 		return nil, err
+	}
+	var keep map[string]bool
+	if p.use {
+		dp, err := planDayHours(ctx, env.DB, req, true)
+		if err != nil {
+			return nil, err
+		}
+		totals, _, err := stepTotals(ctx, env, req, m, dp)
+		if err != nil {
+			return nil, err
+		}
+		sums := make(map[string]float64, len(totals))
+		for k, s := range totals {
+			sums[k.String()] = s.sum
+		}
+		keep = topSteps(sums, m.Limit)
+		m = m.narrowed(totals, keep)
 	}
 	st := newStmt("steps")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
@@ -235,14 +266,8 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 	if err != nil {
 		return nil, err
 	}
-	groups := make([]string, 0, len(total))
-	for g := range total {
-		groups = append(groups, g)
-	}
-	slices.SortFunc(groups, func(a, b string) int { return cmp.Or(cmp.Compare(total[b], total[a]), cmp.Compare(a, b)) })
-	keep := map[string]bool{}
-	for _, g := range groups[:min(m.Limit, len(groups))] {
-		keep[g] = true
+	if keep == nil {
+		keep = topSteps(total, m.Limit)
 	}
 	pts := make([]point, 0, len(by))
 	for k := range by {
@@ -264,6 +289,42 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 		}
 	}
 	return frames, nil
+}
+
+// topSteps are the n steps with the most time, ties by name.
+func topSteps(sums map[string]float64, n int) map[string]bool {
+	names := make([]string, 0, len(sums))
+	for g := range sums {
+		names = append(names, g)
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(sums[b], sums[a]), cmp.Compare(a, b)) })
+	keep := make(map[string]bool, n)
+	for _, g := range names[:min(n, len(names))] {
+		keep[g] = true
+	}
+	return keep
+}
+
+// narrowed restricts m to the workflows, jobs and steps of the kept steps: a superset of
+// them (every combination of their names), cut to them exactly after reading.
+func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool) stepsModel {
+	var wfs, jobs, steps []string
+	for k := range totals {
+		if keep[k.String()] {
+			wfs, jobs, steps = append(wfs, k.workflow), append(jobs, k.job), append(steps, k.step)
+		}
+	}
+	if len(wfs) == 0 {
+		// Nothing to read: names that no step has (the cut after reading keeps none anyway).
+		wfs, jobs, steps = []string{""}, []string{""}, []string{""}
+	}
+	m.Filters.Workflows, m.Jobs, m.Steps = compactNames(wfs), compactNames(jobs), compactNames(steps)
+	return m
+}
+
+func compactNames(v []string) []string {
+	slices.Sort(v)
+	return slices.Compact(v)
 }
 
 // failingSteps lists failed jobs with the first step that failed, or (warnings) the jobs

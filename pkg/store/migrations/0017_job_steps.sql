@@ -36,12 +36,14 @@ ALTER TABLE workflow_jobs ADD COLUMN steps_flagged boolean NOT NULL DEFAULT fals
 -- Jobs that passed with warnings are few: the steps query lists them from this index.
 CREATE INDEX workflow_jobs_warnings_idx ON workflow_jobs (created_at) WHERE passed_with_warnings;
 
--- Step durations per hour and per day, per repository, workflow, job and step name, for the
--- completed jobs created in the hour or day: runs (steps with a duration), failures, the
--- exact sum and maximum, and the gap-coded histogram of 0011 (percentiles within 1%).
+-- Step durations per hour and per day, per workflow, job and step name (the steps query's
+-- grouping), for the completed jobs created in the hour or day: runs (steps with a
+-- duration), failures, the exact sum and maximum, and the gap-coded histogram of 0011
+-- (percentiles within 1%). The repository is left out on purpose: with it, a store whose
+-- repositories share workflow and job names has about as many hourly rows as steps (a
+-- repository runs a job less than once an hour), and a 90-day answer would read millions.
 CREATE TABLE rollup_step_day (
     day           timestamptz NOT NULL,
-    repo          text        NOT NULL,
     workflow_name text        NOT NULL,
     job_name      text        NOT NULL,
     step_name     text        NOT NULL,
@@ -50,12 +52,11 @@ CREATE TABLE rollup_step_day (
     sum_s         double precision NOT NULL,
     max_s         double precision NOT NULL,
     hist          bytea       NOT NULL,
-    PRIMARY KEY (day, repo, workflow_name, job_name, step_name)
+    PRIMARY KEY (day, workflow_name, job_name, step_name)
 );
 
 CREATE TABLE rollup_step_hour (
     hour          timestamptz NOT NULL,
-    repo          text        NOT NULL,
     workflow_name text        NOT NULL,
     job_name      text        NOT NULL,
     step_name     text        NOT NULL,
@@ -64,7 +65,7 @@ CREATE TABLE rollup_step_hour (
     sum_s         double precision NOT NULL,
     max_s         double precision NOT NULL,
     hist          bytea       NOT NULL,
-    PRIMARY KEY (hour, repo, workflow_name, job_name, step_name)
+    PRIMARY KEY (hour, workflow_name, job_name, step_name)
 );
 GRANT SELECT ON rollup_step_day, rollup_step_hour TO ciradar_reader;
 
@@ -80,32 +81,32 @@ BEGIN
     DELETE FROM rollup_step_day WHERE day >= d0 AND day < d1;
     DELETE FROM rollup_step_hour WHERE hour >= d0 AND hour < d1;
     WITH x AS MATERIALIZED (
-        SELECT g.grain, g.t, j.repo, j.workflow_name, j.job_name, s.name AS step_name, s.conclusion, s.duration_s AS dur
+        SELECT g.grain, g.t, j.workflow_name, j.job_name, s.name AS step_name, s.conclusion, s.duration_s AS dur
         FROM workflow_jobs j
         JOIN workflow_job_steps s ON s.job_id = j.job_id
         CROSS JOIN LATERAL (VALUES ('d', date_bin('1 day', j.created_at, origin)),
                                    ('h', date_bin('1 hour', j.created_at, origin))) g(grain, t)
         WHERE j.created_at >= d0 AND j.created_at < d1 AND j.status = 'completed' AND s.duration_s IS NOT NULL
     ), base AS (
-        SELECT grain, t, repo, workflow_name, job_name, step_name, count(*) AS runs,
+        SELECT grain, t, workflow_name, job_name, step_name, count(*) AS runs,
                count(*) FILTER (WHERE conclusion = 'failure') AS failures, sum(dur) AS sum_s, max(dur) AS max_s
-        FROM x GROUP BY 1, 2, 3, 4, 5, 6
+        FROM x GROUP BY 1, 2, 3, 4, 5
     ), h AS (
-        SELECT grain, t, repo, workflow_name, job_name, step_name,
+        SELECT grain, t, workflow_name, job_name, step_name,
                string_agg(rollup_varint(gap) || rollup_varint(c), ''::bytea ORDER BY k) AS h
-        FROM (SELECT grain, t, repo, workflow_name, job_name, step_name, rollup_bucket(dur) AS k, count(*)::int AS c,
+        FROM (SELECT grain, t, workflow_name, job_name, step_name, rollup_bucket(dur) AS k, count(*)::int AS c,
                      rollup_bucket(dur) - coalesce(lag(rollup_bucket(dur)) OVER (
-                         PARTITION BY grain, t, repo, workflow_name, job_name, step_name ORDER BY rollup_bucket(dur)), 0) AS gap
-              FROM x GROUP BY 1, 2, 3, 4, 5, 6, 7) y
-        GROUP BY 1, 2, 3, 4, 5, 6
+                         PARTITION BY grain, t, workflow_name, job_name, step_name ORDER BY rollup_bucket(dur)), 0) AS gap
+              FROM x GROUP BY 1, 2, 3, 4, 5, 6) y
+        GROUP BY 1, 2, 3, 4, 5
     ), rows AS MATERIALIZED (
-        SELECT base.*, h.h FROM base JOIN h USING (grain, t, repo, workflow_name, job_name, step_name)
+        SELECT base.*, h.h FROM base JOIN h USING (grain, t, workflow_name, job_name, step_name)
     ), days AS (
         INSERT INTO rollup_step_day
-        SELECT t, repo, workflow_name, job_name, step_name, runs, failures, sum_s, max_s, h FROM rows WHERE grain = 'd'
+        SELECT t, workflow_name, job_name, step_name, runs, failures, sum_s, max_s, h FROM rows WHERE grain = 'd'
     )
     INSERT INTO rollup_step_hour
-    SELECT t, repo, workflow_name, job_name, step_name, runs, failures, sum_s, max_s, h FROM rows WHERE grain = 'h';
+    SELECT t, workflow_name, job_name, step_name, runs, failures, sum_s, max_s, h FROM rows WHERE grain = 'h';
 END
 $$;
 
