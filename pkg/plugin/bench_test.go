@@ -35,6 +35,8 @@ var benchQueries = map[string]struct{ queryType, json string }{
 	"nightly_failures": {"nightly_failures", `{}`}, "error_signatures": {"error_signatures", `{}`},
 	"pipeline":      {"pipeline", `{"repo": "org1/repo1", "branch": "main"}`},
 	"ingest_health": {"ingest_health", `{}`}, "annotations": {"annotations", `{"source": "failed_runs"}`},
+	"steps": {"steps", `{}`}, "steps_duration": {"steps", `{"view": "duration", "limit": 5}`},
+	"steps_failing": {"steps", `{"view": "failing"}`}, "steps_warnings": {"steps", `{"view": "warnings"}`},
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread

@@ -83,10 +83,14 @@ BEGIN
     WITH x AS MATERIALIZED (
         SELECT g.grain, g.t, j.workflow_name, j.job_name, s.name AS step_name, s.conclusion, s.duration_s AS dur
         FROM workflow_jobs j
-        JOIN workflow_job_steps s ON s.job_id = j.job_id
+        -- Each job's steps through the primary key: OFFSET 0 keeps the planner from making
+        -- this a hash join, which read all the steps of the store for every day (5 of the
+        -- 7.5 s a day took at a million jobs).
+        CROSS JOIN LATERAL (SELECT s.name, s.conclusion, s.duration_s FROM workflow_job_steps s
+                            WHERE s.job_id = j.job_id AND s.duration_s IS NOT NULL OFFSET 0) s
         CROSS JOIN LATERAL (VALUES ('d', date_bin('1 day', j.created_at, origin)),
                                    ('h', date_bin('1 hour', j.created_at, origin))) g(grain, t)
-        WHERE j.created_at >= d0 AND j.created_at < d1 AND j.status = 'completed' AND s.duration_s IS NOT NULL
+        WHERE j.created_at >= d0 AND j.created_at < d1 AND j.status = 'completed'
     ), base AS (
         SELECT grain, t, workflow_name, job_name, step_name, count(*) AS runs,
                count(*) FILTER (WHERE conclusion = 'failure') AS failures, sum(dur) AS sum_s, max(dur) AS max_s
