@@ -23,6 +23,8 @@ type stepsModel struct {
 	Jobs  []string `json:"jobs"`  // job names
 	Steps []string `json:"steps"` // step names
 	Limit int      `json:"limit"`
+	// only, when set, keeps exactly these steps (the duration view's chosen ones).
+	only []stepKey
 }
 
 // stepRollupFilters applies to rollup_step_day and rollup_step_hour aliased r, which keep
@@ -59,13 +61,21 @@ func Steps(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	return failingSteps(ctx, env, req, m, view == "warnings")
 }
 
-// names adds the job and step name filters.
-func (m stepsModel) names(st *stmt, job, step string) {
+// names adds the job and step name filters, given the workflow, job and step columns.
+func (m stepsModel) names(st *stmt, workflow, job, step string) {
 	if v := values(m.Jobs); v != nil {
 		st.add(" AND ", job, " = ANY(", st.arg(v), ")")
 	}
 	if v := values(m.Steps); v != nil {
 		st.add(" AND ", step, " = ANY(", st.arg(v), ")")
+	}
+	if len(m.only) > 0 {
+		var wfs, jobs, steps []string
+		for _, k := range m.only {
+			wfs, jobs, steps = append(wfs, k.workflow), append(jobs, k.job), append(steps, k.step)
+		}
+		st.add(" AND (", workflow, ", ", job, ", ", step, ") IN (SELECT * FROM unnest(", st.arg(wfs), "::text[], ",
+			st.arg(jobs), "::text[], ", st.arg(steps), "::text[]))")
 	}
 }
 
@@ -78,7 +88,7 @@ func (m stepsModel) stepRows(st *stmt, from, to time.Time) {
 		"    WHERE s.job_id = j.job_id AND s.duration_s IS NOT NULL OFFSET 0) s\n",
 		"  WHERE j.created_at >= ", st.arg(from), " AND j.created_at < ", st.arg(to), " AND j.status = 'completed'")
 	m.Filters.where(st, jobFilters)
-	m.names(st, "j.job_name", "s.name")
+	m.names(st, "j.workflow_name", "j.job_name", "s.name")
 }
 
 // stepHist writes, over the rows of stepRows grouped by keys (SQL expressions), the
@@ -177,7 +187,7 @@ func stepTotals(ctx context.Context, env Env, req Request, m stepsModel, p plan)
 		dayHourRows(st, p, from, to, "r.workflow_name, r.job_name, r.step_name, r.runs, r.failures, r.max_s, r.sum_s, r.hist",
 			"rollup_step_day", "rollup_step_hour", func() {
 				m.Filters.where(st, stepRollupFilters)
-				m.names(st, "r.job_name", "r.step_name")
+				m.names(st, "r.workflow_name", "r.job_name", "r.step_name")
 			})
 	})
 	by := map[stepKey]*stepStats{}
@@ -218,7 +228,7 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 		if err != nil {
 			return nil, err
 		}
-		totals, _, err := stepTotals(ctx, env, req, m, dp)
+		totals, tst, err := stepTotals(ctx, env, req, m, dp)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +237,10 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 			sums[k.String()] = s.sum
 		}
 		keep = topSteps(sums, m.Limit)
-		m = m.narrowed(totals, keep)
+		var found bool
+		if m, found = m.narrowed(totals, keep); !found {
+			return (&groupedSeries{fields: []string{"p50", "p95", "max", "runs"}}).result("steps", tst), nil
+		}
 	}
 	st := newStmt("steps")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
@@ -243,7 +256,7 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 		st.add("\n  UNION ALL SELECT r.workflow_name || ' / ' || r.job_name || ' / ' || r.step_name, date_bin(", b, "::interval, r.hour, ", origin, "),\n",
 			"  r.runs, r.failures, r.max_s, r.sum_s, r.hist FROM rollup_step_hour r WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
 		m.Filters.where(st, stepRollupFilters)
-		m.names(st, "r.job_name", "r.step_name")
+		m.names(st, "r.workflow_name", "r.job_name", "r.step_name")
 	}
 	type point struct {
 		group string
@@ -310,26 +323,17 @@ func topSteps(sums map[string]float64, n int) map[string]bool {
 	return keep
 }
 
-// narrowed restricts m to the workflows, jobs and steps of the kept steps: a superset of
-// them (every combination of their names), cut to them exactly after reading.
-func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool) stepsModel {
-	var wfs, jobs, steps []string
+// narrowed restricts m to the kept steps, by (workflow, job, step) through the index on
+// rollup_step_hour (migration 0017). With none kept there is nothing to read.
+func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool) (stepsModel, bool) {
+	m.only = nil
 	for k := range totals {
 		if keep[k.String()] {
-			wfs, jobs, steps = append(wfs, k.workflow), append(jobs, k.job), append(steps, k.step)
+			m.only = append(m.only, k)
 		}
 	}
-	if len(wfs) == 0 {
-		// Nothing to read: names that no step has (the cut after reading keeps none anyway).
-		wfs, jobs, steps = []string{""}, []string{""}, []string{""}
-	}
-	m.Filters.Workflows, m.Jobs, m.Steps = compactNames(wfs), compactNames(jobs), compactNames(steps)
-	return m
-}
-
-func compactNames(v []string) []string {
-	slices.Sort(v)
-	return slices.Compact(v)
+	slices.SortFunc(m.only, func(a, b stepKey) int { return cmp.Compare(a.String(), b.String()) })
+	return m, len(m.only) > 0
 }
 
 // failingSteps lists failed jobs with the first step that failed, or (warnings) the jobs
@@ -345,7 +349,7 @@ func failingSteps(ctx context.Context, env Env, req Request, m stepsModel, warni
 		st.add(" AND j.status = 'completed' AND j.conclusion IN ", failed)
 	}
 	m.Filters.where(st, jobFilters)
-	m.names(st, "j.job_name", "j.failed_step")
+	m.names(st, "j.workflow_name", "j.job_name", "j.failed_step")
 	st.add("\nORDER BY j.created_at DESC, j.job_id DESC LIMIT ", st.arg(m.Limit))
 	stepField := "failed_step"
 	if warnings {
