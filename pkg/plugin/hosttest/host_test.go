@@ -136,7 +136,7 @@ func TestGrafanaHost(t *testing.T) {
 		"job_states": `{}`, "runners": `{}`, "runner_utilization": `{}`, "repo_stats": `{"dimension": "repo", "metric": "runs"}`,
 		"build_results": `{"splitBy": "trigger"}`, "flaky_jobs": `{}`, "nightly_failures": `{}`, "error_signatures": `{}`,
 		"pipeline": `{"runId": 2202229078}`, "github_status": `{"view": "components"}`, "ingest_health": `{}`,
-		"annotations": `{"source": "failed_runs"}`,
+		"annotations": `{"source": "failed_runs"}`, "steps": `{"view": "slowest"}`,
 	}
 	for qt, own := range queries {
 		t.Run("query/"+qt, func(t *testing.T) {
