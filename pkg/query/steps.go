@@ -9,6 +9,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // stepsModel is the steps query: the steps of completed jobs created in the range
@@ -194,7 +195,8 @@ func stepTotals(ctx context.Context, env Env, req Request, m stepsModel, p plan)
 	var k stepKey
 	var runs, failures int64
 	var mx, sum float64
-	var enc []byte
+	// The histogram is merged where it lies, in the driver's buffer, never copied.
+	var enc pgtype.DriverBytes
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		if err := r.Scan(&k.workflow, &k.job, &k.step, &runs, &failures, &mx, &sum, &enc); err != nil {
 			return err
@@ -267,7 +269,8 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 	var pt point
 	var runs, failures int64
 	var mx, sum float64
-	var enc []byte
+	// The histogram is merged where it lies, in the driver's buffer, never copied.
+	var enc pgtype.DriverBytes
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		if err := r.Scan(&pt.group, &pt.t, &runs, &failures, &mx, &sum, &enc); err != nil {
 			return err
