@@ -15,6 +15,7 @@ const templateSrv = new FakeTemplateSrv({
   runId: '4242',
   branch: ['main', 'release'],
   notANumber: 'abc',
+  step: ['Run tests', 'Build'],
 });
 
 function apply(query: Omit<CIRadarQuery, 'refId'>, scopedVars: ScopedVars = {}): CIRadarQuery {
@@ -99,6 +100,11 @@ describe('DataSource.applyTemplateVariables', () => {
       name: 'run id that is not a number is dropped',
       query: { queryType: 'pipeline', runId: '$notANumber', repo: '$oneRepo', branch: '$branch' },
       want: { queryType: 'pipeline', runId: undefined, repo: 'acme/api', branch: 'main' },
+    },
+    {
+      name: 'job and step names take variables, and all means every name',
+      query: { queryType: 'steps', view: 'slowest', jobs: ['$anyRepo'], steps: ['$step', 'Lint'] },
+      want: { queryType: 'steps', view: 'slowest', steps: ['Run tests', 'Build', 'Lint'] },
     },
     {
       name: 'annotation filters are interpolated too',

@@ -92,6 +92,17 @@ export function interpolateQuery(query: CIRadarQuery, srv: Replacer, scopedVars:
   } else {
     delete next.filters;
   }
+  for (const key of ['jobs', 'steps'] as const) {
+    const names = query[key];
+    if (names !== undefined) {
+      const values = interpolateList(names, srv, scopedVars);
+      if (values.length > 0) {
+        next[key] = values;
+      } else {
+        delete next[key];
+      }
+    }
+  }
   if ('runId' in query) {
     next.runId = interpolateRunId(query.runId, srv, scopedVars);
   }

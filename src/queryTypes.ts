@@ -192,6 +192,14 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     defaults: {},
     filters: ALL_FILTERS,
   },
+  steps: {
+    label: 'Steps',
+    description:
+      "Jobs' steps: the slowest, a step's duration over time, where failed jobs failed, jobs that passed with warnings",
+    fields: ['view', 'jobs', 'steps', 'limit'],
+    defaults: { view: 'slowest' },
+    filters: ALL_FILTERS,
+  },
   [ANNOTATIONS_QUERY_TYPE]: {
     label: 'Annotations',
     description: 'Failed runs on default branches, or status page incidents',

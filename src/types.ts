@@ -12,6 +12,7 @@ export const QUERY_TYPES = [
   'runners',
   'runner_utilization',
   'repo_stats',
+  'steps',
   'build_results',
   'flaky_jobs',
   'nightly_failures',
@@ -37,10 +38,12 @@ export type GroupBy = 'none' | 'labels' | 'repo' | 'workflow' | 'runner_group';
 export type JobState = 'queued' | 'waiting' | 'in_progress' | 'completed';
 export type Dimension = 'repo' | 'workflow' | 'job' | 'label';
 export type Metric = 'runs' | 'failures' | 'failure_rate' | 'minutes' | 'p95_duration' | 'p95_queue';
-export type SplitBy = 'none' | 'trigger' | 'event' | 'repo' | 'workflow';
+export type SplitBy = 'none' | 'trigger' | 'event' | 'repo' | 'workflow' | 'warnings';
 // run: a run counts once, by its latest attempt (the backend's default); attempt: every attempt counts.
 export type CountBy = 'run' | 'attempt';
 export type StatusView = 'components' | 'incidents';
+// steps: the slowest steps, a step's duration over time, failed jobs' failing step, jobs that passed with warnings.
+export type StepsView = 'slowest' | 'duration' | 'failing' | 'warnings';
 export type QueuedValue = 'count' | 'oldest_age_seconds';
 export type AnnotationSource = 'failed_runs' | 'incidents';
 // refs: branches pushed to, or releases published (their tags).
@@ -77,7 +80,10 @@ export interface CIRadarQuery extends DataQuery {
   runId?: number | string;
   repo?: string;
   branch?: string;
-  view?: StatusView;
+  view?: StatusView | StepsView;
+  // steps: job and step names; empty means all.
+  jobs?: string[];
+  steps?: string[];
   source?: AnnotationSource;
   // Unset means both; alert rules pick one so each label set gives one series.
   value?: QueuedValue;
@@ -100,6 +106,8 @@ export type OwnField =
   | 'repo'
   | 'branch'
   | 'view'
+  | 'jobs'
+  | 'steps'
   | 'source'
   | 'value'
   | 'kind'

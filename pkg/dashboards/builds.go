@@ -11,7 +11,7 @@ import (
 // Builds ranks repositories, workflows, jobs and labels, and trends build results.
 func Builds() (dashboard.Dashboard, error) {
 	b := newDashboard("ciradar-builds", "CI Radar / Repositories and builds",
-		"Top repositories and workflows, the longest jobs and longest-waiting labels, build results per calendar week, month and year, builds per runner label and OS, manual against automatic runs, and flaky jobs.",
+		"Top repositories and workflows, the longest jobs and longest-waiting labels, build results per calendar week, month and year, builds per runner label and OS, manual against automatic runs, flaky jobs, the slowest steps and jobs that passed with warnings.",
 		"now-30d", "5m")
 	stats := func(dim, metric string) Query {
 		return target(Query{QueryType: "repo_stats", Dimension: dim, Metric: metric, Limit: 10})
@@ -76,5 +76,6 @@ func Builds() (dashboard.Dashboard, error) {
 		target(Query{QueryType: "flaky_jobs", Limit: 20}),
 		byName("job_name", linkTo("Open the failed job on GitHub", "failed_job_url")), byName("failed_job_url", hidden()),
 		byName("repo", repoLinks())))
+	addStepPanels(b)
 	return b.build()
 }

@@ -40,6 +40,8 @@ var benchQueries = map[string]struct{ queryType, json string }{
 	"pull_requests": {"pull_requests", `{}`}, "refs": {"refs", `{"kind": "branches"}`},
 	"runner_builds":           {"runner_builds", `{}`},
 	"build_results_per_month": {"build_results", `{"calendar": "month"}`},
+	"steps":                   {"steps", `{}`}, "steps_duration": {"steps", `{"view": "duration", "limit": 5}`},
+	"steps_failing": {"steps", `{"view": "failing"}`}, "steps_warnings": {"steps", `{"view": "warnings"}`},
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread

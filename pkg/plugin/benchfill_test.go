@@ -38,6 +38,9 @@ func fill(ctx context.Context, url string, n int, end time.Time) error {
 	if err := fillSamples(ctx, conn, start, end); err != nil {
 		return err
 	}
+	if err := fillSteps(ctx, conn); err != nil {
+		return err
+	}
 	return rollUp(ctx, url, end)
 }
 

@@ -28,6 +28,7 @@ var queryTypes = map[string]query.Func{
 	"pull_requests":      query.PullRequests,
 	"refs":               query.Refs,
 	"runner_builds":      query.RunnerBuilds,
+	"steps":              query.Steps,
 }
 
 // QueryTypes lists the registered type names, sorted: tests that must cover every type

@@ -45,6 +45,9 @@ var buildSplits = map[string]struct{ expr, label string }{
 	"event":    {"r.event", "event"},
 	"repo":     {"r.repo", "repo"},
 	"workflow": {"r.workflow_name", "workflow"},
+	// A successful run one of whose jobs passed while a step failed (continue-on-error, 0017).
+	"warnings": {"CASE WHEN r.conclusion = 'success' AND EXISTS (SELECT 1 FROM workflow_jobs wj WHERE wj.run_id = r.run_id" +
+		" AND wj.run_attempt = r.run_attempt AND wj.passed_with_warnings) THEN 'with_warnings' ELSE 'without_warnings' END", "warnings"},
 }
 
 // runRollupFilters applies to rollup_run_hour aliased r, which keeps the event and the
@@ -59,7 +62,7 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
-	split, err := oneOf("splitBy", m.SplitBy, "none", "none", "trigger", "event", "repo", "workflow")
+	split, err := oneOf("splitBy", m.SplitBy, "none", "none", "trigger", "event", "repo", "workflow", "warnings")
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +80,7 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 	}
 	s := buildSplits[split]
 	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, split != "repo" && split != "workflow" && onlyFilters(m.Filters, "events", "conclusions"))
+	p, err := planFor(ctx, env.DB, req, bucket, split != "repo" && split != "workflow" && split != "warnings" && onlyFilters(m.Filters, "events", "conclusions"))
 	if err != nil {
 		return nil, err
 	}

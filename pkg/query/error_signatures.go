@@ -34,6 +34,9 @@ var occurrenceFilters = filterTarget{
 // already has an o.
 var sightingFilters = filterTarget{"scope.org": "split_part(e.repo, '/', 1)", "scope.repo": "e.repo"}
 
+// failedStepFilters scopes the jobs a signature's most frequent failing step is taken from.
+var failedStepFilters = filterTarget{"scope.org": "fj.org", "scope.repo": "fj.repo"}
+
 // ErrorSignatures answers error_signatures: signatures by occurrences within the range,
 // with first and last seen, the repositories hit, and whether the signature is new (first
 // seen within the range). onlyNew keeps the new ones: "which errors have never been seen
@@ -55,8 +58,16 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	// those few rows are sorted into each signature's list of repositories: one sort per
 	// signature of every occurrence (string_agg(DISTINCT ...)) cost most of the query.
 	st := newStmt("error_signatures")
-	from := st.arg(req.From)
-	st.add("SELECT s.signature_hash, s.text, o.n::float8, s.count::float8, s.first_seen, s.last_seen,\n",
+	from, to := st.arg(req.From), st.arg(req.To)
+	// Beside each signature, the step its jobs failed at most often in the range (0017). A
+	// sub-select in the output list is evaluated after the sort and the limit, for the
+	// signatures listed only. A scoped answer counts in-scope jobs only.
+	st.add("SELECT s.signature_hash, s.text,\n",
+		"  (SELECT mode() WITHIN GROUP (ORDER BY fj.failed_step) FROM error_occurrences fo JOIN workflow_jobs fj ON fj.job_id = fo.job_id\n",
+		"    WHERE fo.signature_hash = s.signature_hash AND fo.seen_at >= ", from, " AND fo.seen_at < ", to, " AND fj.failed_step <> ''")
+	m.Filters.whereScope(st, failedStepFilters)
+	st.add("),\n",
+		"  o.n::float8, s.count::float8, s.first_seen, s.last_seen,\n",
 		"  o.repos, s.first_seen >= ", from, ", o.example, s.issue_url, s.issue_state, o.top_repo\n",
 		"FROM (\n",
 		"  SELECT x.signature_hash, sum(x.n) AS n, string_agg(x.repo, ', ' ORDER BY x.repo) AS repos, max(x.example) AS example,\n",
@@ -64,7 +75,7 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 		"  FROM (\n",
 		"    SELECT o.signature_hash, o.repo, count(*) AS n, max(o.excerpt) AS example\n",
 		"    FROM error_occurrences o\n",
-		"    WHERE o.seen_at >= ", from, " AND o.seen_at < ", st.arg(req.To))
+		"    WHERE o.seen_at >= ", from, " AND o.seen_at < ", to)
 	m.Filters.where(st, occurrenceFilters)
 	st.add("\n    GROUP BY 1, 2) x\n",
 		"  GROUP BY 1) o\n",
@@ -86,11 +97,12 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	if m.OnlyNew {
 		st.add("\nWHERE s.first_seen >= ", from)
 	}
-	st.add("\nORDER BY 3 DESC, s.first_seen DESC, s.signature_hash LIMIT ", st.arg(limit))
+	st.add("\nORDER BY 4 DESC, s.first_seen DESC, s.signature_hash LIMIT ", st.arg(limit))
 
 	f := data.NewFrame("error_signatures",
 		data.NewField("signature_hash", nil, []string{}),
 		data.NewField("text", nil, []string{}),
+		data.NewField("failed_step", nil, []*string{}),
 		data.NewField("occurrences", nil, []float64{}),
 		data.NewField("total_count", nil, []float64{}),
 		data.NewField("first_seen", nil, []time.Time{}),

@@ -41,7 +41,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("jobs")
 	w := webLinks(st, env)
 	st.add("SELECT j.job_id, j.run_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
-		"  j.status, j.conclusion, j.label_key, j.runner_name, j.runner_group_name, j.head_branch, coalesce(r.event, ''),\n",
+		"  j.status, j.conclusion, nullif(j.failed_step, ''), j.label_key, j.runner_name, j.runner_group_name, j.head_branch, coalesce(r.event, ''),\n",
 		"  greatest(extract(epoch FROM ", st.arg(req.To), " - j.created_at), 0)::float8, j.queue_s,\n",
 		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
 		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", ", w.run("j.repo", "j.run_id"), ", ", w.commit("j.repo", "j.head_sha"), ",\n",
@@ -63,6 +63,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("job_name", nil, []string{}),
 		data.NewField("status", nil, []string{}),
 		data.NewField("conclusion", nil, []string{}),
+		data.NewField("failed_step", nil, []*string{}), // the first step that failed (0017)
 		data.NewField("label_key", nil, []string{}),
 		data.NewField("runner_name", nil, []string{}),
 		data.NewField("runner_group", nil, []string{}),

@@ -45,7 +45,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	prev := func(col string) string {
 		return "lag(" + col + ") OVER (PARTITION BY r.repo, r.workflow_name ORDER BY r.night, r.run_id, r.run_attempt)"
 	}
-	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
+	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.steps, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
 		"  left(r.head_sha, 7), ", w.commit("r.repo", "r.head_sha"), ",\n",
 		"  CASE WHEN r.conclusion IN ", failed, " AND ", prev("r.conclusion"), " = 'success' AND ", prev("r.head_sha"), " <> r.head_sha\n",
 		"    THEN ", w.compare("r.repo", prev("r.head_sha"), "r.head_sha"), " END\n",
@@ -60,6 +60,8 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		") r\n",
 		"CROSS JOIN LATERAL (\n",
 		"  SELECT string_agg(DISTINCT j.job_name, ', ') FILTER (WHERE j.conclusion IN ", failed, ") AS jobs,\n",
+		// Where each failed job failed: "test: Run tests" (0017).
+		"    string_agg(DISTINCT j.job_name || ': ' || j.failed_step, ', ') FILTER (WHERE j.conclusion IN ", failed, " AND j.failed_step <> '') AS steps,\n",
 		"    string_agg(DISTINCT s.text, ' | ') AS sigs,\n",
 		"    (count(DISTINCT s.signature_hash) FILTER (WHERE ")
 	newThatNight(st, m.Filters)
@@ -78,6 +80,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("head_branch", nil, []string{}),
 		data.NewField("conclusion", nil, []string{}),
 		data.NewField("failing_jobs", nil, []*string{}),
+		data.NewField("failing_steps", nil, []*string{}),
 		data.NewField("error_signatures", nil, []*string{}),
 		data.NewField("new_signatures", nil, []float64{}),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),

@@ -35,6 +35,7 @@ var types = map[string]query.Func{
 	"branch_status":    query.BranchStatus,
 	"org_overview":     query.OrgOverview, "commit_grid": query.CommitGrid, "pull_requests": query.PullRequests, "refs": query.Refs,
 	"runner_builds": query.RunnerBuilds,
+	"steps":         query.Steps,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -106,6 +107,11 @@ func TestGolden(t *testing.T) {
 		{"runner_builds", "runner_builds", `{}`},
 		{"build_results_per_month", "build_results", `{"calendar": "month"}`},
 		{"build_results_per_week_by_trigger", "build_results", `{"calendar": "week", "splitBy": "trigger"}`},
+		{"build_results_warnings", "build_results", `{"splitBy": "warnings"}`},
+		{"steps_slowest", "steps", `{"limit": 8}`},
+		{"steps_duration", "steps", `{"view": "duration", "steps": ["Run make test"], "filters": {"workflows": ["CI"]}}`},
+		{"steps_failing", "steps", `{"view": "failing", "limit": 5}`},
+		{"steps_warnings", "steps", `{"view": "warnings", "filters": {"repos": ["acme/api"]}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -180,6 +180,7 @@ func (j seedJob) delivery(t testing.TB, status string) (store.Item, time.Time) {
 		wj["completed_at"], wj["conclusion"] = completed.Format(time.RFC3339), j.conclusion
 		at = completed
 	}
+	wj["steps"] = j.steps(status, started, completed)
 	setRepo(doc, j.repo)
 	doc["action"] = status
 	if status == "queued" && j.approval > 0 {

@@ -95,7 +95,8 @@ func TestStoreMatchesTruth(t *testing.T) {
 			if truth.Deliveries.Failed > 0 || truth.Deliveries.Duplicates == 0 || truth.Deliveries.Reordered == 0 {
 				t.Fatalf("deliveries: %+v; want no failures, and some duplicates and reordering", truth.Deliveries)
 			}
-			if len(truth.Approvals) == 0 || len(truth.Flaky) == 0 || len(truth.NightlyFailures) == 0 {
+			if len(truth.Approvals) == 0 || len(truth.Flaky) == 0 || len(truth.NightlyFailures) == 0 ||
+				len(truth.StepDurations) == 0 || len(truth.FailedSteps) == 0 || truth.PassedWithWarnings == 0 {
 				t.Fatalf("the world is too quiet to test: approvals %v, flaky %d, nightly failures %d",
 					truth.Approvals, len(truth.Flaky), len(truth.NightlyFailures))
 			}
@@ -112,6 +113,9 @@ func TestStoreMatchesTruth(t *testing.T) {
 				{"nightly failures", truth.NightlyFailures, got.NightlyFailures, false},
 				{"flaky jobs", truth.Flaky, got.Flaky, false},
 				{"abandoned jobs per label set", truth.Abandoned, got.Abandoned, false},
+				{"step durations", truth.StepDurations, got.StepDurations, false},
+				{"failing step of every failed job", truth.FailedSteps, got.FailedSteps, false},
+				{"jobs that passed with warnings", truth.PassedWithWarnings, got.PassedWithWarnings, false},
 				{"queue time of all jobs", truth.QueueTime, got.QueueTime, true},
 				{"approval waits", truth.Approvals, got.Approvals, true},
 			}

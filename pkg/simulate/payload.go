@@ -75,25 +75,15 @@ func APIJob(j *Job) *github.WorkflowJob {
 	}
 	if j.Status == "completed" {
 		wj.Conclusion = ptr(j.Conclusion)
-		if j.RunnerName != "" {
-			wj.Steps = steps(j)
-		}
+	}
+	// Steps (steps.go): the first one running while the job runs, all of them at the end.
+	switch {
+	case j.Status == "in_progress" && j.RunnerName != "":
+		wj.Steps = apiSteps(runningSteps(j))
+	case j.Status == "completed":
+		wj.Steps = apiSteps(JobSteps(j))
 	}
 	return wj
-}
-
-func steps(j *Job) []*github.TaskStep {
-	mid := j.Started.Add(j.Completed.Sub(j.Started) / 10)
-	step := func(n int64, name, concl string, from, to time.Time) *github.TaskStep {
-		return &github.TaskStep{Name: ptr(name), Status: ptr("completed"), Conclusion: ptr(concl),
-			Number: ptr(n), StartedAt: ts(from), CompletedAt: ts(to)}
-	}
-	return []*github.TaskStep{
-		step(1, "Set up job", "success", j.Started, j.Started),
-		step(2, "Run actions/checkout@v4", "success", j.Started, mid),
-		step(3, "Run make", j.Conclusion, mid, j.Completed),
-		step(4, "Complete job", "success", j.Completed, j.Completed),
-	}
 }
 
 // APIRun is a run attempt as GitHub reports it.

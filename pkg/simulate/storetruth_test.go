@@ -17,6 +17,9 @@ type storeFigures struct {
 	NightlyFailures                    map[string]map[string]int
 	Flaky                              []simulate.FlakyJob
 	Abandoned                          map[string]int
+	StepDurations                      map[string]simulate.Stats
+	FailedSteps                        map[int64]string
+	PassedWithWarnings                 int
 }
 
 func readStore(t *testing.T, st *store.Store) storeFigures {
@@ -70,7 +73,28 @@ func readStore(t *testing.T, st *store.Store) storeFigures {
 		f.Flaky = append(f.Flaky, simulate.FlakyJob{Repo: r[0].(string), Workflow: r[1].(string), Job: r[2].(string),
 			RunID: r[3].(int64), SHA: r[4].(string)})
 	}
+	readSteps(t, st, &f)
 	return f
+}
+
+// readSteps reads the step figures: every step's duration per workflow, job and step name
+// (nearest rank through simulate.Summarise, as the truth), the failing step of every failed
+// job, and the jobs that passed with warnings.
+func readSteps(t *testing.T, st *store.Store, f *storeFigures) {
+	durations := map[string][]float64{}
+	for _, r := range pgtest.Rows(t, st, `SELECT j.workflow_name, j.job_name, s.name, s.duration_s
+		FROM workflow_jobs j JOIN workflow_job_steps s ON s.job_id = j.job_id WHERE s.duration_s IS NOT NULL`) {
+		k := simulate.StepKey(r[0].(string), r[1].(string), r[2].(string))
+		durations[k] = append(durations[k], r[3].(float64))
+	}
+	f.StepDurations = summarise(durations)
+	f.FailedSteps = map[int64]string{}
+	for _, r := range pgtest.Rows(t, st, `SELECT job_id, failed_step FROM workflow_jobs WHERE conclusion = 'failure'`) {
+		f.FailedSteps[r[0].(int64)] = r[1].(string)
+	}
+	for _, r := range pgtest.Rows(t, st, `SELECT count(*)::int FROM workflow_jobs WHERE passed_with_warnings`) {
+		f.PassedWithWarnings = int(r[0].(int32))
+	}
 }
 
 func summarise(m map[string][]float64) map[string]simulate.Stats {

@@ -41,6 +41,12 @@ type Truth struct {
 	// Fates says what each job forgotten by GitHub or cancelled while queued becomes in a
 	// correct store after one reconcile cycle.
 	Fates []Fate `json:"fates"`
+	// Steps (steps.go): StepDurations per "workflow / job / step" over the steps of every
+	// completed job; FailedSteps, for every failed job, its first failed step ("" when
+	// none); PassedWithWarnings, the jobs that succeeded while a step failed.
+	StepDurations      map[string]Stats `json:"step_durations"`
+	FailedSteps        map[int64]string `json:"failed_steps"`
+	PassedWithWarnings int              `json:"passed_with_warnings"`
 }
 
 // Fate is what one job should become: "completed/gone" for a job GitHub forgot (the API
@@ -172,6 +178,7 @@ func (s *sim) truth() Truth {
 		}
 	}
 	t.QueueTime, t.QueueTimeUngated, t.Approvals = summariseAll(queue), summariseAll(ungated), summariseAll(approvals)
+	t.addSteps(s.jobs)
 	for f, sg := range sigs {
 		sg.Repos = len(sigRepos[f])
 		t.ErrorSignatures = append(t.ErrorSignatures, *sg)

@@ -15,6 +15,10 @@ func FuzzProject(f *testing.F) {
 	for _, p := range fixtures.All() {
 		f.Add(p.Event, p.Body)
 	}
+	// Absurd step lists: repeated, missing and negative numbers, times out of order.
+	f.Add("workflow_job", []byte(`{"workflow_job":{"id":9,"status":"completed","steps":[{"number":2,"name":"b","status":"completed",`+
+		`"started_at":"2026-01-01T00:01:00Z","completed_at":"2026-01-01T00:00:00Z"},{"number":2,"name":"a","status":"in_progress"},`+
+		`{"name":"x"},{"number":-1},{"number":1,"conclusion":"failure","status":"completed"}]}}`))
 	realJob, err := store.Project(store.Delivery{Event: "workflow_job", Payload: fixtures.Get("workflow_job.completed.1"), ReceivedAt: time.Unix(1e9, 0)})
 	if err != nil {
 		f.Fatal(err)
@@ -32,6 +36,7 @@ func FuzzProject(f *testing.F) {
 			if j.JobID == 0 {
 				t.Fatal("projected a job without an id")
 			}
+			checkSteps(t, j.Steps)
 			checkJobMerge(t, j, realJob.Job)
 			_ = j.QueueSeconds()
 		}
@@ -61,5 +66,18 @@ func checkJobMerge(t *testing.T, fuzzed, real *store.Job) {
 	ba.Merge(&a)
 	if !reflect.DeepEqual(ab, ba) {
 		t.Fatalf("job merge not commutative:\n%+v\n%+v", ab, ba)
+	}
+}
+
+// checkSteps holds a projected step list to what the projection promises: sorted by
+// number, each number once and within range, at most MaxSteps.
+func checkSteps(t *testing.T, steps []store.Step) {
+	if len(steps) > store.MaxSteps {
+		t.Fatalf("%d steps kept, over %d", len(steps), store.MaxSteps)
+	}
+	for i, s := range steps {
+		if s.Number < 1 || s.Number > store.MaxStepNumber || (i > 0 && s.Number <= steps[i-1].Number) {
+			t.Fatalf("step numbers not strictly ascending within range: %d after %+v", s.Number, steps[:i])
+		}
 	}
 }

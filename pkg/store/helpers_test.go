@@ -85,12 +85,50 @@ func (e jobEvent) payload(t testing.TB) []byte {
 	if e.status == "completed" {
 		j["completed_at"], j["conclusion"] = e.completed.Format(time.RFC3339), e.conclusion
 	}
+	j["steps"] = e.steps()
 	doc["action"] = e.status
 	body, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return body
+}
+
+// stepNames are the steps of every synthetic job, as GitHub names them (numbers skip, as
+// GitHub's do for steps that did not run).
+var stepNames = []struct {
+	number int
+	name   string
+}{{1, "Set up job"}, {2, "Run actions/checkout@v4"}, {3, "Run tests"}, {4, "Upload coverage"}, {7, "Post Run actions/checkout@v4"}, {8, "Complete job"}}
+
+// steps are the job's steps as the event reports them: none while queued or waiting; while
+// running, the first half done and the rest queued; completed, all done, and a failed
+// job's "Run tests" failed. "Upload coverage" fails with continue-on-error in every job
+// whose id is divisible by 5, so a successful one passed with warnings.
+func (e jobEvent) steps() []map[string]any {
+	out := []map[string]any{}
+	if e.status != "in_progress" && e.status != "completed" {
+		return out
+	}
+	slice := e.completed.Sub(e.started) / time.Duration(len(stepNames))
+	for i, s := range stepNames {
+		st := map[string]any{"name": s.name, "number": s.number, "status": "queued", "conclusion": nil,
+			"started_at": nil, "completed_at": nil}
+		start, end := e.started.Add(time.Duration(i)*slice), e.started.Add(time.Duration(i+1)*slice)
+		switch {
+		case e.status == "completed" || i < len(stepNames)/2:
+			conclusion := "success"
+			if s.name == "Run tests" && e.conclusion == "failure" || s.name == "Upload coverage" && e.jobID%5 == 0 {
+				conclusion = "failure"
+			}
+			st["status"], st["conclusion"] = "completed", conclusion
+			st["started_at"], st["completed_at"] = start.Format(time.RFC3339), end.Format(time.RFC3339)
+		case i == len(stepNames)/2:
+			st["status"], st["started_at"] = "in_progress", start.Format(time.RFC3339)
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 func deliveryID(jobID int64, status string, copy int) string {

@@ -128,6 +128,12 @@ func TestOrderIndependence(t *testing.T) {
 		if j.Status != "completed" || j.StartedAt == nil || j.CompletedAt == nil || j.Conclusion == "" || j.QueueSeconds() == nil {
 			t.Fatalf("job %d not fully merged: %+v", id, j)
 		}
+		if len(j.Steps) != len(stepNames) || j.Steps[len(j.Steps)-1].Status != "completed" || j.Steps[0].Duration() == nil {
+			t.Fatalf("job %d steps not fully merged: %+v", id, j.Steps)
+		}
+		if want := map[string]string{"failure": "Run tests"}[j.Conclusion]; j.FailedStep() != want && id%5 != 0 {
+			t.Fatalf("job %d (%s) failed at %q, want %q", id, j.Conclusion, j.FailedStep(), want)
+		}
 		if id%4 == 0 && j.ApprovalWait() <= 0 {
 			t.Fatalf("job %d waited for approval but approval wait is %v", id, j.ApprovalWait())
 		}
@@ -183,6 +189,7 @@ func TestStatusAndTimestampsOnlyMoveForward(t *testing.T) {
 							t.Fatalf("after %s: %s changed from %v to %v", st, name, pair[0], pair[1])
 						}
 					}
+					checkStepsForward(t, st, prev.Steps, cur.Steps)
 					if prev.RunnerName != "" && cur.RunnerName != prev.RunnerName {
 						t.Fatalf("after %s: runner changed from %q to %q", st, prev.RunnerName, cur.RunnerName)
 					}

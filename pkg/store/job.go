@@ -44,6 +44,10 @@ type Job struct {
 	RunURL        string
 	FirstSeenAt   time.Time
 	LastSeenAt    time.Time
+	// Steps are the job's steps, sorted by number (step.go); StepsFlagged says a payload's
+	// step list was absurd and was capped.
+	Steps        []Step
+	StepsFlagged bool
 }
 
 // jobStatusRank orders job statuses; a job's status only ever moves up.
@@ -81,6 +85,7 @@ func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 		j.Labels = append(j.Labels, clean(l))
 	}
 	j.LabelKey = labelKey(j.Labels)
+	j.Steps, j.StepsFlagged = stepsFromPayload(wj.Steps)
 	rt := received.UTC()
 	switch status {
 	case "waiting":
@@ -135,6 +140,8 @@ func (j *Job) Merge(o *Job) {
 	j.HTMLURL = joinStr(j.HTMLURL, o.HTMLURL)
 	j.RunURL = joinStr(j.RunURL, o.RunURL)
 	widenSeen(&j.FirstSeenAt, &j.LastSeenAt, o.FirstSeenAt, o.LastSeenAt)
+	j.Steps = mergeSteps(j.Steps, o.Steps)
+	j.StepsFlagged = j.StepsFlagged || o.StepsFlagged
 }
 
 // labelsAfter orders label lists: by their sorted key, then length, then as written.

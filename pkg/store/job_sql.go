@@ -31,6 +31,8 @@ var jobColumns = []column{
 	// Lifecycle (0015): who closed the job; derived from the row, like queue_s: the wait of a
 	// job that ended without a runner, and the flag for contradictory timestamps.
 	{name: "closed_by", typ: "text"}, {name: "abandoned_wait_s", typ: "float8"}, {name: "inconsistent", typ: "bool"},
+	// Steps (0017): derived from the merged steps but the flag, which merges as an or.
+	{name: "failed_step", typ: "text"}, {name: "passed_with_warnings", typ: "bool"}, {name: "steps_flagged", typ: "bool"},
 }
 
 var (
@@ -59,12 +61,14 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 		var j Job
 		var approval float64
 		var queue, abandoned *float64
-		var inconsistent bool
+		var inconsistent, warnings bool
+		var failedStep string
 		if err := rows.Scan(&j.JobID, &j.RunID, &j.RunAttempt, &j.Org, &j.Repo, &j.RepoID, &j.WorkflowName, &j.JobName,
 			&j.HeadBranch, &j.HeadSHA, &j.Labels, &j.LabelKey, &j.RunnerID, &j.RunnerName, &j.RunnerGroupID,
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
-			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent); err != nil {
+			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent,
+			&failedStep, &warnings, &j.StepsFlagged); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		normaliseJob(&j)
@@ -121,6 +125,8 @@ type jobArrays struct {
 	closedBy                                                           []string
 	abandoned                                                          []*float64
 	inconsistent                                                       []bool
+	failedSteps                                                        []string
+	warnings, stepsFlagged                                             []bool
 }
 
 func (a *jobArrays) add(j *Job) error {
@@ -140,6 +146,8 @@ func (a *jobArrays) add(j *Job) error {
 	a.firstSeen, a.lastSeen = append(a.firstSeen, j.FirstSeenAt), append(a.lastSeen, j.LastSeenAt)
 	a.closedBy, a.abandoned = append(a.closedBy, j.ClosedBy), append(a.abandoned, j.AbandonedWaitSeconds())
 	a.inconsistent = append(a.inconsistent, j.Inconsistent())
+	a.failedSteps, a.warnings = append(a.failedSteps, j.FailedStep()), append(a.warnings, j.PassedWithWarnings())
+	a.stepsFlagged = append(a.stepsFlagged, j.StepsFlagged)
 	return nil
 }
 
@@ -149,7 +157,7 @@ func (a *jobArrays) args() []any {
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
 		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen,
-		a.closedBy, a.abandoned, a.inconsistent}
+		a.closedBy, a.abandoned, a.inconsistent, a.failedSteps, a.warnings, a.stepsFlagged}
 }
 
 // textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,

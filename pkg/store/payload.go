@@ -27,4 +27,15 @@ type jobPayload struct {
 	RunnerName      string            `json:"runner_name"`
 	RunnerGroupID   *int64            `json:"runner_group_id"`
 	RunnerGroupName string            `json:"runner_group_name"`
+	Steps           []stepPayload     `json:"steps"`
+}
+
+// stepPayload is one of a job's steps, as go-github's TaskStep.
+type stepPayload struct {
+	Name        string            `json:"name"`
+	Status      string            `json:"status"`
+	Conclusion  string            `json:"conclusion"`
+	Number      int64             `json:"number"`
+	StartedAt   *github.Timestamp `json:"started_at"`
+	CompletedAt *github.Timestamp `json:"completed_at"`
 }

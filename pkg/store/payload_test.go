@@ -33,6 +33,10 @@ func projectWithGoGitHub(body []byte, received time.Time) (j *Job, ok bool) {
 		RunnerID: wj.RunnerID, RunnerName: wj.GetRunnerName(), RunnerGroupID: wj.RunnerGroupID,
 		RunnerGroupName: wj.GetRunnerGroupName(),
 	}}
+	for _, st := range wj.Steps {
+		lean.WorkflowJob.Steps = append(lean.WorkflowJob.Steps, stepPayload{Name: st.GetName(), Status: st.GetStatus(),
+			Conclusion: st.GetConclusion(), Number: st.GetNumber(), StartedAt: st.StartedAt, CompletedAt: st.CompletedAt})
+	}
 	j = jobFromEvent(lean, received)
 	// The same caps and checks as Project: both decoders must agree on what is storable too.
 	return j, finishJob(j) == nil

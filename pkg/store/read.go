@@ -24,9 +24,22 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
+	ids := make([]int64, len(rows))
+	for i, j := range rows {
+		ids[i] = j.JobID
+	}
+	srows, err := s.pool.Query(ctx, selectStepsByJobSQL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list steps: %w", err)
+	}
+	steps, err := scanSteps(srows)
+	if err != nil {
+		return nil, fmt.Errorf("list steps: %w", err)
+	}
 	out := make([]Job, len(rows))
 	for i, j := range rows {
 		out[i] = *j
+		out[i].Steps = steps[j.JobID]
 	}
 	return out, nil
 }

@@ -22,7 +22,7 @@ type ReprojectStats struct {
 	Skipped    int // deliveries that no longer parse (kept raw, counted here)
 }
 
-// Reproject rebuilds workflow_jobs and workflow_runs from the raw log, in one transaction:
+// Reproject rebuilds workflow_jobs (with their steps) and workflow_runs from the raw log, in one transaction:
 // readers see the old projections until it commits. batch bounds memory. The synthetic
 // closures (closure.go) are in the raw log too, so expired and gone jobs come back as they
 // were, and a real completion still beats them whatever the replay order.
@@ -33,10 +33,10 @@ func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error
 	var st ReprojectStats
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Lock out live writers' merges for the duration; they queue and then merge on top.
-		if _, err := tx.Exec(ctx, "LOCK TABLE workflow_jobs, workflow_runs IN EXCLUSIVE MODE"); err != nil {
+		if _, err := tx.Exec(ctx, "LOCK TABLE workflow_jobs, workflow_job_steps, workflow_runs IN EXCLUSIVE MODE"); err != nil {
 			return fmt.Errorf("lock projections: %w", err)
 		}
-		if _, err := tx.Exec(ctx, "TRUNCATE workflow_jobs, workflow_runs"); err != nil {
+		if _, err := tx.Exec(ctx, "TRUNCATE workflow_jobs, workflow_job_steps, workflow_runs"); err != nil {
 			return fmt.Errorf("truncate projections: %w", err)
 		}
 		lastAt, lastID := time.Time{}, ""

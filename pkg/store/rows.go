@@ -60,6 +60,7 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 	b.Queue(lockRowsSQL, k.locks)
 	if len(k.jobIDs) > 0 {
 		b.Queue(selectJobsByIDSQL, k.jobIDs)
+		b.Queue(selectStepsByJobSQL, k.jobIDs)
 	}
 	if len(k.runIDs) > 0 {
 		b.Queue(selectRunsByKeySQL, k.runIDs, k.runAttempts)
@@ -72,6 +73,7 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 // storedRows are the rows read by queueLockAndRead.
 type storedRows struct {
 	jobs    []*Job
+	steps   map[int64][]Step // by job id
 	runs    []*Run
 	origins map[string]time.Time
 }
@@ -92,6 +94,15 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 		}
 		if st.jobs, err = scanJobs(rows); err != nil {
 			return st, err
+		}
+		if rows, err = br.Query(); err != nil {
+			return st, fmt.Errorf("read steps: %w", err)
+		}
+		if st.steps, err = scanSteps(rows); err != nil {
+			return st, err
+		}
+		for _, j := range st.jobs {
+			j.Steps = st.steps[j.JobID]
 		}
 	}
 	if len(k.runIDs) > 0 {
@@ -117,6 +128,9 @@ type rowSet struct {
 	jobs  map[int64]*Job
 	runs  map[runKey]*Run
 	items []Item // what was folded, folded again when a redelivery is retimed
+	// storedSteps are the steps already stored, by job id: only the ones the merge changed
+	// are written back.
+	storedSteps map[int64][]Step
 }
 
 func foldRows(items []Item) rowSet {
@@ -138,6 +152,7 @@ func (s *rowSet) merge(st storedRows) {
 	if items, changed := retimed(s.items, st.origins); changed {
 		*s = foldRows(items)
 	}
+	s.storedSteps = st.steps
 	for _, j := range st.jobs {
 		if cur, ok := s.jobs[j.JobID]; ok {
 			cur.Merge(j)
@@ -159,6 +174,9 @@ func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
 			return nil, err
 		}
 		what = append(what, fmt.Sprintf("upsert %d jobs", len(s.jobs)))
+		if n := queueUpsertSteps(b, s.jobs, s.storedSteps); n > 0 {
+			what = append(what, fmt.Sprintf("upsert %d steps", n))
+		}
 	}
 	if len(s.runs) > 0 {
 		queueUpsertRuns(b, s.runs)

@@ -7,6 +7,7 @@ import {
   Input,
   MultiCombobox,
   RadioButtonGroup,
+  TagsInput,
 } from '@grafana/ui';
 
 import {
@@ -22,6 +23,7 @@ import {
   RefKind,
   SplitBy,
   StatusView,
+  StepsView,
 } from '../types';
 
 // Plain value/label pairs fit both RadioButtonGroup and the comboboxes.
@@ -62,6 +64,7 @@ const SPLIT_BY = opts<SplitBy>([
   ['event', 'Event'],
   ['repo', 'Repo'],
   ['workflow', 'Workflow'],
+  ['warnings', 'Passed with warnings'],
 ]);
 const COUNT_BY = opts<CountBy>([
   ['run', 'Runs (latest attempt)'],
@@ -81,6 +84,12 @@ const CALENDARS = opts<Calendar | 'interval'>([
 const VIEWS = opts<StatusView>([
   ['components', 'Components'],
   ['incidents', 'Incidents'],
+]);
+const STEPS_VIEWS = opts<StepsView>([
+  ['slowest', 'Slowest'],
+  ['duration', 'Duration over time'],
+  ['failing', 'Failing step'],
+  ['warnings', 'Passed with warnings'],
 ]);
 
 // "both" stands for an unset value, which the backend answers with both numbers.
@@ -275,7 +284,46 @@ export function OwnFieldsEditor({ fields, query, onChange }: Props) {
     },
     view: {
       label: 'View',
-      control: () => <RadioButtonGroup options={VIEWS} value={query.view} onChange={(view) => set({ view })} />,
+      control: () =>
+        query.queryType === 'steps' ? (
+          <RadioButtonGroup<StepsView>
+            options={STEPS_VIEWS}
+            value={query.view as StepsView | undefined}
+            onChange={(view) => set({ view })}
+          />
+        ) : (
+          <RadioButtonGroup<StatusView>
+            options={VIEWS}
+            value={query.view as StatusView | undefined}
+            onChange={(view) => set({ view })}
+          />
+        ),
+    },
+    jobs: {
+      label: 'Jobs',
+      tooltip: 'Job names, or variables such as $job; none means every job',
+      control: () => (
+        <TagsInput
+          id="ciradar-jobs"
+          width={40}
+          placeholder="every job"
+          tags={query.jobs ?? []}
+          onChange={(names) => set({ jobs: names.length > 0 ? names : undefined })}
+        />
+      ),
+    },
+    steps: {
+      label: 'Steps',
+      tooltip: 'Step names, or variables such as $step; none means every step',
+      control: () => (
+        <TagsInput
+          id="ciradar-steps"
+          width={40}
+          placeholder="every step"
+          tags={query.steps ?? []}
+          onChange={(names) => set({ steps: names.length > 0 ? names : undefined })}
+        />
+      ),
     },
   };
 

@@ -104,6 +104,13 @@ describe('QueryEditor', () => {
       want: { refId: 'B', queryType: 'github_status', view: 'components' },
     },
     {
+      name: 'GitHub status to steps turns the view into the steps one',
+      from: { refId: 'E', queryType: 'github_status', view: 'incidents' },
+      to: 'steps',
+      fields: ['view', 'jobs', 'steps', 'limit'],
+      want: { refId: 'E', queryType: 'steps', view: 'slowest' },
+    },
+    {
       name: 'top N to pipeline drops the ranking',
       from: { refId: 'C', queryType: 'repo_stats', dimension: 'label', metric: 'p95_queue', limit: 3 },
       to: 'pipeline',
@@ -174,6 +181,18 @@ describe('QueryEditor', () => {
       from: { refId: 'A', queryType: 'queue_time', groupBy: 'labels' },
       click: 'Abandoned',
       want: { refId: 'A', queryType: 'queue_time', groupBy: 'labels', includeAbandoned: true },
+    },
+    {
+      name: 'steps: where failed jobs failed',
+      from: { refId: 'A', queryType: 'steps', view: 'slowest' },
+      click: 'Failing step',
+      want: { refId: 'A', queryType: 'steps', view: 'failing' },
+    },
+    {
+      name: 'build results: split by passed with warnings',
+      from: { refId: 'A', queryType: 'build_results', splitBy: 'none' },
+      click: 'Passed with warnings',
+      want: { refId: 'A', queryType: 'build_results', splitBy: 'warnings' },
     },
   ];
 

@@ -185,7 +185,7 @@ var representativeQueries = map[string]string{
 	"annotations": `{"source": "failed_runs"}`, "active_jobs": `{}`,
 	"reconciler_stats": `{}`, "branch_status": `{}`,
 	"org_overview": `{}`, "commit_grid": `{"repo": "Codertocat/Hello-World", "branch": "main"}`, "pull_requests": `{}`,
-	"refs": `{"kind": "branches"}`, "runner_builds": `{}`,
+	"refs": `{"kind": "branches"}`, "runner_builds": `{}`, "steps": `{"view": "slowest"}`,
 }
 
 func queryRaw(ctx context.Context, t *testing.T, h *host, qt, own string, headers map[string]string) *backend.QueryDataResponse {

@@ -1,0 +1,369 @@
+package query
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// stepsModel is the steps query: the steps of completed jobs created in the range
+// (workflow_job_steps, migration 0017).
+type stepsModel struct {
+	common
+	// View is "slowest" (a table per workflow, job and step name: runs, failures, p50, p95
+	// and max duration), "duration" (p50/p95/max per bucket, a series per step), "failing"
+	// (failed jobs and the first step that failed) or "warnings" (jobs that passed while a
+	// step failed under continue-on-error).
+	View  string   `json:"view"`
+	Jobs  []string `json:"jobs"`  // job names
+	Steps []string `json:"steps"` // step names
+	Limit int      `json:"limit"`
+	// only, when set, keeps exactly these steps (the duration view's chosen ones).
+	only []stepKey
+}
+
+// stepRollupFilters applies to rollup_step_day and rollup_step_hour aliased r, which keep
+// the workflow, job and step names; any other filter sends the query to the projections.
+var stepRollupFilters = filterTarget{"workflows": "r.workflow_name = ANY(%s)"}
+
+// stepKey is one step of the answer: the query groups by workflow, job and step name.
+type stepKey struct{ workflow, job, step string }
+
+func (k stepKey) String() string { return k.workflow + " / " + k.job + " / " + k.step }
+
+// Steps answers steps. Over long ranges the final whole days and hours come from
+// rollup_step_day and rollup_step_hour, whose percentiles are histograms (within 1%, and
+// never above the exact maximum); short ranges read the projections and are exact.
+func Steps(ctx context.Context, env Env, req Request) (data.Frames, error) {
+	var m stepsModel
+	if err := decode(req, &m); err != nil {
+		return nil, err
+	}
+	view, err := oneOf("view", m.View, "slowest", "slowest", "duration", "failing", "warnings")
+	if err != nil {
+		return nil, err
+	}
+	def := map[string]int{"slowest": 20, "duration": 10, "failing": 500, "warnings": 500}[view]
+	if m.Limit, err = limitOf(m.Limit, def, 5000); err != nil {
+		return nil, err
+	}
+	switch view {
+	case "slowest":
+		return slowestSteps(ctx, env, req, m)
+	case "duration":
+		return stepDurations(ctx, env, req, m)
+	}
+	return failingSteps(ctx, env, req, m, view == "warnings")
+}
+
+// names adds the job and step name filters, given the workflow, job and step columns.
+func (m stepsModel) names(st *stmt, workflow, job, step string) {
+	if v := values(m.Jobs); v != nil {
+		st.add(" AND ", job, " = ANY(", st.arg(v), ")")
+	}
+	if v := values(m.Steps); v != nil {
+		st.add(" AND ", step, " = ANY(", st.arg(v), ")")
+	}
+	if len(m.only) > 0 {
+		var wfs, jobs, steps []string
+		for _, k := range m.only {
+			wfs, jobs, steps = append(wfs, k.workflow), append(jobs, k.job), append(steps, k.step)
+		}
+		st.add(" AND (", workflow, ", ", job, ", ", step, ") IN (SELECT * FROM unnest(", st.arg(wfs), "::text[], ",
+			st.arg(jobs), "::text[], ", st.arg(steps), "::text[]))")
+	}
+}
+
+// stepRows writes the FROM and WHERE of the steps of completed jobs created in [from, to),
+// as rollup_step_days (migration 0017) reads them.
+func (m stepsModel) stepRows(st *stmt, from, to time.Time) {
+	// Each job's steps through the primary key: OFFSET 0 keeps the planner from making this
+	// a hash join over every step of the store.
+	st.add("FROM workflow_jobs j CROSS JOIN LATERAL (SELECT s.name, s.conclusion, s.duration_s FROM workflow_job_steps s\n",
+		"    WHERE s.job_id = j.job_id AND s.duration_s IS NOT NULL OFFSET 0) s\n",
+		"  WHERE j.created_at >= ", st.arg(from), " AND j.created_at < ", st.arg(to), " AND j.status = 'completed'")
+	m.Filters.where(st, jobFilters)
+	m.names(st, "j.workflow_name", "j.job_name", "s.name")
+}
+
+// stepHist writes, over the rows of stepRows grouped by keys (SQL expressions), the
+// columns (keys..., runs, failures, max, sum, gap-coded histogram) that the rollups hold.
+func (m stepsModel) stepHist(st *stmt, keys []string, from, to time.Time) {
+	var inner, outer, partition string
+	for i, k := range keys {
+		sep := ""
+		if i > 0 {
+			sep = ", "
+		}
+		g := fmt.Sprintf("g%d", i+1)
+		inner += sep + k + " AS " + g
+		outer += sep + g
+		partition += sep + k
+	}
+	st.add("(SELECT ", outer, ", sum(c)::int8, sum(f)::int8, max(mx), sum(sm),\n",
+		"  string_agg(rollup_varint((k - coalesce(pk, 0))::int) || rollup_varint(c::int), ''::bytea ORDER BY k)\n",
+		"FROM (SELECT ", inner, ", rollup_bucket(s.duration_s) AS k, count(*) AS c, count(*) FILTER (WHERE s.conclusion = 'failure') AS f,\n",
+		"    max(s.duration_s) AS mx, sum(s.duration_s) AS sm,\n",
+		"    lag(rollup_bucket(s.duration_s)) OVER (PARTITION BY ", partition, " ORDER BY rollup_bucket(s.duration_s)) AS pk\n  ")
+	m.stepRows(st, from, to)
+	st.add("\n  GROUP BY ", outer, ", k) z GROUP BY ", outer, ")")
+}
+
+// stepStats are one group's figures, merged from rollups and raw parts.
+type stepStats struct {
+	runs, failures int64
+	max, sum       float64
+	h              hist
+}
+
+func (s *stepStats) add(runs, failures int64, mx, sum float64, enc []byte) error {
+	s.runs, s.failures, s.sum = s.runs+runs, s.failures+failures, s.sum+sum
+	s.max = max(s.max, mx)
+	return s.h.mergeGaps(enc)
+}
+
+// percentiles are p50 and p95 from the histogram, never above the exact maximum.
+func (s *stepStats) percentiles() (p50, p95 float64) {
+	s.h.max = s.max // mergeGaps knows no maximum; the rows carry the exact one
+	p := s.h.percentiles(0.5, 0.95)
+	return p[0], p[1]
+}
+
+func slowestSteps(ctx context.Context, env Env, req Request, m stepsModel) (data.Frames, error) {
+	f := data.NewFrame("steps",
+		data.NewField("workflow", nil, []string{}), data.NewField("job", nil, []string{}), data.NewField("step", nil, []string{}),
+		data.NewField("runs", nil, []float64{}), data.NewField("failures", nil, []float64{}),
+		unit(data.NewField("p50", nil, []*float64{}), "s"), unit(data.NewField("p95", nil, []*float64{}), "s"),
+		unit(data.NewField("max", nil, []*float64{}), "s"))
+	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "workflows"))
+	if err != nil {
+		return nil, err
+	}
+	if !p.use {
+		st := newStmt("steps")
+		st.add("SELECT j.workflow_name, j.job_name, s.name, count(*)::float8, (count(*) FILTER (WHERE s.conclusion = 'failure'))::float8,\n",
+			"  percentile_disc(0.5) WITHIN GROUP (ORDER BY s.duration_s), percentile_disc(0.95) WITHIN GROUP (ORDER BY s.duration_s),\n",
+			"  max(s.duration_s)\n")
+		m.stepRows(st, req.From, req.To)
+		st.add("\nGROUP BY 1, 2, 3 ORDER BY 7 DESC, 1, 2, 3 LIMIT ", st.arg(m.Limit))
+		return table(ctx, env.DB, st, f)
+	}
+	by, st, err := stepTotals(ctx, env, req, m, p)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		stepKey
+		s        *stepStats
+		p50, p95 float64
+	}
+	rows := make([]row, 0, len(by))
+	for k, s := range by {
+		p50, p95 := s.percentiles()
+		rows = append(rows, row{k, s, p50, p95})
+	}
+	// The projections' order: p95 descending, then the names.
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(b.p95, a.p95), cmp.Compare(a.workflow, b.workflow), cmp.Compare(a.job, b.job), cmp.Compare(a.step, b.step))
+	})
+	for _, r := range rows[:min(m.Limit, len(rows))] {
+		f.AppendRow(r.workflow, r.job, r.step, float64(r.s.runs), float64(r.s.failures), fp(r.p50), fp(r.p95), fp(r.s.max))
+	}
+	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
+}
+
+// stepTotals merges every step's figures over the range under plan p (planDayHours): the
+// final days and hours from the rollups, the rest from the projections.
+func stepTotals(ctx context.Context, env Env, req Request, m stepsModel, p plan) (map[stepKey]*stepStats, *stmt, error) {
+	st := newStmt("steps")
+	unionParts(st, req, p, func(w window) {
+		m.stepHist(st, []string{"j.workflow_name", "j.job_name", "s.name"}, w.from, w.to)
+	}, func(from, to string) {
+		dayHourRows(st, p, from, to, "r.workflow_name, r.job_name, r.step_name, r.runs, r.failures, r.max_s, r.sum_s, r.hist",
+			"rollup_step_day", "rollup_step_hour", func() {
+				m.Filters.where(st, stepRollupFilters)
+				m.names(st, "r.workflow_name", "r.job_name", "r.step_name")
+			})
+	})
+	by := map[stepKey]*stepStats{}
+	var k stepKey
+	var runs, failures int64
+	var mx, sum float64
+	// The histogram is merged where it lies, in the driver's buffer, never copied.
+	var enc pgtype.DriverBytes
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		if err := r.Scan(&k.workflow, &k.job, &k.step, &runs, &failures, &mx, &sum, &enc); err != nil {
+			return err
+		}
+		s := by[k]
+		if s == nil {
+			s = &stepStats{}
+			by[k] = s
+		}
+		return s.add(runs, failures, mx, sum, enc)
+	})
+	return by, st, err
+}
+
+// stepDurations answers the duration view: a series per workflow, job and step, for the
+// limit steps with the most time in the range. Over long ranges those steps are chosen
+// first, from their totals (stepTotals: mostly daily rollups), and only their hours are
+// read: every step's hours over 90 days would be most of a million rows.
+func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (data.Frames, error) {
+	// Buckets are an hour at least: a step's trend needs no finer grain, and from a day's
+	// range on they come from the hourly rollups (a 7-day panel's 10-minute buckets read
+	// 770,000 steps at a million jobs over 90 days).
+	bucket := max(bucketFor(req), time.Hour)
+	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "workflows"))
+	if err != nil {
+		return nil, err
+	}
+	var keep map[string]bool
+	if p.use {
+		dp, err := planDayHours(ctx, env.DB, req, true)
+		if err != nil {
+			return nil, err
+		}
+		totals, tst, err := stepTotals(ctx, env, req, m, dp)
+		if err != nil {
+			return nil, err
+		}
+		sums := make(map[string]float64, len(totals))
+		for k, s := range totals {
+			sums[k.String()] = s.sum
+		}
+		keep = topSteps(sums, m.Limit)
+		var found bool
+		if m, found = m.narrowed(totals, keep); !found {
+			return (&groupedSeries{fields: []string{"p50", "p95", "max", "runs"}}).result("steps", tst), nil
+		}
+	}
+	st := newStmt("steps")
+	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
+	group := "j.workflow_name || ' / ' || j.job_name || ' / ' || s.name"
+	t := "date_bin(" + b + "::interval, j.created_at, " + origin + ")"
+	for i, w := range rawWindows(req, p) {
+		if i > 0 {
+			st.add("\n  UNION ALL ")
+		}
+		m.stepHist(st, []string{group, t}, w.from, w.to)
+	}
+	if p.use {
+		st.add("\n  UNION ALL SELECT r.workflow_name || ' / ' || r.job_name || ' / ' || r.step_name, date_bin(", b, "::interval, r.hour, ", origin, "),\n",
+			"  r.runs, r.failures, r.max_s, r.sum_s, r.hist FROM rollup_step_hour r WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
+		m.Filters.where(st, stepRollupFilters)
+		m.names(st, "r.workflow_name", "r.job_name", "r.step_name")
+	}
+	type point struct {
+		group string
+		t     time.Time
+	}
+	by := map[point]*stepStats{}
+	total := map[string]float64{}
+	var pt point
+	var runs, failures int64
+	var mx, sum float64
+	// The histogram is merged where it lies, in the driver's buffer, never copied.
+	var enc pgtype.DriverBytes
+	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		if err := r.Scan(&pt.group, &pt.t, &runs, &failures, &mx, &sum, &enc); err != nil {
+			return err
+		}
+		pt.t = pt.t.UTC()
+		s := by[pt]
+		if s == nil {
+			s = &stepStats{}
+			by[pt] = s
+		}
+		total[pt.group] += sum
+		return s.add(runs, failures, mx, sum, enc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if keep == nil {
+		keep = topSteps(total, m.Limit)
+	}
+	pts := make([]point, 0, len(by))
+	for k := range by {
+		if keep[k.group] {
+			pts = append(pts, k)
+		}
+	}
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(a.group, b.group), a.t.Compare(b.t)) })
+	series := &groupedSeries{label: "step", fields: []string{"p50", "p95", "max", "runs"}}
+	for _, k := range pts {
+		s := by[k]
+		p50, p95 := s.percentiles()
+		series.add(k.group, k.t, cells(p50, p95, s.max, float64(s.runs))...)
+	}
+	frames := series.result("steps", st)
+	for _, f := range frames {
+		for _, fl := range f.Fields[1:4] {
+			unit(fl, "s")
+		}
+	}
+	return frames, nil
+}
+
+// topSteps are the n steps with the most time, ties by name.
+func topSteps(sums map[string]float64, n int) map[string]bool {
+	names := make([]string, 0, len(sums))
+	for g := range sums {
+		names = append(names, g)
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(cmp.Compare(sums[b], sums[a]), cmp.Compare(a, b)) })
+	keep := make(map[string]bool, n)
+	for _, g := range names[:min(n, len(names))] {
+		keep[g] = true
+	}
+	return keep
+}
+
+// narrowed restricts m to the kept steps, by (workflow, job, step) through the index on
+// rollup_step_hour (migration 0017). With none kept there is nothing to read.
+func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool) (stepsModel, bool) {
+	m.only = nil
+	for k := range totals {
+		if keep[k.String()] {
+			m.only = append(m.only, k)
+		}
+	}
+	slices.SortFunc(m.only, func(a, b stepKey) int { return cmp.Compare(a.String(), b.String()) })
+	return m, len(m.only) > 0
+}
+
+// failingSteps lists failed jobs with the first step that failed, or (warnings) the jobs
+// that succeeded while a step failed, newest first.
+func failingSteps(ctx context.Context, env Env, req Request, m stepsModel, warnings bool) (data.Frames, error) {
+	st := newStmt("steps")
+	w := webLinks(st, env)
+	st.add("SELECT j.job_id, j.completed_at, j.repo, j.workflow_name, j.job_name, nullif(j.failed_step, ''), j.conclusion,\n",
+		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, ", w.job("j.repo", "j.run_id", "j.job_id"), "\n",
+		"FROM workflow_jobs j WHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To))
+	if warnings {
+		st.add(" AND j.passed_with_warnings") // the partial index of migration 0017
+	} else {
+		st.add(" AND j.status = 'completed' AND j.conclusion IN ", failed)
+	}
+	m.Filters.where(st, jobFilters)
+	m.names(st, "j.workflow_name", "j.job_name", "j.failed_step")
+	st.add("\nORDER BY j.created_at DESC, j.job_id DESC LIMIT ", st.arg(m.Limit))
+	stepField := "failed_step"
+	if warnings {
+		stepField = "warning_step"
+	}
+	f := data.NewFrame("steps",
+		data.NewField("job_id", nil, []int64{}), data.NewField("completed_at", nil, []*time.Time{}),
+		data.NewField("repo", nil, []string{}), data.NewField("workflow", nil, []string{}), data.NewField("job", nil, []string{}),
+		data.NewField(stepField, nil, []*string{}), data.NewField("conclusion", nil, []string{}),
+		unit(data.NewField("duration_seconds", nil, []*float64{}), "s"),
+		link(data.NewField("job_url", nil, []*string{}), "Open job"))
+	return table(ctx, env.DB, st, f)
+}
