@@ -51,6 +51,8 @@ type jobEvent struct {
 	conclusion       string
 	runner           string
 	labels           []string
+	// repo, when set, replaces members of the payload's repository (private, visibility).
+	repo map[string]any
 }
 
 var templates = map[string]string{
@@ -86,6 +88,13 @@ func (e jobEvent) payload(t testing.TB) []byte {
 		j["completed_at"], j["conclusion"] = e.completed.Format(time.RFC3339), e.conclusion
 	}
 	doc["action"] = e.status
+	for k, v := range e.repo {
+		if v == nil {
+			delete(doc["repository"].(map[string]any), k)
+			continue
+		}
+		doc["repository"].(map[string]any)[k] = v
+	}
 	body, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,8 @@ var jobColumns = []column{
 	// Lifecycle (0015): who closed the job; derived from the row, like queue_s: the wait of a
 	// job that ended without a runner, and the flag for contradictory timestamps.
 	{name: "closed_by", typ: "text"}, {name: "abandoned_wait_s", typ: "float8"}, {name: "inconsistent", typ: "bool"},
+	// Cost (0018): the repository's visibility.
+	{name: "repo_visibility", typ: "text"},
 }
 
 var (
@@ -64,7 +66,7 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 			&j.HeadBranch, &j.HeadSHA, &j.Labels, &j.LabelKey, &j.RunnerID, &j.RunnerName, &j.RunnerGroupID,
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
-			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent); err != nil {
+			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent, &j.RepoVisibility); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		normaliseJob(&j)
@@ -121,6 +123,7 @@ type jobArrays struct {
 	closedBy                                                           []string
 	abandoned                                                          []*float64
 	inconsistent                                                       []bool
+	visibility                                                         []string
 }
 
 func (a *jobArrays) add(j *Job) error {
@@ -140,6 +143,7 @@ func (a *jobArrays) add(j *Job) error {
 	a.firstSeen, a.lastSeen = append(a.firstSeen, j.FirstSeenAt), append(a.lastSeen, j.LastSeenAt)
 	a.closedBy, a.abandoned = append(a.closedBy, j.ClosedBy), append(a.abandoned, j.AbandonedWaitSeconds())
 	a.inconsistent = append(a.inconsistent, j.Inconsistent())
+	a.visibility = append(a.visibility, j.RepoVisibility)
 	return nil
 }
 
@@ -149,7 +153,7 @@ func (a *jobArrays) args() []any {
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
 		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen,
-		a.closedBy, a.abandoned, a.inconsistent}
+		a.closedBy, a.abandoned, a.inconsistent, a.visibility}
 }
 
 // textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,

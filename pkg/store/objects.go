@@ -14,8 +14,8 @@ import (
 // the receiver's JSON time. These decoders compare each key with the few they want and
 // skip the rest at once. Names are matched exactly, as the v2 decoder matches by default.
 
-// UnmarshalJSONFrom decodes a repository, keeping its id, full name, default branch and
-// owner.
+// UnmarshalJSONFrom decodes a repository, keeping its id, full name, default branch,
+// owner and visibility.
 func (r *repoRef) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	*r = repoRef{}
 	return decodeMembers(dec, "repository", func(name []byte) error {
@@ -28,6 +28,21 @@ func (r *repoRef) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 			return jsonv2.UnmarshalDecode(dec, &r.DefaultBranch)
 		case "owner":
 			return jsonv2.UnmarshalDecode(dec, &r.Owner)
+		case "private":
+			var b *bool
+			if err := jsonv2.UnmarshalDecode(dec, &b); err != nil {
+				return err
+			}
+			switch {
+			case b == nil:
+			case *b:
+				r.Private = repoPrivate
+			default:
+				r.Private = repoPublic
+			}
+			return nil
+		case "visibility":
+			return jsonv2.UnmarshalDecode(dec, &r.Visibility)
 		}
 		return dec.SkipValue()
 	})

@@ -33,6 +33,8 @@ func TestRepositoryDecoderMatchesEncodingJSON(t *testing.T) {
 					FullName      string `json:"full_name"`
 					DefaultBranch string `json:"default_branch"`
 					Owner         login  `json:"owner"`
+					Private       *bool  `json:"private"`
+					Visibility    string `json:"visibility"`
 				} `json:"repository"`
 				Org login `json:"organization"`
 			}
@@ -40,7 +42,13 @@ func TestRepositoryDecoderMatchesEncodingJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			exp := refs{Repo: repoRef{ID: want.Repo.ID, FullName: want.Repo.FullName, DefaultBranch: want.Repo.DefaultBranch,
-				Owner: loginRef(want.Repo.Owner)}, Org: loginRef(want.Org)}
+				Owner: loginRef(want.Repo.Owner), Visibility: want.Repo.Visibility}, Org: loginRef(want.Org)}
+			if want.Repo.Private != nil {
+				exp.Repo.Private = repoPublic
+				if *want.Repo.Private {
+					exp.Repo.Private = repoPrivate
+				}
+			}
 			if got != exp {
 				t.Errorf("got %+v, want %+v", got, exp)
 			}
@@ -66,7 +74,11 @@ func TestRepositoryDecoderEdgeCases(t *testing.T) {
 			refs{Repo: repoRef{FullName: "c/d"}}, false},
 		{"names differing in case are other names", `{"repository": {"Full_Name": "a/b", "ID": 7}}`, refs{}, false},
 		{"unknown members of every kind are skipped", `{"repository": {"topics": ["x", {"y": [1, 2]}], "license": {"key": "mit"},
-			"private": false, "size": 1.5, "homepage": null, "full_name": "a/b"}}`, refs{Repo: repoRef{FullName: "a/b"}}, false},
+			"fork": false, "size": 1.5, "homepage": null, "full_name": "a/b"}}`, refs{Repo: repoRef{FullName: "a/b"}}, false},
+		{"private true", `{"repository": {"private": true}}`, refs{Repo: repoRef{Private: repoPrivate}}, false},
+		{"private false", `{"repository": {"private": false, "visibility": "public"}}`, refs{Repo: repoRef{Private: repoPublic, Visibility: "public"}}, false},
+		{"private null says nothing", `{"repository": {"private": null}}`, refs{}, false},
+		{"private is a string", `{"repository": {"private": "yes"}}`, refs{}, true},
 		{"empty object", `{"repository": {}}`, refs{}, false},
 		{"repository is a string", `{"repository": "a/b"}`, refs{}, true},
 		{"owner is an array", `{"repository": {"owner": []}}`, refs{}, true},

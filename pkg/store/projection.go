@@ -156,6 +156,36 @@ type repoRef struct {
 	FullName      string   `json:"full_name"`
 	DefaultBranch string   `json:"default_branch"`
 	Owner         loginRef `json:"owner"`
+	// Private and Visibility say whether GitHub bills the repository's standard hosted
+	// runners (visibility).
+	Private    privacy `json:"private"`
+	Visibility string  `json:"visibility"`
+}
+
+// privacy is the payload's repository.private: unsaid, false or true.
+type privacy uint8
+
+const (
+	repoPrivacyUnknown privacy = iota
+	repoPublic
+	repoPrivate
+)
+
+// visibility is the repository's visibility as CI Radar stores it: GitHub's own
+// visibility field ('public', 'private', 'internal') when the payload has it (internal
+// repositories are private to GitHub's billing), else what private says, else ”.
+func (r repoRef) visibility() string {
+	switch v := strings.ToLower(clean(r.Visibility)); v {
+	case "public", "private", "internal":
+		return v
+	}
+	switch r.Private {
+	case repoPublic:
+		return "public"
+	case repoPrivate:
+		return "private"
+	}
+	return ""
 }
 
 type loginRef struct {

@@ -179,13 +179,14 @@ var rollupFuncs = []string{
 	"SELECT rollup_runner_hours($1, $2)",
 	"SELECT rollup_days($1, $2)",
 	"SELECT rollup_sample_hours($1, $2)",
+	"SELECT rollup_cost($1, $2)", // billable minutes (0018)
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
 var rollupTables = []string{
 	"rollup_queue_hour", "rollup_job_transitions", "rollup_run_hour", "rollup_delivery_hour",
 	"rollup_runner_day", "rollup_pool_hour", "rollup_job_day", "rollup_job_hour", "rollup_flake_day", "rollup_flake_hour",
-	"rollup_sample_hour",
+	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
