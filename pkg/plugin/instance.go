@@ -48,4 +48,6 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 // Dispose closes the pool of a data source whose settings changed or that was deleted.
 func (d *Datasource) Dispose() { d.pool.Close() }
 
-func (d *Datasource) env() query.Env { return query.Env{DB: d.pool, Status: d.status} }
+func (d *Datasource) env() query.Env {
+	return query.Env{DB: d.pool, Status: d.status, Rates: d.settings.rates, Limits: d.settings.Limits()}
+}

@@ -21,4 +21,6 @@ var queryTypes = map[string]query.Func{
 	"github_status":      query.GitHubStatus,
 	"ingest_health":      query.IngestHealth,
 	"annotations":        query.Annotations,
+	"cost":               query.Cost,
+	"concurrency":        query.Concurrency,
 }

@@ -31,6 +31,7 @@ type Settings struct {
 	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
 	// default: a role without one would otherwise let a wide dashboard query run for ever.
 	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
+	CostSettings        // cost rates and concurrency limits (settings_cost.go)
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 }
@@ -54,7 +55,8 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	}
 	st.password = s.DecryptedSecureJSONData["password"]
 	st.defaults()
-	return st, st.validate()
+	err := st.validate() // before st is returned: it builds the rate table
+	return st, err
 }
 
 func (s *Settings) defaults() {
@@ -86,10 +88,11 @@ func (s *Settings) defaults() {
 	if s.QueryTimeoutSeconds == 0 {
 		s.QueryTimeoutSeconds = DefaultQueryTimeoutSeconds
 	}
+	s.CostSettings.defaults()
 }
 
-func (s Settings) validate() error {
-	var errs []error
+func (s *Settings) validate() error {
+	errs := s.CostSettings.validate()
 	if s.Port < 1 || s.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d is not between 1 and 65535", s.Port))
 	}

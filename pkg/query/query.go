@@ -33,6 +33,8 @@ type StatusSource interface {
 type Env struct {
 	DB     DB
 	Status StatusSource
+	Rates  Rates             // cost's price table; the zero value means DefaultRateTable
+	Limits ConcurrencyLimits // concurrency's threshold lines
 }
 
 // Request is one query, already taken out of the SDK's types.

@@ -31,6 +31,7 @@ var types = map[string]query.Func{
 	"nightly_failures": query.NightlyFailures, "error_signatures": query.ErrorSignatures,
 	"pipeline": query.Pipeline, "github_status": query.GitHubStatus, "ingest_health": query.IngestHealth,
 	"annotations": query.Annotations,
+	"cost":        query.Cost, "concurrency": query.Concurrency,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -91,6 +92,9 @@ func TestGolden(t *testing.T) {
 		{"ingest_health", "ingest_health", `{}`},
 		{"annotations_failed_runs", "annotations", `{"source": "failed_runs"}`},
 		{"annotations_incidents", "annotations", `{"source": "incidents"}`},
+		{"cost_top_repo", "cost", `{"dimension": "repo"}`},
+		{"cost_over_time", "cost", `{"view": "over_time"}`},
+		{"concurrency_type", "concurrency", `{}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

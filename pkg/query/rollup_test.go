@@ -66,6 +66,12 @@ var rollupCases = []rollupCase{
 	{"repo_stats", `{"dimension": "workflow", "metric": "runs", "filters": {"workflows": ["CI"]}}`},
 	{"flaky_jobs", `{}`},
 	{"flaky_jobs", `{"filters": {"repos": ["acme/api", "acme/web"]}}`},
+	{"cost", `{"dimension": "repo", "limit": 1000}`},
+	{"cost", `{"dimension": "label", "filters": {"labels": ["ubuntu-latest"]}}`},
+	{"cost", `{"dimension": "event", "metric": "billable_minutes"}`},
+	{"cost", `{"view": "over_time"}`},
+	{"cost", `{"view": "over_time", "dimension": "workflow"}`},
+	{"cost", `{"view": "unpriced"}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more.
