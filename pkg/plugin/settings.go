@@ -31,7 +31,7 @@ type Settings struct {
 	// QueryTimeoutSeconds bounds every statement the plugin runs, whatever the user's own
 	// default: a role without one would otherwise let a wide dashboard query run for ever.
 	QueryTimeoutSeconds number `json:"queryTimeoutSeconds"`
-	CostSettings        // cost rates and concurrency limits (settings_cost.go)
+	CostSettings               // cost rates and concurrency limits (settings_cost.go)
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 }
