@@ -19,6 +19,8 @@ export const QUERY_TYPES = [
   'pipeline',
   'github_status',
   'ingest_health',
+  'cost',
+  'concurrency',
 ] as const;
 export type PanelQueryType = (typeof QUERY_TYPES)[number];
 
@@ -101,7 +103,22 @@ export interface CIRadarOptions extends DataSourceJsonData {
   staleIngestMinutes?: number;
   // Every statement the plugin runs is cancelled past this many seconds, whatever the database user's own default.
   queryTimeoutSeconds?: number;
+  // Cost and runner demand (pkg/plugin/settings_cost.go): rates added to or replacing GitHub's published ones.
+  costRates?: CostRate[];
+  selfHostedPerMinute?: number;
+  githubPlan?: GitHubPlan;
+  hostedConcurrencyLimit?: number;
+  selfHostedConcurrencyLimit?: number;
 }
+
+// A price per minute in US dollars for runners with this label; larger runners are billed in public repositories too.
+export interface CostRate {
+  label: string;
+  perMinute: number;
+  larger?: boolean;
+}
+export type GitHubPlan = 'free' | 'pro' | 'team' | 'enterprise';
+export const GITHUB_PLANS: GitHubPlan[] = ['free', 'pro', 'team', 'enterprise'];
 
 export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export const SSL_MODES: SSLMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -117,6 +134,11 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   statusPageUrl: 'https://www.githubstatus.com/api/v2/summary.json',
   staleIngestMinutes: 60,
   queryTimeoutSeconds: 30,
+  costRates: [],
+  selfHostedPerMinute: 0,
+  githubPlan: 'free',
+  hostedConcurrencyLimit: 20,
+  selfHostedConcurrencyLimit: 0,
 };
 
 export interface CIRadarSecureOptions {

@@ -2,6 +2,7 @@ import React from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { Combobox, Field, FieldSet, Input, SecretInput } from '@grafana/ui';
 
+import { CostEditor } from './CostEditor';
 import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMode } from '../types';
 
 type Props = DataSourcePluginOptionsEditorProps<CIRadarOptions, CIRadarSecureOptions>;
@@ -105,6 +106,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           {numberInput('staleIngestMinutes')}
         </Field>
       </FieldSet>
+      <CostEditor jsonData={jsonData} setJson={setJson} />
     </>
   );
 }
