@@ -59,6 +59,9 @@ type Config struct {
 	// HookRangesEvery, when positive, refreshes GitHub's webhook ranges (/meta) into the
 	// store this often, for receivers with an allowlist (hookranges.go).
 	HookRangesEvery time.Duration
+	// BillingOrgs are the organisations whose billing usage report is read daily
+	// (billing.go).
+	BillingOrgs []string
 }
 
 func (c *Config) defaults() {
@@ -115,6 +118,7 @@ type CycleStats struct {
 	Runners                                         int
 	LogsScanned, LogsExpired                        int
 	Expired, Gone                                   int             // jobs closed without word from GitHub
+	BillingDays, BillingUnavailable                 int             // billing report days stored; orgs that refused
 	API                                             githubapi.Stats // requests made during the cycle
 }
 
@@ -140,6 +144,7 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 		{"runners", r.runners, true},
 		{"logs", r.scanLogs, true},
 		{"hook ranges", r.hookRanges, true},
+		{"billing", r.billing, true},
 	} {
 		if task.needsAPI && r.cfg.API == nil {
 			continue

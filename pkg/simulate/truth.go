@@ -41,6 +41,11 @@ type Truth struct {
 	// Fates says what each job forgotten by GitHub or cancelled while queued becomes in a
 	// correct store after one reconcile cycle.
 	Fates []Fate `json:"fates"`
+	// BillableMinutes and Cost are per repository: what GitHub bills (cost.go).
+	BillableMinutes map[string]int64   `json:"billable_minutes"`
+	Cost            map[string]float64 `json:"cost"`
+	// PeakConcurrency is per runner type (github-hosted, self-hosted).
+	PeakConcurrency map[string]Peak `json:"peak_concurrency"`
 }
 
 // Fate is what one job should become: "completed/gone" for a job GitHub forgot (the API
@@ -177,6 +182,7 @@ func (s *sim) truth() Truth {
 		t.ErrorSignatures = append(t.ErrorSignatures, *sg)
 	}
 	sort.Slice(t.ErrorSignatures, func(a, b int) bool { return t.ErrorSignatures[a].Name < t.ErrorSignatures[b].Name })
+	s.costTruth(&t)
 	sort.Slice(t.Flaky, func(a, b int) bool {
 		if t.Flaky[a].RunID != t.Flaky[b].RunID {
 			return t.Flaky[a].RunID < t.Flaky[b].RunID
