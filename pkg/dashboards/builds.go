@@ -62,5 +62,6 @@ func Builds() (dashboard.Dashboard, error) {
 		target(Query{QueryType: "flaky_jobs", Limit: 20}),
 		byName("job_name", linkTo("Open the failed job on GitHub", "failed_job_url")), byName("failed_job_url", hidden()),
 		byName("repo", repoLinks())))
+	costRow(b)
 	return b.build()
 }
