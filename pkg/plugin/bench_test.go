@@ -35,6 +35,8 @@ var benchQueries = map[string]struct{ queryType, json string }{
 	"nightly_failures": {"nightly_failures", `{}`}, "error_signatures": {"error_signatures", `{}`},
 	"pipeline":      {"pipeline", `{"repo": "org1/repo1", "branch": "main"}`},
 	"ingest_health": {"ingest_health", `{}`}, "annotations": {"annotations", `{"source": "failed_runs"}`},
+	"cost": {"cost", `{"dimension": "repo"}`}, "cost_over_time": {"cost", `{"view": "over_time"}`},
+	"concurrency": {"concurrency", `{"groupBy": "type"}`},
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread

@@ -162,6 +162,9 @@ func (c Config) Validate() error {
 		if o.Name == "" || o.Repos < 1 {
 			errs = append(errs, fmt.Errorf("org %q: needs a name and at least one repo", o.Name))
 		}
+		if o.PublicShare < 0 || o.PublicShare > 1 {
+			errs = append(errs, fmt.Errorf("org %q: public_share must be between 0 and 1", o.Name))
+		}
 	}
 	pools := map[string]bool{}
 	for _, p := range c.Pools {
@@ -170,6 +173,9 @@ func (c Config) Validate() error {
 		}
 		if p.PickupSeconds[1] < p.PickupSeconds[0] || p.OutageMinutes[1] < p.OutageMinutes[0] {
 			errs = append(errs, fmt.Errorf("pool %v: ranges must be [low, high]", p.Labels))
+		}
+		if p.PricePerMinute < 0 || (!p.Hosted && (p.PricePerMinute != 0 || p.Larger)) {
+			errs = append(errs, fmt.Errorf("pool %v: price_per_minute and larger are for hosted pools, and not negative", p.Labels))
 		}
 		pools[poolKey(p.Labels)] = true
 	}
