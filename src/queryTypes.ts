@@ -200,6 +200,20 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     defaults: { view: 'slowest' },
     filters: ALL_FILTERS,
   },
+  cost: {
+    label: 'Cost',
+    description: "Billable minutes and cost by GitHub's billing rules, priced with the data source's rates",
+    fields: ['limit'],
+    defaults: {},
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups'],
+  },
+  concurrency: {
+    label: 'Concurrency',
+    description: 'Peak jobs running and queued at once, GitHub-hosted vs self-hosted, with the plan limit',
+    fields: [],
+    defaults: {},
+    filters: UNFINISHED_FILTERS,
+  },
   [ANNOTATIONS_QUERY_TYPE]: {
     label: 'Annotations',
     description: 'Failed runs on default branches, or status page incidents',

@@ -27,6 +27,8 @@ export const QUERY_TYPES = [
   'pull_requests',
   'refs',
   'runner_builds',
+  'cost',
+  'concurrency',
 ] as const;
 export type PanelQueryType = (typeof QUERY_TYPES)[number];
 
@@ -130,7 +132,22 @@ export interface CIRadarOptions extends DataSourceJsonData {
   replicaLagSeconds?: number;
   // Every GitHub link starts with it: https://github.com, or a GitHub Enterprise Server's address.
   githubWebURL?: string;
+  // Cost and runner demand (pkg/plugin/settings_cost.go): rates added to or replacing GitHub's published ones.
+  costRates?: CostRate[];
+  selfHostedPerMinute?: number;
+  githubPlan?: GitHubPlan;
+  hostedConcurrencyLimit?: number;
+  selfHostedConcurrencyLimit?: number;
 }
+
+// A price per minute in US dollars for runners with this label; larger runners are billed in public repositories too.
+export interface CostRate {
+  label: string;
+  perMinute: number;
+  larger?: boolean;
+}
+export type GitHubPlan = 'free' | 'pro' | 'team' | 'enterprise';
+export const GITHUB_PLANS: GitHubPlan[] = ['free', 'pro', 'team', 'enterprise'];
 
 export type SSLMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export const SSL_MODES: SSLMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -149,6 +166,11 @@ export const DEFAULT_OPTIONS: Required<Omit<CIRadarOptions, keyof DataSourceJson
   queryTimeoutSeconds: 30,
   replicaLagSeconds: 120,
   githubWebURL: 'https://github.com',
+  costRates: [],
+  selfHostedPerMinute: 0,
+  githubPlan: 'free',
+  hostedConcurrencyLimit: 20,
+  selfHostedConcurrencyLimit: 0,
 };
 
 export interface CIRadarSecureOptions {

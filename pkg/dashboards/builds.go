@@ -77,5 +77,6 @@ func Builds() (dashboard.Dashboard, error) {
 		byName("job_name", linkTo("Open the failed job on GitHub", "failed_job_url")), byName("failed_job_url", hidden()),
 		byName("repo", repoLinks())))
 	addStepPanels(b)
+	costRow(b)
 	return b.build()
 }

@@ -31,8 +31,9 @@ func Queues() (dashboard.Dashboard, error) {
 		WithTransformation(keep("time", "p95")).
 		DisplayName("${__field.labels.label_key}"))
 	b.add(activeJobsPanel(10))
+	demandPanels(b)
 
-	b.add(24, 8, timeseriesPanel("Utilisation per pool", "Share of each self-hosted pool's runner time spent running jobs. A pool is a label set; GitHub-hosted runners are left out.",
+	b.add(24, 8, timeseriesPanel("Utilisation per pool", "Share of each self-hosted pool's runner time spent running jobs; a pool is a label set. GitHub-hosted runners are one pool, counted by jobs: their running time over the plan's concurrency limit.",
 		target(Query{QueryType: "runner_utilization", Filters: runnerFilters()}), "percentunit", false).
 		DisplayName("${__field.labels.pool}").Max(1).Min(0))
 

@@ -130,13 +130,16 @@ func reconcileOnce(t *testing.T, st *store.Store, sim *simulate.Simulator, hooks
 		t.Fatal(err)
 	}
 	var scopes []githubapi.Scope
+	var orgs []string
 	for _, o := range sim.World().Orgs {
 		scopes = append(scopes, githubapi.Scope{Kind: "org", Name: o.Name})
+		orgs = append(orgs, o.Name)
 	}
 	// The cycle ran a moment before the dashboards are looked at: its sample is inside
 	// ranges that end at now.
 	before := func() time.Time { return sim.Now().Add(-time.Second) }
-	rec, err := reconcile.New(reconcile.Config{Store: st, API: client, RunnerScopes: scopes, MaxLogs: 5000, MaxIssueSearches: 5000, Now: before})
+	rec, err := reconcile.New(reconcile.Config{Store: st, API: client, RunnerScopes: scopes, BillingOrgs: orgs,
+		MaxLogs: 5000, MaxIssueSearches: 5000, Now: before})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,8 @@ var benchQueries = map[string]struct{ queryType, json string }{
 	"build_results_per_month": {"build_results", `{"calendar": "month"}`},
 	"steps":                   {"steps", `{}`}, "steps_duration": {"steps", `{"view": "duration", "limit": 5}`},
 	"steps_failing": {"steps", `{"view": "failing"}`}, "steps_warnings": {"steps", `{"view": "warnings"}`},
+	"cost": {"cost", `{"dimension": "repo"}`}, "cost_over_time": {"cost", `{"view": "over_time"}`},
+	"concurrency": {"concurrency", `{"groupBy": "type"}`},
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread

@@ -51,5 +51,5 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 func (d *Datasource) Dispose() { d.pool.Close() }
 
 func (d *Datasource) env() query.Env {
-	return query.Env{DB: d.pool, Status: d.status, GitHubWebURL: d.settings.GitHubWebURL}
+	return query.Env{DB: d.pool, Status: d.status, GitHubWebURL: d.settings.GitHubWebURL, Rates: d.settings.rates, Limits: d.settings.Limits()}
 }

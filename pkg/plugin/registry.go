@@ -29,6 +29,8 @@ var queryTypes = map[string]query.Func{
 	"refs":               query.Refs,
 	"runner_builds":      query.RunnerBuilds,
 	"steps":              query.Steps,
+	"cost":               query.Cost,
+	"concurrency":        query.Concurrency,
 }
 
 // QueryTypes lists the registered type names, sorted: tests that must cover every type

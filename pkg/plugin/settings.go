@@ -40,6 +40,7 @@ type Settings struct {
 	// GitHubWebURL is where GitHub's web pages are (https://github.com, or a GitHub
 	// Enterprise Server's address): every link the queries build starts with it.
 	GitHubWebURL string `json:"githubWebURL"`
+	CostSettings        // cost rates and concurrency limits (settings_cost.go)
 
 	password string // from secureJsonData; unexported so it never reaches a log or JSON
 	scope    query.Scope
@@ -72,7 +73,8 @@ func LoadSettings(s backend.DataSourceInstanceSettings) (Settings, error) {
 	st.password = s.DecryptedSecureJSONData["password"]
 	st.scope, st.scopeErr = loadScope(st.ScopeJSON)
 	st.defaults()
-	return st, st.validate()
+	err := st.validate() // before st is returned: it builds the rate table
+	return st, err
 }
 
 func (s *Settings) defaults() {
@@ -111,10 +113,11 @@ func (s *Settings) defaults() {
 	if s.GitHubWebURL == "" {
 		s.GitHubWebURL = query.DefaultGitHubWebURL
 	}
+	s.CostSettings.defaults()
 }
 
-func (s Settings) validate() error {
-	var errs []error
+func (s *Settings) validate() error {
+	errs := s.CostSettings.validate()
 	if s.Port < 1 || s.Port > 65535 {
 		errs = append(errs, fmt.Errorf("port %d is not between 1 and 65535", s.Port))
 	}

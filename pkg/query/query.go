@@ -35,6 +35,8 @@ type Env struct {
 	Status StatusSource
 	// GitHubWebURL is the web address every GitHub link starts with (weburl.go).
 	GitHubWebURL string
+	Rates        Rates             // cost's price table; the zero value means DefaultRateTable
+	Limits       ConcurrencyLimits // concurrency's threshold lines
 }
 
 // Request is one query, already taken out of the SDK's types.

@@ -36,6 +36,7 @@ var types = map[string]query.Func{
 	"org_overview":     query.OrgOverview, "commit_grid": query.CommitGrid, "pull_requests": query.PullRequests, "refs": query.Refs,
 	"runner_builds": query.RunnerBuilds,
 	"steps":         query.Steps,
+	"cost":          query.Cost, "concurrency": query.Concurrency,
 }
 
 // fakeStatus is a status page that answers from memory.
@@ -112,6 +113,9 @@ func TestGolden(t *testing.T) {
 		{"steps_duration", "steps", `{"view": "duration", "steps": ["Run make test"], "filters": {"workflows": ["CI"]}}`},
 		{"steps_failing", "steps", `{"view": "failing", "limit": 5}`},
 		{"steps_warnings", "steps", `{"view": "warnings", "filters": {"repos": ["acme/api"]}}`},
+		{"cost_top_repo", "cost", `{"dimension": "repo"}`},
+		{"cost_over_time", "cost", `{"view": "over_time"}`},
+		{"concurrency_type", "concurrency", `{}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,6 +74,12 @@ var rollupCases = []rollupCase{
 	{"steps", `{"view": "duration", "limit": 2}`},
 	{"steps", `{"view": "duration", "limit": 100}`},
 	{"steps", `{"view": "duration", "steps": ["Run make build"], "filters": {"workflows": ["CI"]}}`},
+	{"cost", `{"dimension": "repo", "limit": 1000}`},
+	{"cost", `{"dimension": "label", "filters": {"labels": ["ubuntu-latest"]}}`},
+	{"cost", `{"dimension": "event", "metric": "billable_minutes"}`},
+	{"cost", `{"view": "over_time"}`},
+	{"cost", `{"view": "over_time", "dimension": "workflow"}`},
+	{"cost", `{"view": "unpriced"}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more.

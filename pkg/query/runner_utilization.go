@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -24,7 +25,11 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
-	frames, err := sampledUtilization(ctx, env, req, m.Filters)
+	hosted, err := hostedUtilization(ctx, env, req, m.Filters)
+	if err != nil {
+		return nil, err
+	}
+	frames, err := sampledUtilization(ctx, env, req, m.Filters, hosted)
 	if err != nil || frames[0].Rows() > 0 {
 		return frames, err
 	}
@@ -82,14 +87,14 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		"FROM (SELECT pool, t, sum(secs) AS secs FROM busy WHERE t + ", b, "::interval > ", st.arg(req.From), " AND t < ", st.arg(req.To),
 		" GROUP BY pool, t) pb\nJOIN size USING (pool) ORDER BY 2, 1")
 
-	return utilizationFrames(ctx, env, st)
+	return utilizationFrames(ctx, env, st, hosted, false)
 }
 
 // sampledUtilization reads utilization from the reconciler's runner samples: per pool and
 // bucket, the share of online samples that were busy. Over long ranges the final hours come
 // from rollup_sample_hour (migration 0013), each runner's online and busy samples in the
 // hour per pool, and the rest from the samples themselves.
-func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (data.Frames, error) {
+func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, hosted []utilPoint) (data.Frames, error) {
 	bucket := bucketFor(req)
 	p, err := planFor(ctx, env.DB, req, bucket, true)
 	if err != nil {
@@ -116,17 +121,15 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters) (d
 		f.where(st, inventoryFilters)
 	}
 	st.add(") s\nGROUP BY 1, 2 ORDER BY 2, 1")
-	return utilizationFrames(ctx, env, st)
+	return utilizationFrames(ctx, env, st, hosted, true)
 }
 
 // utilizationFrames runs a statement that yields (pool, bucket, busy ratio) rows, from job
-// events or from runner samples, and shapes them into the one wide frame both answer with.
-func utilizationFrames(ctx context.Context, env Env, st *stmt) (data.Frames, error) {
-	type point struct {
-		pool string
-		t    time.Time
-		v    float64
-	}
+// events or from runner samples, and shapes them into the one wide frame both answer with,
+// GitHub-hosted runners' points (hostedUtilization) among them. The sampled attempt answers
+// an empty frame when no sample was found, so that the job events answer instead.
+func utilizationFrames(ctx context.Context, env Env, st *stmt, hosted []utilPoint, sampled bool) (data.Frames, error) {
+	type point = utilPoint
 	var pts []point
 	var p point
 	var pool pgtype.DriverBytes
@@ -142,6 +145,12 @@ func utilizationFrames(ctx context.Context, env Env, st *stmt) (data.Frames, err
 	if err != nil {
 		return nil, err
 	}
+	if sampled && len(pts) == 0 {
+		// No self-hosted pool answered: the sampled attempt gives way to the job events.
+		return data.Frames{data.NewFrame("runner_utilization")}, nil
+	}
+	pts = append(pts, hosted...)
+	slices.SortStableFunc(pts, func(a, b point) int { return a.t.Compare(b.t) })
 	f := wide("runner_utilization", pts, func(p point) (time.Time, string, float64) { return p.t, p.pool, p.v },
 		func(p point) data.Labels { return data.Labels{"pool": p.pool} }, "busy_ratio")
 	for _, fl := range f.Fields[1:] {

@@ -117,7 +117,8 @@ func (b *backfill) repoList(ctx context.Context) ([]store.RepoRef, error) {
 			return nil, err
 		}
 		for _, r := range rs {
-			out = append(out, store.RepoRef{ID: r.GetID(), FullName: r.GetFullName(), Org: org, DefaultBranch: r.GetDefaultBranch()})
+			out = append(out, store.RepoRef{ID: r.GetID(), FullName: r.GetFullName(), Org: org, DefaultBranch: r.GetDefaultBranch(),
+				Visibility: r.GetVisibility()})
 		}
 	}
 	for _, full := range b.cfg.Repos {

@@ -66,6 +66,9 @@ type Config struct {
 	// (default 1h).
 	MaxIssueSearches int
 	IssueRecheck     time.Duration
+	// BillingOrgs are the organisations whose billing usage report is read daily
+	// (billing.go).
+	BillingOrgs []string
 }
 
 func (c *Config) defaults() {
@@ -128,6 +131,7 @@ type CycleStats struct {
 	LogsScanned, LogsExpired                        int
 	IssueSearches, IssuesLinked                     int             // error signatures asked about on GitHub, and linked
 	Expired, Gone                                   int             // jobs closed without word from GitHub
+	BillingDays, BillingUnavailable                 int             // billing report days stored; orgs that refused
 	API                                             githubapi.Stats // requests made during the cycle
 }
 
@@ -155,6 +159,7 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 		// After the logs: a signature found this cycle gets its issue at once.
 		{"issue links", r.linkIssues, true},
 		{"hook ranges", r.hookRanges, true},
+		{"billing", r.billing, true},
 	} {
 		if task.needsAPI && r.cfg.API == nil {
 			continue

@@ -38,6 +38,8 @@ type Config struct {
 type OrgConfig struct {
 	Name  string `json:"name"`
 	Repos int    `json:"repos"`
+	// PublicShare is the fraction of its repositories that are public (cost.go).
+	PublicShare float64 `json:"public_share,omitempty"`
 }
 
 // PoolConfig is a runner pool: a label set and how many jobs it runs at once. Hosted pools
@@ -51,6 +53,11 @@ type PoolConfig struct {
 	PickupSeconds [2]int   `json:"pickup_s"`        // delay from free runner to job start
 	OutagesPerDay float64  `json:"outages_per_day"` // per runner, self-hosted only
 	OutageMinutes [2]int   `json:"outage_minutes"`  // how long a runner stays offline
+	// Hosted pools: GitHub's price of a minute, its billing SKU, and whether it is a larger
+	// runner (billed in public repositories too). See cost.go.
+	PricePerMinute float64 `json:"price_per_minute,omitempty"`
+	SKU            string  `json:"sku,omitempty"`
+	Larger         bool    `json:"larger,omitempty"`
 }
 
 // WorkflowConfig is a workflow template; each repository gets some of them.
@@ -155,6 +162,9 @@ func (c Config) Validate() error {
 		if o.Name == "" || o.Repos < 1 {
 			errs = append(errs, fmt.Errorf("org %q: needs a name and at least one repo", o.Name))
 		}
+		if o.PublicShare < 0 || o.PublicShare > 1 {
+			errs = append(errs, fmt.Errorf("org %q: public_share must be between 0 and 1", o.Name))
+		}
 	}
 	pools := map[string]bool{}
 	for _, p := range c.Pools {
@@ -163,6 +173,9 @@ func (c Config) Validate() error {
 		}
 		if p.PickupSeconds[1] < p.PickupSeconds[0] || p.OutageMinutes[1] < p.OutageMinutes[0] {
 			errs = append(errs, fmt.Errorf("pool %v: ranges must be [low, high]", p.Labels))
+		}
+		if p.PricePerMinute < 0 || (!p.Hosted && (p.PricePerMinute != 0 || p.Larger)) {
+			errs = append(errs, fmt.Errorf("pool %v: price_per_minute and larger are for hosted pools, and not negative", p.Labels))
 		}
 		pools[poolKey(p.Labels)] = true
 	}

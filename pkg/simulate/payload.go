@@ -35,7 +35,7 @@ func APIRepo(r *Repo) *github.Repository {
 	full := r.FullName()
 	return &github.Repository{
 		ID: ptr(r.ID), NodeID: nodeID("R", r.ID), Name: ptr(r.Name), FullName: ptr(full),
-		Private: ptr(true), Visibility: ptr("private"), Fork: ptr(false),
+		Private: ptr(!r.Public), Visibility: ptr(r.Visibility()), Fork: ptr(false),
 		Owner: &github.User{Login: ptr(r.Org.Name), ID: ptr(r.Org.ID), Type: ptr("Organization"),
 			URL: ptr(apiBase + "/users/" + r.Org.Name), HTMLURL: ptr("https://github.com/" + r.Org.Name)},
 		HTMLURL: ptr("https://github.com/" + full), URL: ptr(apiBase + "/repos/" + full),

@@ -47,6 +47,11 @@ type Truth struct {
 	StepDurations      map[string]Stats `json:"step_durations"`
 	FailedSteps        map[int64]string `json:"failed_steps"`
 	PassedWithWarnings int              `json:"passed_with_warnings"`
+	// BillableMinutes and Cost are per repository: what GitHub bills (cost.go).
+	BillableMinutes map[string]int64   `json:"billable_minutes"`
+	Cost            map[string]float64 `json:"cost"`
+	// PeakConcurrency is per runner type (github-hosted, self-hosted).
+	PeakConcurrency map[string]Peak `json:"peak_concurrency"`
 }
 
 // Fate is what one job should become: "completed/gone" for a job GitHub forgot (the API
@@ -184,6 +189,7 @@ func (s *sim) truth() Truth {
 		t.ErrorSignatures = append(t.ErrorSignatures, *sg)
 	}
 	sort.Slice(t.ErrorSignatures, func(a, b int) bool { return t.ErrorSignatures[a].Name < t.ErrorSignatures[b].Name })
+	s.costTruth(&t)
 	sort.Slice(t.Flaky, func(a, b int) bool {
 		if t.Flaky[a].RunID != t.Flaky[b].RunID {
 			return t.Flaky[a].RunID < t.Flaky[b].RunID

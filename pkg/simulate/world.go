@@ -31,6 +31,7 @@ type Repo struct {
 	ID        int64
 	Workflows []*Workflow
 	NewError  bool // hit by the brand-new error once it starts
+	Public    bool // a public repository: standard hosted runners are free (cost.go)
 }
 
 // FullName is owner/name.
@@ -68,7 +69,10 @@ func NewWorld(cfg Config, seed uint64, start time.Time) (*World, error) {
 			org.Pools = append(org.Pools, newPool(w, org, &cfg.Pools[pi], pi))
 		}
 		for i := range oc.Repos {
-			repo := &Repo{Org: org, Name: repoName(i), ID: org.ID*10_000 + int64(i) + 1}
+			// The first PublicShare of an organisation's repositories are public; no random
+			// draw, so that a world's other figures do not move with the share.
+			repo := &Repo{Org: org, Name: repoName(i), ID: org.ID*10_000 + int64(i) + 1,
+				Public: float64(i) < oc.PublicShare*float64(oc.Repos)}
 			for wi := range cfg.Workflows {
 				wc := &cfg.Workflows[wi]
 				if wi == 0 || r.chance(wc.Share) {

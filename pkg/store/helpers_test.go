@@ -51,6 +51,8 @@ type jobEvent struct {
 	conclusion       string
 	runner           string
 	labels           []string
+	// repo, when set, replaces members of the payload's repository (private, visibility).
+	repo map[string]any
 }
 
 var templates = map[string]string{
@@ -87,6 +89,13 @@ func (e jobEvent) payload(t testing.TB) []byte {
 	}
 	j["steps"] = e.steps()
 	doc["action"] = e.status
+	for k, v := range e.repo {
+		if v == nil {
+			delete(doc["repository"].(map[string]any), k)
+			continue
+		}
+		doc["repository"].(map[string]any)[k] = v
+	}
 	body, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

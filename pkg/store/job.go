@@ -13,12 +13,14 @@ import (
 // a job's events, duplicates included, project to the same row. CI Radar's own closures
 // (expired, gone) merge the same way, ranked below a real completion (closure.go).
 type Job struct {
-	JobID           int64
-	RunID           int64
-	RunAttempt      int64
-	Org             string
-	Repo            string
-	RepoID          int64
+	JobID      int64
+	RunID      int64
+	RunAttempt int64
+	Org        string
+	Repo       string
+	RepoID     int64
+	// RepoVisibility is 'public', 'private', 'internal' or '' (unsaid): cost depends on it.
+	RepoVisibility  string
 	WorkflowName    string
 	JobName         string
 	HeadBranch      string
@@ -64,22 +66,23 @@ func jobFromEvent(ev *jobEnvelope, received time.Time) *Job {
 		status = "queued"
 	}
 	j := &Job{
-		JobID:        wj.ID,
-		RunID:        wj.RunID,
-		RunAttempt:   wj.RunAttempt,
-		Org:          orgOf(ev.Org, ev.Repo),
-		Repo:         clean(ev.Repo.FullName),
-		RepoID:       ev.Repo.ID,
-		WorkflowName: clean(wj.WorkflowName),
-		JobName:      clean(wj.Name),
-		HeadBranch:   clean(wj.HeadBranch),
-		HeadSHA:      clean(wj.HeadSHA),
-		Status:       status,
-		CreatedAt:    ts(wj.CreatedAt),
-		HTMLURL:      clean(wj.HTMLURL),
-		RunURL:       clean(wj.RunURL),
-		FirstSeenAt:  received.UTC(),
-		LastSeenAt:   received.UTC(),
+		JobID:          wj.ID,
+		RunID:          wj.RunID,
+		RunAttempt:     wj.RunAttempt,
+		Org:            orgOf(ev.Org, ev.Repo),
+		Repo:           clean(ev.Repo.FullName),
+		RepoID:         ev.Repo.ID,
+		RepoVisibility: ev.Repo.visibility(),
+		WorkflowName:   clean(wj.WorkflowName),
+		JobName:        clean(wj.Name),
+		HeadBranch:     clean(wj.HeadBranch),
+		HeadSHA:        clean(wj.HeadSHA),
+		Status:         status,
+		CreatedAt:      ts(wj.CreatedAt),
+		HTMLURL:        clean(wj.HTMLURL),
+		RunURL:         clean(wj.RunURL),
+		FirstSeenAt:    received.UTC(),
+		LastSeenAt:     received.UTC(),
 	}
 	for _, l := range wj.Labels {
 		j.Labels = append(j.Labels, clean(l))
@@ -118,6 +121,7 @@ func (j *Job) Merge(o *Job) {
 	j.Org = joinStr(j.Org, o.Org)
 	j.Repo = joinStr(j.Repo, o.Repo)
 	j.RepoID = maxInt(j.RepoID, o.RepoID)
+	j.RepoVisibility = narrowerVisibility(j.RepoVisibility, o.RepoVisibility)
 	j.WorkflowName = joinStr(j.WorkflowName, o.WorkflowName)
 	j.JobName = joinStr(j.JobName, o.JobName)
 	j.HeadBranch = joinStr(j.HeadBranch, o.HeadBranch)

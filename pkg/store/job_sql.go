@@ -33,6 +33,8 @@ var jobColumns = []column{
 	{name: "closed_by", typ: "text"}, {name: "abandoned_wait_s", typ: "float8"}, {name: "inconsistent", typ: "bool"},
 	// Steps (0017): derived from the merged steps but the flag, which merges as an or.
 	{name: "failed_step", typ: "text"}, {name: "passed_with_warnings", typ: "bool"}, {name: "steps_flagged", typ: "bool"},
+	// Cost (0018): the repository's visibility.
+	{name: "repo_visibility", typ: "text"},
 }
 
 var (
@@ -68,7 +70,7 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
 			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent,
-			&failedStep, &warnings, &j.StepsFlagged); err != nil {
+			&failedStep, &warnings, &j.StepsFlagged, &j.RepoVisibility); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		normaliseJob(&j)
@@ -127,6 +129,7 @@ type jobArrays struct {
 	inconsistent                                                       []bool
 	failedSteps                                                        []string
 	warnings, stepsFlagged                                             []bool
+	visibility                                                         []string
 }
 
 func (a *jobArrays) add(j *Job) error {
@@ -148,6 +151,7 @@ func (a *jobArrays) add(j *Job) error {
 	a.inconsistent = append(a.inconsistent, j.Inconsistent())
 	a.failedSteps, a.warnings = append(a.failedSteps, j.FailedStep()), append(a.warnings, j.PassedWithWarnings())
 	a.stepsFlagged = append(a.stepsFlagged, j.StepsFlagged)
+	a.visibility = append(a.visibility, j.RepoVisibility)
 	return nil
 }
 
@@ -157,7 +161,7 @@ func (a *jobArrays) args() []any {
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
 		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen,
-		a.closedBy, a.abandoned, a.inconsistent, a.failedSteps, a.warnings, a.stepsFlagged}
+		a.closedBy, a.abandoned, a.inconsistent, a.failedSteps, a.warnings, a.stepsFlagged, a.visibility}
 }
 
 // textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,

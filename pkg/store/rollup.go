@@ -183,6 +183,7 @@ var rollupFuncs = []string{
 	"SELECT rollup_days($1, $2)",
 	"SELECT rollup_sample_hours($1, $2)",
 	"SELECT rollup_step_days($1, $2)", // steps per day and hour (0017)
+	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -191,6 +192,7 @@ var rollupTables = []string{
 	"rollup_runner_day", "rollup_pool_hour", "rollup_job_day", "rollup_job_hour", "rollup_flake_day", "rollup_flake_hour",
 	"rollup_sample_hour",
 	"rollup_step_day", "rollup_step_hour",
+	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays

@@ -131,9 +131,9 @@ func unionSorted(a, b []int32) []int32 {
 // visibilityRank orders visibilities from the least to the most restricted.
 var visibilityRank = map[string]int{"": 0, "public": 1, "internal": 2, "private": 3}
 
-// narrowerVisibility keeps the more restricted of two: when a run's events disagree (the
-// repository changed visibility while it ran), nothing is taken for public that might not
-// be. It is commutative and associative, so merges stay order-free.
+// narrowerVisibility keeps the more restricted of two: when a run's or a job's events
+// disagree (the repository changed visibility while it ran), nothing is taken for public
+// that might not be, and a job is billed as GitHub bills it. It is commutative and associative, so merges stay order-free.
 func narrowerVisibility(a, b string) string {
 	ra, rb := visibilityRank[a], visibilityRank[b]
 	if rb > ra || (rb == ra && b > a) {

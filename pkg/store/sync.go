@@ -29,6 +29,9 @@ type RepoRef struct {
 	FullName      string // owner/name
 	Org           string
 	DefaultBranch string
+	// Visibility is the repository's visibility when the listing said ('' when it did not:
+	// a job fetched by id merges without erasing what the webhooks said).
+	Visibility string
 }
 
 type apiRepo struct {
@@ -36,6 +39,7 @@ type apiRepo struct {
 	FullName      string   `json:"full_name"`
 	DefaultBranch string   `json:"default_branch,omitempty"`
 	Owner         loginRef `json:"owner"`
+	Visibility    string   `json:"visibility,omitempty"`
 }
 
 // JobItem turns a job fetched from the REST API into a writable item, as if GitHub had sent
@@ -70,7 +74,8 @@ func repoJSON(r RepoRef) apiRepo {
 	if o, _, ok := strings.Cut(r.FullName, "/"); ok {
 		owner = o
 	}
-	return apiRepo{ID: r.ID, FullName: r.FullName, DefaultBranch: r.DefaultBranch, Owner: loginRef{Login: owner}}
+	return apiRepo{ID: r.ID, FullName: r.FullName, DefaultBranch: r.DefaultBranch, Owner: loginRef{Login: owner},
+		Visibility: r.Visibility}
 }
 
 func apiItem(id, event, action string, body []byte, fetched time.Time) (Item, error) {

@@ -23,6 +23,7 @@ func TestJobItemMatchesWebhook(t *testing.T) {
 			ID            int64  `json:"id"`
 			FullName      string `json:"full_name"`
 			DefaultBranch string `json:"default_branch"`
+			Visibility    string `json:"visibility"`
 		} `json:"repository"`
 		Org struct {
 			Login string `json:"login"`
@@ -36,7 +37,7 @@ func TestJobItemMatchesWebhook(t *testing.T) {
 	if _, err := hook.Write(ctx, []store.Item{item(t, "guid-1", "workflow_job", body, at)}); err != nil {
 		t.Fatal(err)
 	}
-	it, err := store.JobItem(store.RepoRef{ID: ev.Repo.ID, FullName: ev.Repo.FullName, Org: ev.Org.Login}, ev.WorkflowJob, at)
+	it, err := store.JobItem(store.RepoRef{ID: ev.Repo.ID, FullName: ev.Repo.FullName, Org: ev.Org.Login, Visibility: ev.Repo.Visibility}, ev.WorkflowJob, at)
 	if err != nil {
 		t.Fatal(err)
 	}

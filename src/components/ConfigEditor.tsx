@@ -4,6 +4,7 @@ import { Combobox, Field, FieldSet, Input, SecretInput, TextArea } from '@grafan
 
 import { parseScopeText, validateScope } from '../scope';
 
+import { CostEditor } from './CostEditor';
 import { CIRadarOptions, CIRadarSecureOptions, DEFAULT_OPTIONS, SSL_MODES, SSLMode } from '../types';
 
 type Props = DataSourcePluginOptionsEditorProps<CIRadarOptions, CIRadarSecureOptions>;
@@ -149,6 +150,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           />
         </Field>
       </FieldSet>
+      <CostEditor jsonData={jsonData} setJson={setJson} />
     </>
   );
 }

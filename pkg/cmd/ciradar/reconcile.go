@@ -189,7 +189,29 @@ func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg promet
 	return reconcile.New(reconcile.Config{Store: s, API: api, Hooks: hooks, RunnerScopes: scopes, MaxIssueSearches: searches,
 		Interval: r.interval, StuckAfter: r.stuckAfter, RecheckAfter: r.recheck, MaxRedeliveries: r.maxRedeliveries,
 		MaxStuck: r.maxStuck, MaxLogs: maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log,
-		HookRangesEvery: hookRangesEvery(r.hookRanges)})
+		HookRangesEvery: hookRangesEvery(r.hookRanges), BillingOrgs: billingOrgs(hooks, scopes)})
+}
+
+// billingOrgs are the organisations CI Radar watches (org hooks and org runner scopes):
+// their billing usage report is read daily when the token may.
+func billingOrgs(hooks []githubapi.Hook, scopes []githubapi.Scope) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(org string) {
+		if org != "" && !seen[org] {
+			seen[org] = true
+			out = append(out, org)
+		}
+	}
+	for _, h := range hooks {
+		add(h.Org)
+	}
+	for _, s := range scopes {
+		if s.Kind == "org" {
+			add(s.Name)
+		}
+	}
+	return out
 }
 
 // hookRangesEvery: GitHub changes its published ranges rarely, and announces it ahead.

@@ -186,6 +186,7 @@ var representativeQueries = map[string]string{
 	"reconciler_stats": `{}`, "branch_status": `{}`,
 	"org_overview": `{}`, "commit_grid": `{"repo": "Codertocat/Hello-World", "branch": "main"}`, "pull_requests": `{}`,
 	"refs": `{"kind": "branches"}`, "runner_builds": `{}`, "steps": `{"view": "slowest"}`,
+	"cost": `{"dimension": "repo"}`, "concurrency": `{"groupBy": "type"}`,
 }
 
 func queryRaw(ctx context.Context, t *testing.T, h *host, qt, own string, headers map[string]string) *backend.QueryDataResponse {

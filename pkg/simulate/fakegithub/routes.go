@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /orgs/{org}/hooks/{hook}/deliveries/{id}", s.delivery)
 	m.HandleFunc("POST /orgs/{org}/hooks/{hook}/deliveries/{id}/attempts", s.redeliver)
 	m.HandleFunc("GET /search/issues", s.searchIssues)
+	m.HandleFunc("GET /organizations/{org}/settings/billing/usage", s.billingUsage)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.reply(w, r, http.StatusNotFound, msg("Not Found")) })
 }
 

@@ -53,6 +53,8 @@ type Config struct {
 	Issues *Issues
 	// LogGone, when set, makes a job's log answer 410 Gone, as GitHub does once logs expire.
 	LogGone func(owner, repo string, job int64) bool
+	// BillingForbidden makes the billing usage report answer 403 (billing.go).
+	BillingForbidden bool
 }
 
 // Server is the fake API.
