@@ -54,11 +54,11 @@ func Pipeline() (dashboard.Dashboard, error) {
 	return b.build()
 }
 
-// failedStepColumn is where the failing step goes once steps are stored (issue 16): the
-// pipeline query's failed_step field, the first step of the job that failed. Until the
-// query answers that field it stays empty, since the panel test holds every field a panel
-// names to the answer; then it is byName("failed_step", ...), shown next to conclusion.
-func failedStepColumn() []override { return nil }
+// failedStepColumn names the step each failed job failed at (issue 16): "Failed at: Run
+// tests" is the first thing a person triaging the run wants.
+func failedStepColumn() []override {
+	return []override{byName("failed_step", prop("displayName", "failed at"), prop("noValue", ""))}
+}
 
 // onlyValues keeps the rows whose field holds one of the values.
 func onlyValues(field string, values ...string) dashboard.DataTransformerConfig {

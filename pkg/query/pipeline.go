@@ -68,7 +68,8 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	}
 	w := webLinks(st, env)
-	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, j.created_at, j.started_at, j.completed_at,\n",
+	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, nullif(j.failed_step, ''),\n",
+		"  j.created_at, j.started_at, j.completed_at,\n",
 		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
 		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), ",\n",
 		// Where each job's bar starts on a Gantt chart: seconds since the run's first job.
@@ -83,6 +84,7 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("job_name", nil, []string{}),
 		data.NewField("status", nil, []string{}),
 		data.NewField("conclusion", nil, []string{}),
+		data.NewField("failed_step", nil, []*string{}), // the first step that failed (0017)
 		data.NewField("created_at", nil, []*time.Time{}),
 		data.NewField("started_at", nil, []*time.Time{}),
 		data.NewField("completed_at", nil, []*time.Time{}),
