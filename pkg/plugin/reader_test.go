@@ -185,7 +185,9 @@ const (
 // TestReaderColumnsDocumented holds the list of what ciradar_reader can read, in
 // docs/plugin.md, to the grants of a migrated database: every table of schema public, the
 // columns the role may select, and those it may not. A new table or column fails it until
-// the list says who may read it (rewrite it with -update, then read the diff).
+// the list says who may read it (rewrite it with -update, then read the diff). The weekly
+// partitions of deliveries are named by date and left out; like deliveries_default they
+// grant the reader nothing (pkg/store TestReaderSeesPartitionsOnlyThroughDeliveries).
 func TestReaderColumnsDocumented(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.NewDatabase(t)
@@ -196,6 +198,7 @@ func TestReaderColumnsDocumented(t *testing.T) {
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND NOT (c.relispartition AND c.relname ~ '^deliveries_w[0-9]{8}$')
 GROUP BY c.relname ORDER BY c.relname`)
 	if err != nil {
 		t.Fatal(err)

@@ -56,6 +56,7 @@ func (s *Store) Compact(ctx context.Context, rewrite bool, batch int) (CompactSt
 		var codecs []int16
 		var dicts []*int32
 		var payloads [][]byte
+		var ats []time.Time
 		for _, r := range all {
 			st.Rows++
 			st.Bytes += int64(len(r.Payload))
@@ -74,11 +75,13 @@ func (s *Store) Compact(ctx context.Context, rewrite bool, batch int) (CompactSt
 				continue // it stays as it is: already kept, and this is no better
 			}
 			ids, codecs, dicts, payloads = append(ids, r.ID), append(codecs, e.codec), append(dicts, e.dict), append(payloads, e.bytes)
+			ats = append(ats, r.At)
 		}
 		if len(ids) > 0 {
+			// The receipt time finds the row: the partitions have no index on the id.
 			tag, err := s.pool.Exec(ctx, `UPDATE deliveries d SET payload_codec = u.codec, payload_dict = u.dict, payload = u.payload
-				FROM unnest($1::text[], $2::int2[], $3::int4[], $4::bytea[]) AS u(id, codec, dict, payload)
-				WHERE d.delivery_id = u.id`, ids, codecs, dicts, payloads)
+				FROM unnest($1::text[], $2::int2[], $3::int4[], $4::bytea[], $5::timestamptz[]) AS u(id, codec, dict, payload, at)
+				WHERE d.received_at = u.at AND d.delivery_id = u.id`, ids, codecs, dicts, payloads, ats)
 			if err != nil {
 				return st, fmt.Errorf("compact: rewrite %d payloads: %w", len(ids), err)
 			}

@@ -234,7 +234,9 @@ func (s *Store) RawPayload(ctx context.Context, id string) ([]byte, error) {
 	var codec int16
 	var dictID *int32
 	var stored []byte
-	err := s.pool.QueryRow(ctx, "SELECT payload_codec, payload_dict, payload FROM deliveries WHERE delivery_id = $1", id).
+	// The id's receipt time, from delivery_guids, prunes the read to one partition.
+	err := s.pool.QueryRow(ctx, `SELECT d.payload_codec, d.payload_dict, d.payload FROM delivery_guids g
+		JOIN deliveries d ON d.received_at = g.received_at AND d.delivery_id = g.delivery_id WHERE g.delivery_id = $1`, id).
 		Scan(&codec, &dictID, &stored)
 	if err != nil {
 		return nil, fmt.Errorf("read payload of %q: %w", id, err)

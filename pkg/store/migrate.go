@@ -78,10 +78,21 @@ func Migrate(ctx context.Context, url string) ([]int, error) {
 		return nil, fmt.Errorf("connect for migration: %w", redactErr(err))
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	return migrateConn(ctx, conn)
+	return migrateConn(ctx, conn, LatestVersion())
 }
 
-func migrateConn(ctx context.Context, conn *pgx.Conn) ([]int, error) {
+// MigrateTo applies the embedded migrations up to and including version, no further: the
+// state of a store an older release left, for testing a migration on it.
+func MigrateTo(ctx context.Context, url string, version int) ([]int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("connect for migration: %w", redactErr(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return migrateConn(ctx, conn, version)
+}
+
+func migrateConn(ctx context.Context, conn *pgx.Conn, upTo int) ([]int, error) {
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
 		return nil, fmt.Errorf("take migration lock: %w", err)
 	}
@@ -103,7 +114,7 @@ func migrateConn(ctx context.Context, conn *pgx.Conn) ([]int, error) {
 	}
 	var done []int
 	for _, m := range ms {
-		if applied[m.Version] {
+		if applied[m.Version] || m.Version > upTo {
 			continue
 		}
 		if err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {

@@ -57,10 +57,11 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 	return out, nil
 }
 
-// CountDeliveries counts how many of ids are in the raw log.
+// CountDeliveries counts how many of ids are in the raw log (by delivery_guids, which
+// holds exactly its ids).
 func (s *Store) CountDeliveries(ctx context.Context, ids []string) (int, error) {
 	var n int
-	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE delivery_id = ANY($1)", nonNil(ids)).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM delivery_guids WHERE delivery_id = ANY($1)", nonNil(ids)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count deliveries: %w", err)
 	}
 	return n, nil

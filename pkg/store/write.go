@@ -172,15 +172,24 @@ func uniqueByID(items []Item) []Item {
 // 256 bytes and doubles its way to the batch's size (about 6% of the receiver's CPU), and
 // Postgres copied each into the tuplestore unnest fills. Offsets are 1-based, as substring
 // counts. Each payload arrives as stored (rawlog.go), with its codec and dictionary.
+//
+// A delivery is new when its id enters delivery_guids (migration 0024): deliveries is
+// partitioned by receipt time and holds no unique index on the id. A concurrent insert of
+// the same id waits for the first to commit and then finds it, as on any unique index.
 const insertDeliveriesSQL = `
+		WITH u AS (
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[],
+				$11::int2[], $12::int4[])
+			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict)),
+		fresh AS (
+			INSERT INTO delivery_guids (delivery_id, received_at) SELECT id, received_at FROM u
+			ON CONFLICT (delivery_id) DO NOTHING
+			RETURNING delivery_id)
 		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at,
 			payload_codec, payload_dict, payload)
 		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at,
 			u.codec, u.dict, substring($8::bytea FROM u.off FOR u.len)
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[],
-				$11::int2[], $12::int4[])
-			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict)
-		ON CONFLICT (delivery_id) DO NOTHING
+		FROM u JOIN fresh ON fresh.delivery_id = u.id
 		RETURNING delivery_id`
 
 // queueInsertDeliveries queues the append of the raw rows, stored[i] holding item i's

@@ -56,7 +56,7 @@ var serveCommand = command{
 		cfg.Duration(&f.startupWait, "startup-wait", "CIRADAR_STARTUP_WAIT", time.Minute,
 			"how long to keep retrying the database at start")
 		cfg.Duration(&f.retention, "retention", "CIRADAR_RETENTION", 0,
-			"delete raw deliveries older than this (0 keeps them forever); projections stay")
+			"drop raw deliveries older than this, a weekly partition at a time (0 keeps them forever); projections stay")
 		// Five minutes: only whole hours are ever final, so a refresh each minute mostly
 		// recomputed the same days (at 10 million jobs, about 10 s of database time a day).
 		cfg.Duration(&f.rollupInterval, "rollup-interval", "CIRADAR_ROLLUP_INTERVAL", 5*time.Minute,
@@ -209,6 +209,7 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	go partitionLoop(ctx, s, time.Hour, log)
 	if f.retention > 0 {
 		go pruneLoop(ctx, s, f.retention, log)
 	}
@@ -281,7 +282,7 @@ func pruneLoop(ctx context.Context, s *store.Store, keep time.Duration, log *slo
 		if err != nil {
 			log.Warn("pruning raw deliveries failed", "error", err)
 		} else if n > 0 {
-			log.Info("pruned raw deliveries", "deleted", n)
+			log.Info("pruned raw deliveries", "removed", n)
 		}
 		select {
 		case <-ctx.Done():
