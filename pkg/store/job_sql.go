@@ -31,10 +31,15 @@ var jobColumns = []column{
 	// Lifecycle (0015): who closed the job; derived from the row, like queue_s: the wait of a
 	// job that ended without a runner, and the flag for contradictory timestamps.
 	{name: "closed_by", typ: "text"}, {name: "abandoned_wait_s", typ: "float8"}, {name: "inconsistent", typ: "bool"},
+	// Forge (0025): the key's second half, the instance, and GitLab's own fields; manual_wait_s
+	// is derived from the row like queue_s.
+	{name: "forge", typ: "text"}, {name: "forge_url", typ: "text"}, {name: "stage", typ: "text"},
+	{name: "allow_failure", typ: "bool"}, {name: "queued_at", typ: "timestamptz"}, {name: "manual_since", typ: "timestamptz"},
+	{name: "manual_wait_s", typ: "float8"}, {name: "failure_reason", typ: "text"},
 }
 
 var (
-	upsertJobsSQL = upsertSQL("workflow_jobs", "job_id", jobColumns)
+	upsertJobsSQL = upsertSQL("workflow_jobs", "job_id, forge", jobColumns)
 	selectJobsSQL = "SELECT " + selectList(jobColumns) + " FROM workflow_jobs"
 )
 
@@ -60,11 +65,14 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 		var approval float64
 		var queue, abandoned *float64
 		var inconsistent bool
+		var manualWait *float64
 		if err := rows.Scan(&j.JobID, &j.RunID, &j.RunAttempt, &j.Org, &j.Repo, &j.RepoID, &j.WorkflowName, &j.JobName,
 			&j.HeadBranch, &j.HeadSHA, &j.Labels, &j.LabelKey, &j.RunnerID, &j.RunnerName, &j.RunnerGroupID,
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
-			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent); err != nil {
+			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent,
+			&j.Forge, &j.ForgeURL, &j.Stage, &j.AllowFailure, &j.QueuedAt, &j.ManualSince, &manualWait,
+			&j.FailureReason); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		normaliseJob(&j)
@@ -79,7 +87,8 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 // normaliseJob gives values read from Postgres the same shape as values built from a
 // payload (UTC times, empty label list), so merged rows compare equal either way.
 func normaliseJob(j *Job) {
-	for _, p := range []**time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt} {
+	for _, p := range []**time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt,
+		&j.QueuedAt, &j.ManualSince} {
 		if *p != nil {
 			u := (*p).UTC()
 			*p = &u
@@ -96,7 +105,7 @@ func normaliseJob(j *Job) {
 }
 
 // queueUpsertJobs queues the write of the merged rows.
-func queueUpsertJobs(b *pgx.Batch, jobs map[int64]*Job) error {
+func queueUpsertJobs(b *pgx.Batch, jobs map[jobKey]*Job) error {
 	var a jobArrays
 	for _, j := range jobs {
 		if err := a.add(j); err != nil {
@@ -121,6 +130,10 @@ type jobArrays struct {
 	closedBy                                                           []string
 	abandoned                                                          []*float64
 	inconsistent                                                       []bool
+	forges, forgeURLs, stages, failureReasons                          []string
+	allowFailure                                                       []bool
+	queuedAt, manualSince                                              []*time.Time
+	manualWait                                                         []*float64
 }
 
 func (a *jobArrays) add(j *Job) error {
@@ -140,6 +153,10 @@ func (a *jobArrays) add(j *Job) error {
 	a.firstSeen, a.lastSeen = append(a.firstSeen, j.FirstSeenAt), append(a.lastSeen, j.LastSeenAt)
 	a.closedBy, a.abandoned = append(a.closedBy, j.ClosedBy), append(a.abandoned, j.AbandonedWaitSeconds())
 	a.inconsistent = append(a.inconsistent, j.Inconsistent())
+	a.forges, a.forgeURLs, a.stages = append(a.forges, j.Forge), append(a.forgeURLs, j.ForgeURL), append(a.stages, j.Stage)
+	a.allowFailure, a.queuedAt = append(a.allowFailure, j.AllowFailure), append(a.queuedAt, j.QueuedAt)
+	a.manualSince, a.manualWait = append(a.manualSince, j.ManualSince), append(a.manualWait, j.ManualWaitSeconds())
+	a.failureReasons = append(a.failureReasons, j.FailureReason)
 	return nil
 }
 
@@ -149,7 +166,8 @@ func (a *jobArrays) args() []any {
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
 		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen,
-		a.closedBy, a.abandoned, a.inconsistent}
+		a.closedBy, a.abandoned, a.inconsistent,
+		a.forges, a.forgeURLs, a.stages, a.allowFailure, a.queuedAt, a.manualSince, a.manualWait, a.failureReasons}
 }
 
 // textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,
