@@ -52,7 +52,7 @@ func stampRunForge(r *Run) {
 	}
 }
 
-// baseURL is the scheme and host of a web link ('' when it is not one): the instance a
+// baseURL is the scheme and host of a web link (” when it is not one): the instance a
 // GitHub row came from (https://github.com, or a GitHub Enterprise Server).
 func baseURL(link string) string {
 	u, err := url.Parse(link)
