@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -185,4 +186,15 @@ func gitlabVisibility(level *int64) string {
 		return "public"
 	}
 	return ""
+}
+
+// ValidateGitLabDelivery checks the parts of a GitLab delivery that come from its headers:
+// its id (Idempotency-Key, else X-Gitlab-Event-UUID) and its event (X-Gitlab-Event).
+func ValidateGitLabDelivery(d Delivery) error {
+	err := errors.Join(headerText("Idempotency-Key or X-Gitlab-Event-UUID", d.ID, maxDeliveryIDLen, true),
+		headerText("X-Gitlab-Event", d.Event, maxEventLen, true))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnstorable, err)
+	}
+	return nil
 }
