@@ -198,3 +198,17 @@ func ValidateGitLabDelivery(d Delivery) error {
 	}
 	return nil
 }
+
+// GitLabAPIItem turns a hook-shaped body that the GitLab reconciler built from API answers
+// into a writable item, as if GitLab had sent it (event GitLabJobHook or
+// GitLabPipelineHook). Like GitHub's API items (sync.go) it goes to the raw log with target
+// type "api", so it survives Reproject and merges by the same rules as the hooks.
+func GitLabAPIItem(id, event string, body []byte, fetched time.Time) (Item, error) {
+	d := Delivery{ID: id, Event: event, TargetType: APITarget, ReceivedAt: fetched.UTC(), Payload: body, Forge: ForgeGitLab}
+	p, err := Project(d)
+	if err != nil {
+		return Item{}, fmt.Errorf("gitlab api item %s: %w", id, err)
+	}
+	d.Action = p.Action
+	return Item{Delivery: d, Projection: p}, nil
+}
