@@ -40,8 +40,9 @@ func supersededAttempts(st *stmt, expr string, bin func(string) string, from, to
 
 var buildSplits = map[string]struct{ expr, label string }{
 	"none": {"''", ""},
-	// Manual means someone pressed "Run workflow"; everything else GitHub started by itself.
-	"trigger":  {"CASE WHEN r.event = 'workflow_dispatch' THEN 'manual' ELSE 'automatic' END", "trigger"},
+	// Manual means someone pressed "Run workflow" (GitLab: "Run pipeline", source web);
+	// everything else the forge started by itself.
+	"trigger":  {"CASE WHEN r.event IN ('workflow_dispatch', 'web') THEN 'manual' ELSE 'automatic' END", "trigger"},
 	"event":    {"r.event", "event"},
 	"repo":     {"r.repo", "repo"},
 	"workflow": {"r.workflow_name", "workflow"},

@@ -18,7 +18,8 @@ type queuedNowModel struct {
 // QueuedNow answers queued_now: per label set, how many jobs wait for a runner and how
 // long the oldest has waited, measured at the end of the time range (now, on a live
 // dashboard and in alerting). A job waiting for an environment approval is not waiting for
-// a runner; once approved, its wait starts at the approval.
+// a runner; once approved, its wait starts at the approval. A GitLab job's wait starts when
+// it entered 'pending' (queued_at), not when its pipeline created it (docs/gitlab.md).
 func QueuedNow(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m queuedNowModel
 	if err := decode(req, &m); err != nil {
@@ -31,7 +32,7 @@ func QueuedNow(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("queued_now")
 	at := st.arg(req.To)
 	st.add("SELECT j.label_key, count(*)::float8,\n",
-		"  extract(epoch FROM ", at, " - min(CASE WHEN j.queued_last_at > j.waiting_last_at THEN j.queued_last_at ELSE j.created_at END))::float8\n",
+		"  extract(epoch FROM ", at, " - min(CASE WHEN j.queued_last_at > j.waiting_last_at THEN j.queued_last_at ELSE coalesce(j.queued_at, j.created_at) END))::float8\n",
 		"FROM workflow_jobs j\nWHERE j.status = 'queued' AND j.created_at < ", at)
 	m.Filters.where(st, jobFilters.without("conclusions"))
 	st.add("\nGROUP BY 1 ORDER BY 1")

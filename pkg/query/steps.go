@@ -87,7 +87,8 @@ func (m stepsModel) stepRows(st *stmt, from, to time.Time) {
 	// a hash join over every step of the store.
 	st.add("FROM workflow_jobs j CROSS JOIN LATERAL (SELECT s.name, s.conclusion, s.duration_s FROM workflow_job_steps s\n",
 		"    WHERE s.job_id = j.job_id AND s.duration_s IS NOT NULL OFFSET 0) s\n",
-		"  WHERE j.created_at >= ", st.arg(from), " AND j.created_at < ", st.arg(to), " AND j.status = 'completed'")
+		// Steps are GitHub's only: a GitLab job with the same id has none of these.
+		"  WHERE j.forge = 'github' AND j.created_at >= ", st.arg(from), " AND j.created_at < ", st.arg(to), " AND j.status = 'completed'")
 	m.Filters.where(st, jobFilters)
 	m.names(st, "j.workflow_name", "j.job_name", "s.name")
 }

@@ -28,7 +28,7 @@ const closureEvent = "ciradar_job_closure"
 // field (mergeClosure). The order is total, so taking the higher is a semilattice join.
 func closeRank(by string) int {
 	switch by {
-	case ClosedGitHub:
+	case ClosedGitHub, ClosedGitLab:
 		return 3
 	case ClosedGone:
 		return 2

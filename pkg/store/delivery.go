@@ -12,6 +12,8 @@ type Delivery struct {
 	TargetID   int64  // X-GitHub-Hook-Installation-Target-ID, 0 when absent
 	ReceivedAt time.Time
 	Payload    []byte
+	// Forge is the forge that sent it ('' is GitHub): it picks the parser (forge.go).
+	Forge string
 }
 
 // Item is a delivery with its projection, ready to be written.

@@ -81,3 +81,43 @@ func checkSteps(t *testing.T, steps []store.Step) {
 		}
 	}
 }
+
+// FuzzGitLabProject does for GitLab's hooks what FuzzProject does for GitHub's: no panic,
+// and a projected job or pipeline merges idempotently and commutatively with a real one.
+func FuzzGitLabProject(f *testing.F) {
+	for _, p := range fixtures.GitLab() {
+		f.Add(p.Event, p.Body)
+	}
+	at := time.Unix(1e9, 0)
+	realJob, err := store.Project(store.Delivery{Event: store.GitLabJobHook, Payload: fixtures.GitLabGet("job"), ReceivedAt: at, Forge: store.ForgeGitLab})
+	if err != nil {
+		f.Fatal(err)
+	}
+	realRun, err := store.Project(store.Delivery{Event: store.GitLabPipelineHook, Payload: fixtures.GitLabGet("pipeline"), ReceivedAt: at, Forge: store.ForgeGitLab})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, event string, body []byte) {
+		p, err := store.Project(store.Delivery{ID: "fuzz", Event: event, Payload: body, ReceivedAt: time.Unix(2e9, 0), Forge: store.ForgeGitLab})
+		if err != nil {
+			return
+		}
+		if j := p.Job; j != nil {
+			if j.JobID == 0 || j.Forge != store.ForgeGitLab {
+				t.Fatalf("projected job %d of forge %q", j.JobID, j.Forge)
+			}
+			checkJobMerge(t, j, realJob.Job)
+			_, _ = j.QueueSeconds(), j.ManualWaitSeconds()
+		}
+		if r := p.Run; r != nil {
+			a, b := *r, *realRun.Run
+			b.RunID = a.RunID
+			ab, ba := a, b
+			ab.Merge(&b)
+			ba.Merge(&a)
+			if !reflect.DeepEqual(ab, ba) {
+				t.Fatalf("pipeline merge not commutative:\n%+v\n%+v", ab, ba)
+			}
+		}
+	})
+}

@@ -50,10 +50,21 @@ type Job struct {
 	// step list was absurd and was capped.
 	Steps        []Step
 	StepsFlagged bool
+	// Forge (0025): which forge and instance the job ran on; (JobID, Forge) is the row's key.
+	// The rest is GitLab's (gitlab_projection.go): empty, false or nil for GitHub.
+	Forge         string
+	ForgeURL      string
+	Stage         string
+	AllowFailure  bool
+	QueuedAt      *time.Time // entered 'pending': started_at minus queued_duration
+	ManualSince   *time.Time // first receipt of a 'manual' hook: waiting for a person
+	FailureReason string
 }
 
 // jobStatusRank orders job statuses; a job's status only ever moves up.
-var jobStatusRank = map[string]int{"queued": 1, "waiting": 2, "in_progress": 3, "completed": 4}
+// 'created' is GitLab's job that does not yet ask for a runner (its earlier stages, a
+// resource group or a delay hold it): it ranks below queued, and GitHub never sends it.
+var jobStatusRank = map[string]int{"created": 1, "queued": 2, "waiting": 3, "in_progress": 4, "completed": 5}
 
 func jobRank(status string) int { return jobStatusRank[status] }
 
@@ -146,6 +157,7 @@ func (j *Job) Merge(o *Job) {
 	widenSeen(&j.FirstSeenAt, &j.LastSeenAt, o.FirstSeenAt, o.LastSeenAt)
 	j.Steps = mergeSteps(j.Steps, o.Steps)
 	j.StepsFlagged = j.StepsFlagged || o.StepsFlagged
+	j.mergeForge(o)
 }
 
 // labelsAfter orders label lists: by their sorted key, then length, then as written.
@@ -212,6 +224,9 @@ func (j *Job) ApprovalWait() time.Duration {
 // QueueSeconds is the time the job waited for a runner: created (or approved) to started,
 // approval excluded. Nil until a runner has taken the job.
 func (j *Job) QueueSeconds() *float64 {
+	if j.Forge == ForgeGitLab {
+		return j.gitlabQueueSeconds()
+	}
 	if j.StartedAt == nil || j.CreatedAt == nil || j.RunnerName == "" {
 		return nil
 	}

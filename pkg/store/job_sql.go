@@ -35,10 +35,15 @@ var jobColumns = []column{
 	{name: "failed_step", typ: "text"}, {name: "passed_with_warnings", typ: "bool"}, {name: "steps_flagged", typ: "bool"},
 	// Cost (0018): the repository's visibility.
 	{name: "repo_visibility", typ: "text"},
+	// Forge (0025): the key's second half, the instance, and GitLab's own fields; manual_wait_s
+	// is derived from the row like queue_s.
+	{name: "forge", typ: "text"}, {name: "forge_url", typ: "text"}, {name: "stage", typ: "text"},
+	{name: "allow_failure", typ: "bool"}, {name: "queued_at", typ: "timestamptz"}, {name: "manual_since", typ: "timestamptz"},
+	{name: "manual_wait_s", typ: "float8"}, {name: "failure_reason", typ: "text"},
 }
 
 var (
-	upsertJobsSQL = upsertSQL("workflow_jobs", "job_id", jobColumns)
+	upsertJobsSQL = upsertSQL("workflow_jobs", "job_id, forge", jobColumns)
 	selectJobsSQL = "SELECT " + selectList(jobColumns) + " FROM workflow_jobs"
 )
 
@@ -65,12 +70,15 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 		var queue, abandoned *float64
 		var inconsistent, warnings bool
 		var failedStep string
+		var manualWait *float64
 		if err := rows.Scan(&j.JobID, &j.RunID, &j.RunAttempt, &j.Org, &j.Repo, &j.RepoID, &j.WorkflowName, &j.JobName,
 			&j.HeadBranch, &j.HeadSHA, &j.Labels, &j.LabelKey, &j.RunnerID, &j.RunnerName, &j.RunnerGroupID,
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
 			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent,
-			&failedStep, &warnings, &j.StepsFlagged, &j.RepoVisibility); err != nil {
+			&failedStep, &warnings, &j.StepsFlagged, &j.RepoVisibility,
+			&j.Forge, &j.ForgeURL, &j.Stage, &j.AllowFailure, &j.QueuedAt, &j.ManualSince, &manualWait,
+			&j.FailureReason); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
 		normaliseJob(&j)
@@ -85,7 +93,8 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 // normaliseJob gives values read from Postgres the same shape as values built from a
 // payload (UTC times, empty label list), so merged rows compare equal either way.
 func normaliseJob(j *Job) {
-	for _, p := range []**time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt} {
+	for _, p := range []**time.Time{&j.CreatedAt, &j.StartedAt, &j.CompletedAt, &j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt,
+		&j.QueuedAt, &j.ManualSince} {
 		if *p != nil {
 			u := (*p).UTC()
 			*p = &u
@@ -102,7 +111,7 @@ func normaliseJob(j *Job) {
 }
 
 // queueUpsertJobs queues the write of the merged rows.
-func queueUpsertJobs(b *pgx.Batch, jobs map[int64]*Job) error {
+func queueUpsertJobs(b *pgx.Batch, jobs map[jobKey]*Job) error {
 	var a jobArrays
 	for _, j := range jobs {
 		if err := a.add(j); err != nil {
@@ -130,6 +139,10 @@ type jobArrays struct {
 	failedSteps                                                        []string
 	warnings, stepsFlagged                                             []bool
 	visibility                                                         []string
+	forges, forgeURLs, stages, failureReasons                          []string
+	allowFailure                                                       []bool
+	queuedAt, manualSince                                              []*time.Time
+	manualWait                                                         []*float64
 }
 
 func (a *jobArrays) add(j *Job) error {
@@ -152,6 +165,10 @@ func (a *jobArrays) add(j *Job) error {
 	a.failedSteps, a.warnings = append(a.failedSteps, j.FailedStep()), append(a.warnings, j.PassedWithWarnings())
 	a.stepsFlagged = append(a.stepsFlagged, j.StepsFlagged)
 	a.visibility = append(a.visibility, j.RepoVisibility)
+	a.forges, a.forgeURLs, a.stages = append(a.forges, j.Forge), append(a.forgeURLs, j.ForgeURL), append(a.stages, j.Stage)
+	a.allowFailure, a.queuedAt = append(a.allowFailure, j.AllowFailure), append(a.queuedAt, j.QueuedAt)
+	a.manualSince, a.manualWait = append(a.manualSince, j.ManualSince), append(a.manualWait, j.ManualWaitSeconds())
+	a.failureReasons = append(a.failureReasons, j.FailureReason)
 	return nil
 }
 
@@ -161,7 +178,8 @@ func (a *jobArrays) args() []any {
 		a.branches, a.shas, a.labels, a.labelKeys, a.runnerIDs, a.runners, a.groupIDs, a.groups,
 		a.statuses, a.conclusions, a.created, a.started, a.completed, a.waitingSince, a.waitingLast,
 		a.queuedLast, a.approval, a.queue, a.htmlURLs, a.runURLs, a.firstSeen, a.lastSeen,
-		a.closedBy, a.abandoned, a.inconsistent, a.failedSteps, a.warnings, a.stepsFlagged, a.visibility}
+		a.closedBy, a.abandoned, a.inconsistent, a.failedSteps, a.warnings, a.stepsFlagged, a.visibility,
+		a.forges, a.forgeURLs, a.stages, a.allowFailure, a.queuedAt, a.manualSince, a.manualWait, a.failureReasons}
 }
 
 // textArrayLiteral writes strings as a Postgres text[] literal. Every element is quoted,

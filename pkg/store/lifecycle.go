@@ -91,7 +91,7 @@ func (s *Store) ExpireJobs(ctx context.Context, now time.Time) (int, error) {
 	// the creation: nothing created since now-6h can have expired.
 	rows, err := s.pool.Query(ctx, `SELECT job_id, status, labels, runner_name, runner_group_name, created_at, started_at,
 			CASE WHEN queued_last_at > waiting_last_at THEN queued_last_at END, first_seen_at
-		FROM workflow_jobs WHERE status <> 'completed' AND coalesce(created_at, first_seen_at) < $1`, now.Add(-HostedRunLimit))
+		FROM workflow_jobs WHERE forge = 'github' AND status <> 'completed' AND coalesce(created_at, first_seen_at) < $1`, now.Add(-HostedRunLimit))
 	if err != nil {
 		return 0, fmt.Errorf("list jobs to expire: %w", err)
 	}

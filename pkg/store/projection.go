@@ -52,6 +52,7 @@ func Project(d Delivery) (Projection, error) {
 		}
 	}
 	if p.Run != nil {
+		stampRunForge(p.Run)
 		capRun(p.Run)
 		if err := validateRun(p.Run); err != nil {
 			return Projection{}, err
@@ -62,12 +63,16 @@ func Project(d Delivery) (Projection, error) {
 
 // finishJob caps a job decoded from a payload and checks that it is storable.
 func finishJob(j *Job) error {
+	stampJobForge(j)
 	capJob(j)
 	return validateJob(j)
 }
 
 // parse decodes a delivery's payload into its projection.
 func parse(d Delivery) (Projection, error) {
+	if forgeOf(d) == ForgeGitLab {
+		return parseGitLab(d)
+	}
 	switch d.Event {
 	case "workflow_job":
 		var ev jobEnvelope

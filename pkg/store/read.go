@@ -19,7 +19,7 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 		maxID = 1<<63 - 1
 	}
 	rows, err := queryJobs(ctx, s.pool, selectJobsSQL+
-		" WHERE job_id BETWEEN $1 AND $2 AND (cardinality($3::text[]) = 0 OR status = ANY($3)) ORDER BY job_id",
+		" WHERE job_id BETWEEN $1 AND $2 AND (cardinality($3::text[]) = 0 OR status = ANY($3)) ORDER BY job_id, forge",
 		f.MinID, maxID, nonNil(f.Statuses))
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
@@ -46,7 +46,7 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 
 // Runs reads every projected run ordered by id and attempt.
 func (s *Store) Runs(ctx context.Context) ([]Run, error) {
-	rows, err := queryRuns(ctx, s.pool, selectRunsSQL+" ORDER BY run_id, run_attempt")
+	rows, err := queryRuns(ctx, s.pool, selectRunsSQL+" ORDER BY run_id, run_attempt, forge")
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}

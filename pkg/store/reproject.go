@@ -42,15 +42,15 @@ func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error
 		lastAt, lastID := time.Time{}, ""
 		for {
 			rows, err := tx.Query(ctx, `SELECT delivery_id, event, action, coalesce(hook_id, 0), target_type,
-					coalesce(target_id, 0), received_at, payload_codec, payload_dict, payload
-				FROM deliveries WHERE event IN ('workflow_job', 'workflow_run', $4) AND (received_at, delivery_id) > ($1, $2)
-				ORDER BY received_at, delivery_id LIMIT $3`, lastAt, lastID, batch, closureEvent)
+					coalesce(target_id, 0), received_at, payload_codec, payload_dict, payload, forge
+				FROM deliveries WHERE event IN ('workflow_job', 'workflow_run', $4, $5, $6) AND (received_at, delivery_id) > ($1, $2)
+				ORDER BY received_at, delivery_id LIMIT $3`, lastAt, lastID, batch, closureEvent, GitLabJobHook, GitLabPipelineHook)
 			if err != nil {
 				return fmt.Errorf("read deliveries: %w", err)
 			}
 			ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storedDelivery, error) {
 				var d storedDelivery
-				err := r.Scan(&d.ID, &d.Event, &d.Action, &d.HookID, &d.TargetType, &d.TargetID, &d.ReceivedAt, &d.codec, &d.dict, &d.Payload)
+				err := r.Scan(&d.ID, &d.Event, &d.Action, &d.HookID, &d.TargetType, &d.TargetID, &d.ReceivedAt, &d.codec, &d.dict, &d.Payload, &d.Forge)
 				return d, err
 			})
 			if err != nil {

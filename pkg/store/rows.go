@@ -15,7 +15,8 @@ import (
 
 // lockRowsSQL takes the advisory locks that serialise merges of the same row across
 // writers. Job ids lock as themselves and run ids as their negation, so the two never
-// collide; sorted, so two batches cannot deadlock on them.
+// collide; sorted, so two batches cannot deadlock on them. A GitLab job and a GitHub job of
+// the same id take the same lock: they only wait for each other, which costs nothing real.
 const lockRowsSQL = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) AS k ORDER BY k`
 
 // rowKeys are the job and run rows a batch touches.
@@ -38,8 +39,8 @@ func rowKeysOf(items []Item) rowKeys {
 				k.originIDs = append(k.originIDs, it.Delivery.ID)
 			}
 		}
-		if r := it.Projection.Run; r != nil && !seenRun[runKey{r.RunID, r.RunAttempt}] {
-			seenRun[runKey{r.RunID, r.RunAttempt}] = true
+		if r := it.Projection.Run; r != nil && !seenRun[r.key()] {
+			seenRun[r.key()] = true
 			k.runIDs, k.runAttempts = append(k.runIDs, r.RunID), append(k.runAttempts, r.RunAttempt)
 			k.locks = append(k.locks, -r.RunID)
 		}
@@ -102,7 +103,9 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 			return st, err
 		}
 		for _, j := range st.jobs {
-			j.Steps = st.steps[j.JobID]
+			if forgeOr(j.Forge) == ForgeGitHub { // steps are GitHub's only (stepsOf)
+				j.Steps = st.steps[j.JobID]
+			}
 		}
 	}
 	if len(k.runIDs) > 0 {
@@ -125,7 +128,7 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 
 // rowSet is a batch's own job and run rows, each folded from all its events.
 type rowSet struct {
-	jobs  map[int64]*Job
+	jobs  map[jobKey]*Job
 	runs  map[runKey]*Run
 	items []Item // what was folded, folded again when a redelivery is retimed
 	// storedSteps are the steps already stored, by job id: only the ones the merge changed
@@ -134,7 +137,7 @@ type rowSet struct {
 }
 
 func foldRows(items []Item) rowSet {
-	s := rowSet{jobs: map[int64]*Job{}, runs: map[runKey]*Run{}, items: items}
+	s := rowSet{jobs: map[jobKey]*Job{}, runs: map[runKey]*Run{}, items: items}
 	for _, it := range items {
 		if j := it.Projection.Job; j != nil {
 			foldJob(s.jobs, j)
@@ -154,12 +157,13 @@ func (s *rowSet) merge(st storedRows) {
 	}
 	s.storedSteps = st.steps
 	for _, j := range st.jobs {
-		if cur, ok := s.jobs[j.JobID]; ok {
+		// The reads select by id alone: rows of another forge with the same id are left out.
+		if cur, ok := s.jobs[j.key()]; ok {
 			cur.Merge(j)
 		}
 	}
 	for _, r := range st.runs {
-		if cur, ok := s.runs[runKey{r.RunID, r.RunAttempt}]; ok {
+		if cur, ok := s.runs[r.key()]; ok {
 			cur.Merge(r)
 		}
 	}
@@ -218,23 +222,30 @@ func applyProjections(ctx context.Context, tx pgx.Tx, items []Item) error {
 	return br.Close()
 }
 
-func foldJob(into map[int64]*Job, j *Job) {
-	if cur, ok := into[j.JobID]; ok {
+func foldJob(into map[jobKey]*Job, j *Job) {
+	if cur, ok := into[j.key()]; ok {
 		cur.Merge(j)
 		return
 	}
 	c := *j
-	into[j.JobID] = &c
+	c.Forge = forgeOr(c.Forge)
+	into[c.key()] = &c
 }
 
-type runKey struct{ id, attempt int64 }
+type runKey struct {
+	id, attempt int64
+	forge       string
+}
+
+func (r *Run) key() runKey { return runKey{r.RunID, r.RunAttempt, forgeOr(r.Forge)} }
 
 func foldRun(into map[runKey]*Run, r *Run) {
-	k := runKey{r.RunID, r.RunAttempt}
+	k := r.key()
 	if cur, ok := into[k]; ok {
 		cur.Merge(r)
 		return
 	}
 	c := *r
+	c.Forge = forgeOr(c.Forge)
 	into[k] = &c
 }

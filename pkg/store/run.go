@@ -33,6 +33,9 @@ type Run struct {
 	HTMLURL        string
 	FirstSeenAt    time.Time
 	LastSeenAt     time.Time
+	// Forge (0025): (RunID, RunAttempt, Forge) is the row's key.
+	Forge    string
+	ForgeURL string
 }
 
 // runStatusRank orders run statuses. GitHub reports requested, pending, queued, waiting,
@@ -117,6 +120,8 @@ func (r *Run) Merge(o *Run) {
 	r.UpdatedAt = maxTime(r.UpdatedAt, o.UpdatedAt)
 	r.HTMLURL = joinStr(r.HTMLURL, o.HTMLURL)
 	widenSeen(&r.FirstSeenAt, &r.LastSeenAt, o.FirstSeenAt, o.LastSeenAt)
+	r.Forge = joinStr(r.Forge, o.Forge)
+	r.ForgeURL = joinStr(r.ForgeURL, o.ForgeURL)
 }
 
 func unionSorted(a, b []int32) []int32 {

@@ -21,10 +21,12 @@ var runColumns = []column{
 	{name: "pull_requests", typ: "text", expr: "u.pull_requests::integer[]"},
 	{name: "created_at", typ: "timestamptz"}, {name: "run_started_at", typ: "timestamptz"}, {name: "updated_at", typ: "timestamptz"},
 	{name: "html_url", typ: "text"}, {name: "first_seen_at", typ: "timestamptz"}, {name: "last_seen_at", typ: "timestamptz"},
+	// Forge (0025): the key's third part, and the instance.
+	{name: "forge", typ: "text"}, {name: "forge_url", typ: "text"},
 }
 
 var (
-	upsertRunsSQL = upsertSQL("workflow_runs", "run_id, run_attempt", runColumns)
+	upsertRunsSQL = upsertSQL("workflow_runs", "run_id, run_attempt, forge", runColumns)
 	selectRunsSQL = "SELECT " + selectList(runColumns) + " FROM workflow_runs"
 )
 
@@ -51,7 +53,7 @@ func scanRuns(rows pgx.Rows) ([]*Run, error) {
 		if err := rows.Scan(&r.RunID, &r.RunAttempt, &r.Org, &r.Repo, &r.RepoID, &r.WorkflowID, &r.WorkflowName,
 			&r.DisplayTitle, &r.RunNumber, &r.Event, &r.Actor, &r.TriggeringActor, &r.Status, &r.Conclusion,
 			&r.HeadBranch, &r.HeadSHA, &r.DefaultBranch, &r.RepoVisibility, &r.PullRequests, &r.CreatedAt, &r.RunStartedAt,
-			&r.UpdatedAt, &r.HTMLURL, &r.FirstSeenAt, &r.LastSeenAt); err != nil {
+			&r.UpdatedAt, &r.HTMLURL, &r.FirstSeenAt, &r.LastSeenAt, &r.Forge, &r.ForgeURL); err != nil {
 			return nil, fmt.Errorf("scan run: %w", err)
 		}
 		normaliseRun(&r)
@@ -83,7 +85,7 @@ func queueUpsertRuns(b *pgx.Batch, runs map[runKey]*Run) {
 		vals := []any{r.RunID, r.RunAttempt, r.Org, r.Repo, r.RepoID, r.WorkflowID, r.WorkflowName, r.DisplayTitle,
 			r.RunNumber, r.Event, r.Actor, r.TriggeringActor, r.Status, r.Conclusion, r.HeadBranch, r.HeadSHA,
 			r.DefaultBranch, r.RepoVisibility, intArrayLiteral(r.PullRequests), r.CreatedAt, r.RunStartedAt, r.UpdatedAt,
-			r.HTMLURL, r.FirstSeenAt, r.LastSeenAt}
+			r.HTMLURL, r.FirstSeenAt, r.LastSeenAt, r.Forge, r.ForgeURL}
 		for i, v := range vals {
 			cols[i] = append(cols[i], v)
 		}

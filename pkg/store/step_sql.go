@@ -86,17 +86,23 @@ func (a *stepArrays) add(jobID int64, s *Step) {
 // (both lists sorted by number, the stored ones a subset of the merged), and reports how
 // many it writes (0: nothing queued). A queued job's deliveries carry no steps, and a
 // completion rewrites only the steps that were still running.
-func queueUpsertSteps(b *pgx.Batch, jobs map[int64]*Job, stored map[int64][]Step) int {
+//
+// workflow_job_steps is keyed by job id alone: steps are GitHub's only (GitLab's hooks send
+// none), so a GitLab job that shares a GitHub job's id neither writes nor reads them.
+func queueUpsertSteps(b *pgx.Batch, jobs map[jobKey]*Job, stored map[int64][]Step) int {
 	var a stepArrays
 	ids := make([]int64, 0, len(jobs))
-	for id := range jobs {
-		ids = append(ids, id)
+	for k := range jobs {
+		if k.forge == ForgeGitHub {
+			ids = append(ids, k.id)
+		}
 	}
 	slices.Sort(ids) // a fixed order of row locks, as for the jobs' advisory locks
 	for _, id := range ids {
 		old := stored[id]
-		for i := range jobs[id].Steps {
-			s := &jobs[id].Steps[i]
+		job := jobs[jobKey{id, ForgeGitHub}]
+		for i := range job.Steps {
+			s := &job.Steps[i]
 			for len(old) > 0 && old[0].Number < s.Number {
 				old = old[1:]
 			}

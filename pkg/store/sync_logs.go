@@ -31,8 +31,8 @@ type ScanJob struct {
 // logs expire and recent failures matter most.
 func (s *Store) JobsToScan(ctx context.Context, retryBefore time.Time, maxAttempts, limit int) ([]ScanJob, error) {
 	rows, err := s.pool.Query(ctx, `SELECT j.job_id, j.org, j.repo, j.completed_at FROM workflow_jobs j
-		LEFT JOIN log_scans l ON l.job_id = j.job_id
-		WHERE j.status = 'completed' AND j.conclusion = ANY($1) AND j.runner_name <> '' AND j.repo <> ''
+		LEFT JOIN log_scans l ON l.job_id = j.job_id AND l.forge = j.forge
+		WHERE j.forge = 'github' AND j.status = 'completed' AND j.conclusion = ANY($1) AND j.runner_name <> '' AND j.repo <> ''
 		  AND j.completed_at IS NOT NULL
 		  AND (l.job_id IS NULL OR (l.state = 'error' AND l.attempts < $2 AND l.scanned_at < $3))
 		ORDER BY j.completed_at DESC, j.job_id LIMIT $4`, failedConclusions, maxAttempts, retryBefore, limit)
@@ -74,7 +74,7 @@ func (s *Store) SaveScan(ctx context.Context, r ScanResult) error {
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO log_scans (job_id, repo, state, http_status, attempts, bytes_read, signature_hash, scanned_at)
-			VALUES ($1, $2, $3, $4, 1, $5, $6, $7) ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state,
+			VALUES ($1, $2, $3, $4, 1, $5, $6, $7) ON CONFLICT (job_id, forge) DO UPDATE SET state = EXCLUDED.state,
 			http_status = EXCLUDED.http_status, attempts = log_scans.attempts + 1, bytes_read = EXCLUDED.bytes_read,
 			signature_hash = EXCLUDED.signature_hash, scanned_at = EXCLUDED.scanned_at`,
 			r.JobID, clean(r.Repo), r.State, r.HTTPStatus, r.BytesRead, hash, r.ScannedAt); err != nil {
@@ -88,7 +88,7 @@ func (s *Store) SaveScan(ctx context.Context, r ScanResult) error {
 			return fmt.Errorf("insert signature: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO error_occurrences (signature_hash, job_id, repo, excerpt, seen_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (signature_hash, job_id) DO NOTHING`,
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (signature_hash, job_id, forge) DO NOTHING`,
 			r.Hash, r.JobID, clean(r.Repo), clean(r.Excerpt), r.SeenAt)
 		if err != nil {
 			return fmt.Errorf("insert occurrence: %w", err)

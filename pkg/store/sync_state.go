@@ -21,8 +21,8 @@ type OpenJob struct {
 // not confirmed by the API since recheckAfter, oldest first, at most limit.
 func (s *Store) StuckJobs(ctx context.Context, olderThan, recheckAfter time.Time, limit int) ([]OpenJob, error) {
 	rows, err := s.pool.Query(ctx, `SELECT j.job_id, j.repo_id, j.repo, j.org, j.status FROM workflow_jobs j
-		LEFT JOIN job_confirmations c ON c.job_id = j.job_id
-		WHERE j.status <> 'completed' AND coalesce(j.started_at, j.created_at, j.first_seen_at) < $1
+		LEFT JOIN job_confirmations c ON c.job_id = j.job_id AND c.forge = j.forge
+		WHERE j.forge = 'github' AND j.status <> 'completed' AND coalesce(j.started_at, j.created_at, j.first_seen_at) < $1
 		  AND (c.confirmed_at IS NULL OR c.confirmed_at < $2) AND j.repo <> ''
 		ORDER BY coalesce(j.started_at, j.created_at, j.first_seen_at) LIMIT $3`, olderThan, recheckAfter, limit)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Store) StuckJobs(ctx context.Context, olderThan, recheckAfter time.Time
 // ConfirmJob records what the API said about a job and when: "confirmed still queued at".
 func (s *Store) ConfirmJob(ctx context.Context, jobID int64, apiStatus string, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO job_confirmations (job_id, api_status, confirmed_at) VALUES ($1, $2, $3)
-		ON CONFLICT (job_id) DO UPDATE SET api_status = EXCLUDED.api_status, confirmed_at = EXCLUDED.confirmed_at,
+		ON CONFLICT (job_id, forge) DO UPDATE SET api_status = EXCLUDED.api_status, confirmed_at = EXCLUDED.confirmed_at,
 		checks = job_confirmations.checks + 1`, jobID, apiStatus, at)
 	if err != nil {
 		return fmt.Errorf("confirm job %d: %w", jobID, err)
@@ -79,12 +79,12 @@ func (s *Store) SaveRunners(ctx context.Context, scope string, runners []Runner,
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO runners (scope, runner_id, name, os, labels, label_key, runner_group_name, status, busy, first_seen_at, last_seen_at)
 			SELECT $1, u.id, u.name, u.os, string_to_array(u.labels, chr(31)), u.key,
-			  coalesce((SELECT j.runner_group_name FROM workflow_jobs j WHERE j.runner_name = u.name AND j.runner_group_name <> ''
+			  coalesce((SELECT j.runner_group_name FROM workflow_jobs j WHERE j.forge = 'github' AND j.runner_name = u.name AND j.runner_group_name <> ''
 			            ORDER BY j.started_at DESC NULLS LAST LIMIT 1), ''),
 			  u.status, u.busy, $9, $9
 			FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
 			  AS u(id, name, os, labels, key, status, busy)
-			ON CONFLICT (scope, runner_id) DO UPDATE SET name = EXCLUDED.name, os = EXCLUDED.os, labels = EXCLUDED.labels,
+			ON CONFLICT (scope, runner_id, forge) DO UPDATE SET name = EXCLUDED.name, os = EXCLUDED.os, labels = EXCLUDED.labels,
 			  label_key = EXCLUDED.label_key, runner_group_name = CASE WHEN EXCLUDED.runner_group_name = ''
 			    THEN runners.runner_group_name ELSE EXCLUDED.runner_group_name END,
 			  status = EXCLUDED.status, busy = EXCLUDED.busy, last_seen_at = EXCLUDED.last_seen_at, removed_at = NULL`,
@@ -92,7 +92,7 @@ func (s *Store) SaveRunners(ctx context.Context, scope string, runners []Runner,
 			return fmt.Errorf("upsert runners: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE runners SET removed_at = $3, status = 'offline', busy = false
-			WHERE scope = $1 AND removed_at IS NULL AND NOT (runner_id = ANY($2))`, scope, ids, at); err != nil {
+			WHERE scope = $1 AND forge = 'github' AND removed_at IS NULL AND NOT (runner_id = ANY($2))`, scope, ids, at); err != nil {
 			return fmt.Errorf("mark removed runners: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO runner_samples (sampled_at, scope, runner_id, name, label_key, status, busy)

@@ -179,16 +179,16 @@ func uniqueByID(items []Item) []Item {
 const insertDeliveriesSQL = `
 		WITH u AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[],
-				$11::int2[], $12::int4[])
-			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict)),
+				$11::int2[], $12::int4[], $13::text[])
+			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict, forge)),
 		fresh AS (
 			INSERT INTO delivery_guids (delivery_id, received_at) SELECT id, received_at FROM u
 			ON CONFLICT (delivery_id) DO NOTHING
 			RETURNING delivery_id)
 		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at,
-			payload_codec, payload_dict, payload)
+			payload_codec, payload_dict, payload, forge)
 		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at,
-			u.codec, u.dict, substring($8::bytea FROM u.off FOR u.len)
+			u.codec, u.dict, substring($8::bytea FROM u.off FOR u.len), u.forge
 		FROM u JOIN fresh ON fresh.delivery_id = u.id
 		RETURNING delivery_id`
 
@@ -201,6 +201,7 @@ func queueInsertDeliveries(b *pgx.Batch, items []Item, stored []encoded) error {
 	received := make([]time.Time, n)
 	offsets, lengths := make([]int32, n), make([]int32, n)
 	codecs, dicts := make([]int16, n), make([]*int32, n)
+	forges := make([]string, n)
 	total := 0
 	for _, p := range stored {
 		total += len(p.bytes)
@@ -214,14 +215,14 @@ func queueInsertDeliveries(b *pgx.Batch, items []Item, stored []encoded) error {
 		d := it.Delivery
 		ids[i], events[i], actions[i], targetTypes[i] = d.ID, d.Event, clean(d.Action), d.TargetType
 		hookIDs[i], targetIDs[i] = nullable(d.HookID), nullable(d.TargetID)
-		received[i] = d.ReceivedAt
+		received[i], forges[i] = d.ReceivedAt, forgeOf(d)
 		p := stored[i]
 		offsets[i], lengths[i] = int32(len(payloads)+1), int32(len(p.bytes))
 		codecs[i], dicts[i] = p.codec, p.dict
 		payloads = append(payloads, p.bytes...)
 	}
 	b.Queue(insertDeliveriesSQL, ids, events, actions, hookIDs, targetTypes, targetIDs, received, payloads, offsets, lengths,
-		codecs, dicts)
+		codecs, dicts, forges)
 	return nil
 }
 

@@ -128,6 +128,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.cfg.Now()
 	event := r.Header.Get("X-GitHub-Event")
 	code, outcome, msg := h.serve(w, r, event, start)
+	h.respond(w, event, start, code, outcome, msg)
+}
+
+// respond counts the delivery and writes its answer.
+func (h *Handler) respond(w http.ResponseWriter, event string, start time.Time, code int, outcome, msg string) {
 	h.cfg.Metrics.observe(event, outcome, code, time.Since(start))
 	if code >= 500 {
 		w.Header().Set("Retry-After", "5")
@@ -143,7 +148,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // unreadBody are the outcomes answered before the body was read whole.
-var unreadBody = map[string]bool{"forbidden_source": true, "too_large": true, "over_budget": true, "slow_body": true, "unreadable": true}
+var unreadBody = map[string]bool{"forbidden_source": true, "too_large": true, "over_budget": true, "slow_body": true, "unreadable": true,
+	"bad_token": true}
 
 // serve does the work and returns the status, the outcome label for metrics, and the text.
 // Every check that costs nothing comes before the body is read, and the signature before
@@ -189,23 +195,31 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, event string, re
 		h.reject(r.Context(), d, err)
 		return http.StatusBadRequest, "bad_headers", clip(err.Error(), 300)
 	}
+	return h.accept(r.Context(), d)
+}
+
+// accept projects a verified delivery and hands it to the sink, whichever forge sent it:
+// 400 (and a rejection on record) for a payload that cannot be projected or stored, 503
+// when the store is unavailable, 2xx only once the delivery has committed.
+func (h *Handler) accept(rctx context.Context, d store.Delivery) (int, string, string) {
+	event := d.Event
 	proj, err := store.Project(d)
 	if err != nil {
-		h.reject(r.Context(), d, err)
+		h.reject(rctx, d, err)
 		if errors.Is(err, store.ErrUnstorable) {
 			return http.StatusBadRequest, "unstorable", clip(err.Error(), 300)
 		}
 		return http.StatusBadRequest, "malformed", "payload is not a valid " + clip(event, 64) + " event"
 	}
 	d.Action = proj.Action
-	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(rctx, h.cfg.Timeout)
 	defer cancel()
 	stored, err := h.cfg.Sink.Submit(ctx, store.Item{Delivery: d, Projection: proj})
 	switch {
 	case err != nil && store.IsDataError(err):
 		// Validation should have caught it; if Postgres refuses the data anyway, retrying
 		// cannot help, so the sender is told, and the delivery is on record as refused.
-		h.reject(r.Context(), d, err)
+		h.reject(rctx, d, err)
 		return http.StatusBadRequest, "refused", "the store refused this delivery's content"
 	case err != nil:
 		h.logs.Warn("unavailable", "delivery not stored", "delivery", d.ID, "event", d.Event, "error", err)
@@ -258,7 +272,7 @@ func (h *Handler) reject(ctx context.Context, d store.Delivery, cause error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.Timeout)
 	defer cancel()
 	if err := h.cfg.Rejections.RecordRejection(ctx, store.Rejection{DeliveryID: d.ID, Event: d.Event,
-		Reason: cause.Error(), Size: len(d.Payload), ReceivedAt: d.ReceivedAt}); err != nil {
+		Reason: cause.Error(), Size: len(d.Payload), ReceivedAt: d.ReceivedAt, Forge: d.Forge}); err != nil {
 		h.logs.Warn("rejection_not_recorded", "could not record rejection", "delivery", safe(d.ID), "error", err)
 	}
 }

@@ -20,6 +20,8 @@ var knownEvents = map[string]bool{
 	"workflow_job": true, "workflow_run": true, "ping": true, "push": true, "pull_request": true,
 	"check_run": true, "check_suite": true, "workflow_dispatch": true, "deployment": true,
 	"deployment_status": true, "deployment_review": true, "deployment_protection_rule": true, "": true,
+	// GitLab's, labelled apart (GitLabHandler).
+	"gitlab:Job Hook": true, "gitlab:Pipeline Hook": true, "gitlab:Push Hook": true, "gitlab:": true,
 }
 
 // NewMetrics creates the collectors and registers them with reg when it is not nil.

@@ -22,6 +22,7 @@ import (
 
 type serveFlags struct {
 	listen, secret, secretFile string
+	gitlabSecret               string
 	debugListen, metricsListen string
 	writers, maxBatch          int
 	commitTimeout, shutdown    time.Duration
@@ -47,6 +48,8 @@ var serveCommand = command{
 			"webhook secret; several, comma-separated, are all accepted (for rotation)")
 		cfg.String(&f.secretFile, "webhook-secret-file", "CIRADAR_WEBHOOK_SECRET_FILE", "",
 			"file holding webhook secrets, one per line (used with or instead of -webhook-secret)")
+		cfg.Secret(&f.gitlabSecret, "gitlab-webhook-secret", "CIRADAR_GITLAB_WEBHOOK_SECRET",
+			"GitLab webhook secret token (X-Gitlab-Token); several, comma-separated, for rotation; POST /webhook/gitlab is off (404) unless set")
 		cfg.Int(&f.writers, "writers", "CIRADAR_WRITERS", 4, "concurrent group-commit transactions")
 		cfg.Int(&f.maxBatch, "max-batch", "CIRADAR_MAX_BATCH", 256, "deliveries per transaction at most")
 		cfg.Duration(&f.commitTimeout, "commit-timeout", "CIRADAR_COMMIT_TIMEOUT", 1500*time.Millisecond,
@@ -80,6 +83,7 @@ var serveCommand = command{
 			secrets, err = loadSecrets(f.secret, f.secretFile)
 			return err
 		})
+		cfg.Check(func() error { return checkGitLabTokens(f.gitlabSecret) })
 		cfg.Check(func() error {
 			var errs []error
 			if f.writers < 1 || f.writers > 32 {
@@ -179,6 +183,13 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhook", hook)
+	if err := mountGitLab(mux, hook, f.gitlabSecret, webhook.Config{
+		Sink: committer, Rejections: s, Metrics: metrics, Logger: log, Timeout: f.commitTimeout,
+		Budget: budget, BudgetWait: f.limits.bodyWait, BodyTimeout: f.limits.bodyTimeout,
+	}); err != nil {
+		committer.Close()
+		return err
+	}
 	mux.Handle("GET /healthz", webhook.Liveness())
 	mux.Handle("GET /readyz", webhook.Readiness(s))
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})

@@ -78,7 +78,7 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock(202878392); -- 0x0c17adb8, pkg/store/partitions.go
     BEGIN
-        EXECUTE format('CREATE TABLE %I (LIKE deliveries INCLUDING DEFAULTS INCLUDING STORAGE INCLUDING COMPRESSION)', part);
+        EXECUTE format('CREATE TABLE %I (LIKE deliveries INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)', part);
     EXCEPTION WHEN duplicate_table THEN
         RETURN false; -- made by the caller that held the lock before us
     END;

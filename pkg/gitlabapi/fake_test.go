@@ -1,0 +1,124 @@
+package gitlabapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/fixtures"
+)
+
+// fakeGitLab serves the two API lists the repair reads, for one project, from GitLab's
+// real pipeline hook example: its object_attributes are the pipeline, its builds the jobs.
+// It pages as GitLab does (page, per_page, X-Next-Page) and answers updated_after
+// inclusively, the harder case for the checkpoint.
+type fakeGitLab struct {
+	mu       sync.Mutex
+	project  string // full path
+	pipeline map[string]any
+	jobs     []map[string]any
+	requests []string
+}
+
+func newFakeGitLab(t *testing.T) *fakeGitLab {
+	t.Helper()
+	var hook struct {
+		Attrs   map[string]any   `json:"object_attributes"`
+		Project map[string]any   `json:"project"`
+		Builds  []map[string]any `json:"builds"`
+	}
+	if err := json.Unmarshal(fixtures.GitLabGet("pipeline"), &hook); err != nil {
+		t.Fatal(err)
+	}
+	apiTime := func(v any) any {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		at, err := time.Parse("2006-01-02 15:04:05 MST", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.Format(time.RFC3339)
+	}
+	f := &fakeGitLab{project: hook.Project["path_with_namespace"].(string)}
+	a := hook.Attrs
+	f.pipeline = map[string]any{"id": a["id"], "iid": a["iid"], "project_id": hook.Project["id"], "status": a["status"],
+		"source": a["source"], "ref": a["ref"], "sha": a["sha"], "web_url": hook.Project["web_url"].(string) + "/-/pipelines/31",
+		"created_at": apiTime(a["created_at"]), "updated_at": apiTime(a["finished_at"])}
+	for _, b := range hook.Builds {
+		j := map[string]any{"id": b["id"], "name": b["name"], "stage": b["stage"], "status": b["status"],
+			"created_at": apiTime(b["created_at"]), "started_at": apiTime(b["started_at"]), "finished_at": apiTime(b["finished_at"]),
+			"queued_duration": b["queued_duration"], "allow_failure": b["allow_failure"], "ref": a["ref"],
+			"pipeline": map[string]any{"id": a["id"]}}
+		if r, ok := b["runner"].(map[string]any); ok {
+			j["runner"] = map[string]any{"id": r["id"], "description": r["description"]}
+			j["tag_list"] = r["tags"]
+		}
+		f.jobs = append(f.jobs, j)
+	}
+	return f
+}
+
+// update moves the pipeline on: a new status and update time, and a job's new status.
+func (f *fakeGitLab) update(status string, at time.Time, job int, jobStatus string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pipeline["status"], f.pipeline["updated_at"] = status, at.Format(time.RFC3339)
+	f.jobs[job]["status"] = jobStatus
+}
+
+func (f *fakeGitLab) calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.requests...)
+}
+
+func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	path := r.URL.EscapedPath()
+	f.requests = append(f.requests, path)
+	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.project, "/", "%2F") + "/pipelines"
+	rest, ok := strings.CutPrefix(path, prefix)
+	if !ok || r.Header.Get("Private-Token") != "glpat-test" {
+		http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
+		return
+	}
+	var all []map[string]any
+	switch {
+	case rest == "":
+		after, err := time.Parse(time.RFC3339, r.URL.Query().Get("updated_after"))
+		updated, _ := time.Parse(time.RFC3339, f.pipeline["updated_at"].(string))
+		if err != nil || !updated.Before(after) {
+			all = []map[string]any{f.pipeline}
+		}
+	case rest == fmt.Sprintf("/%v/jobs", f.pipeline["id"]):
+		all = f.jobs
+	default:
+		http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
+		return
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+	page, per = max(page, 1), max(per, 1)
+	lo, hi := min((page-1)*per, len(all)), min(page*per, len(all))
+	if hi < len(all) {
+		w.Header().Set("X-Next-Page", strconv.Itoa(page+1))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(all[lo:hi])
+}
+
+func startFake(t *testing.T) (*fakeGitLab, *httptest.Server) {
+	f := newFakeGitLab(t)
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
