@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/fixtures"
 	"github.com/ciradar/ciradar/pkg/loadgen"
 	"github.com/ciradar/ciradar/pkg/store"
 )
@@ -60,6 +61,22 @@ func BenchmarkWrite(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(size*b.N)/b.Elapsed().Seconds(), "deliveries/s")
+		})
+	}
+}
+
+// BenchmarkProjectGitLab measures parsing GitLab's real job and pipeline hooks.
+func BenchmarkProjectGitLab(b *testing.B) {
+	for _, c := range []struct{ name, event string }{{"job", store.GitLabJobHook}, {"pipeline", store.GitLabPipelineHook}} {
+		body := fixtures.GitLabGet(c.name)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := store.Project(store.Delivery{Event: c.event, Payload: body, Forge: store.ForgeGitLab}); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ciradar/ciradar/pkg/fixtures"
 	"github.com/ciradar/ciradar/pkg/pgtest"
@@ -188,4 +189,64 @@ func TestGitLabThroughTheStore(t *testing.T) {
 	if deliveries != 2 || jobs != 1 || runs != 1 || rejections != 1 {
 		t.Fatalf("deliveries %d, jobs %d, runs %d, rejections %d; want 2, 1, 1, 1", deliveries, jobs, runs, rejections)
 	}
+}
+
+// FuzzGitLabHandler drives the GitLab handler (headers and body) against a real store,
+// seeded with every GitLab example: never 5xx with the database up, 2xx only once stored,
+// a 400 with a token on record as a rejection, and no trace without the token.
+func FuzzGitLabHandler(f *testing.F) {
+	for _, p := range fixtures.GitLab() {
+		f.Add(p.Event, "seed-"+p.Name, "", p.Body, true)
+	}
+	f.Add("Job Hook", "uuid-\xff", "key\x01", fixtures.GitLabGet("job"), true)
+	f.Add("Pipeline Hook", "unsigned", "", fixtures.GitLabGet("pipeline"), false)
+	s, err := store.Open(context.Background(), pgtest.NewDatabase(f), store.Options{MaxConns: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(s.Close)
+	c := store.NewCommitter(s, store.CommitterOptions{Writers: 1})
+	f.Cleanup(c.Close)
+	h, err := webhook.NewGitLabHandler(webhook.Config{Secrets: []string{glToken}, Sink: c, Rejections: s, Timeout: 10 * time.Second})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, event, uuid, key string, body []byte, withToken bool) {
+		r := httptest.NewRequest(http.MethodPost, "/webhook/gitlab", bytes.NewReader(body))
+		r.Header["X-Gitlab-Event"] = []string{event}
+		r.Header["X-Gitlab-Event-Uuid"] = []string{uuid}
+		if key != "" {
+			r.Header["Idempotency-Key"] = []string{key}
+		}
+		if withToken {
+			r.Header.Set("X-Gitlab-Token", glToken)
+		}
+		id := strings.TrimSpace(key)
+		if id == "" {
+			id = strings.TrimSpace(uuid)
+		}
+		before := rejections(t, s)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		switch code := w.Code; {
+		case code >= 500:
+			t.Fatalf("status %d with the database up: %s", code, w.Body)
+		case !withToken && code != http.StatusUnauthorized:
+			t.Fatalf("delivery without the token got %d", code)
+		case code == http.StatusOK || code == http.StatusAccepted:
+			if n, err := s.CountDeliveries(context.Background(), []string{id}); err != nil || n != 1 {
+				t.Fatalf("answered %d but the delivery is not stored (%d, %v)", code, n, err)
+			}
+		case code == http.StatusBadRequest:
+			if rejections(t, s) != before+1 {
+				t.Fatalf("refused with 400 but no rejection recorded: %s", w.Body)
+			}
+		case code == http.StatusUnauthorized:
+			if withToken || rejections(t, s) != before {
+				t.Fatalf("401 with the token, or a rejection recorded for a stranger")
+			}
+		default:
+			t.Fatalf("undocumented status %d: %s", code, w.Body)
+		}
+	})
 }

@@ -9,9 +9,11 @@
 -- it, and a key that one event of a job could miss would split the job into two rows.
 -- docs/gitlab.md says what that leaves open (two instances of one forge with clashing ids).
 
--- The raw log: a delivery's forge says which parser reads it (reproject included).
-ALTER TABLE deliveries ADD COLUMN forge text NOT NULL DEFAULT 'github'
-    CONSTRAINT deliveries_forge_check CHECK (forge IN ('github', 'gitlab'));
+-- The raw log: a delivery's forge says which parser reads it (reproject included). No CHECK
+-- here, unlike the projections: once deliveries is partitioned (0024), its weekly
+-- partitions are made LIKE it without its constraints and then attached, which a CHECK on
+-- the parent would refuse. The receiver only ever writes the two values (store.forgeOf).
+ALTER TABLE deliveries ADD COLUMN forge text NOT NULL DEFAULT 'github';
 GRANT SELECT (forge) ON deliveries TO ciradar_reader;
 ALTER TABLE delivery_rejections ADD COLUMN forge text NOT NULL DEFAULT 'github'
     CONSTRAINT delivery_rejections_forge_check CHECK (forge IN ('github', 'gitlab'));
