@@ -10,9 +10,9 @@
 -- docs/gitlab.md says what that leaves open (two instances of one forge with clashing ids).
 
 -- The raw log: a delivery's forge says which parser reads it (reproject included). No CHECK
--- here, unlike the projections: once deliveries is partitioned (0024), its weekly
--- partitions are made LIKE it without its constraints and then attached, which a CHECK on
--- the parent would refuse. The receiver only ever writes the two values (store.forgeOf).
+-- here, unlike the projections: the raw log keeps what arrived, and the receiver only ever
+-- writes the two values (store.forgeOf). (0024's weekly partitions copy the parent's
+-- constraints, so a CHECK added to deliveries later would still let them attach.)
 ALTER TABLE deliveries ADD COLUMN forge text NOT NULL DEFAULT 'github';
 GRANT SELECT (forge) ON deliveries TO ciradar_reader;
 ALTER TABLE delivery_rejections ADD COLUMN forge text NOT NULL DEFAULT 'github'
