@@ -39,9 +39,9 @@ type Partition struct {
 func (s *Store) EnsurePartitions(ctx context.Context, now time.Time) (int, error) {
 	made := 0
 	for i := range PartitionsAhead + 1 {
-		var created bool
 		at := now.Add(time.Duration(i) * PartitionWeek)
-		if err := s.pool.QueryRow(ctx, "SELECT ensure_delivery_partition($1)", at).Scan(&created); err != nil {
+		created, err := s.ensurePartition(ctx, at)
+		if err != nil {
 			return made, fmt.Errorf("ensure the deliveries partition of %s: %w", at.UTC().Format(time.DateOnly), err)
 		}
 		if created {
@@ -49,6 +49,36 @@ func (s *Store) EnsurePartitions(ctx context.Context, now time.Time) (int, error
 		}
 	}
 	return made, nil
+}
+
+// ensurePartition makes the partition of the week holding at. The default partition is
+// locked first: a late delivery of that week committed between moving the week's rows out
+// and attaching would make Postgres refuse the attach. Only deliveries bound for the
+// default partition wait, and for at most dropLockTimeout; a lock not had by then is tried
+// again on the next round.
+func (s *Store) ensurePartition(ctx context.Context, at time.Time) (bool, error) {
+	var present bool
+	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", weekName(at)).Scan(&present); err != nil || present {
+		return false, err
+	}
+	var created bool
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+dropLockTimeout+"'"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "LOCK TABLE "+DefaultPartition+" IN ACCESS EXCLUSIVE MODE"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, "SELECT ensure_delivery_partition($1)", at).Scan(&created)
+	})
+	return created, err
+}
+
+// weekName is the name ensure_delivery_partition gives the partition of the week holding t.
+func weekName(t time.Time) string {
+	t = t.UTC()
+	monday := time.Date(t.Year(), t.Month(), t.Day()-(int(t.Weekday())+6)%7, 0, 0, 0, 0, time.UTC)
+	return "deliveries_w" + monday.Format("20060102")
 }
 
 // DeliveryPartitions lists the partitions of deliveries, weekly ones oldest first, then the
