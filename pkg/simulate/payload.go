@@ -127,19 +127,14 @@ func title(r *Run) string {
 	return fmt.Sprintf("Update %s", logWords[int(r.ID%int64(len(logWords)))])
 }
 
-// Payload renders an event as the body GitHub would post.
+// Payload renders an event as the body GitHub would post, in GitHub's full shape
+// (hookjob.go, hookrun.go).
 func Payload(e Event) ([]byte, error) {
-	repo := e.Run.Repo()
 	var v any
 	if e.Kind == "workflow_job" {
-		v = &github.WorkflowJobEvent{Action: ptr(e.Action), WorkflowJob: APIJob(e.Job),
-			Org: APIOrg(e.Org), Repo: APIRepo(repo), Sender: apiUser(e.Run.Actor)}
+		v = newJobEvent(e)
 	} else {
-		wf := e.Run.Workflow
-		v = &github.WorkflowRunEvent{Action: ptr(e.Action), WorkflowRun: APIRun(e.Run),
-			Workflow: &github.Workflow{ID: ptr(wf.ID), Name: ptr(wf.Config.Name), Path: ptr(wf.Config.Path),
-				State: ptr("active"), NodeID: nodeID("W", wf.ID)},
-			Org: APIOrg(e.Org), Repo: APIRepo(repo), Sender: apiUser(e.Run.Actor)}
+		v = newRunEvent(e)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
