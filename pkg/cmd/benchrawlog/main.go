@@ -1,0 +1,119 @@
+// Command benchrawlog measures the compact raw log on the simulator's full-shape
+// deliveries (issue 18): it plays a world, writes the same stream through the store's real
+// write path once per payload format, alternating the formats round by round in one
+// throwaway Postgres with production durability, and reports ingest throughput, the
+// writer's CPU per delivery, and the bytes each format takes per delivery and per job.
+// Used for BENCHMARKS.md:
+//
+//	go run ./pkg/cmd/benchrawlog -hours 96 -rounds 3
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/pgtest"
+	"github.com/ciradar/ciradar/pkg/simulate"
+)
+
+type config struct {
+	world   string
+	hours   int
+	seed    uint64
+	rounds  int
+	batch   int
+	writers int
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.world, "world", "", "world file (default: the simulator's default world)")
+	flag.IntVar(&c.hours, "hours", 96, "simulated hours of deliveries written per format and round")
+	flag.Uint64Var(&c.seed, "seed", 1, "world seed of the measured stream")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds; each writes the stream once in every format, in a rotating order")
+	flag.IntVar(&c.batch, "batch", 128, "deliveries per Store.Write (the receiver's group commit)")
+	flag.IntVar(&c.writers, "writers", 2, "concurrent writers")
+	flag.Parse()
+	var errs []error
+	if c.hours < 1 || c.rounds < 1 || c.batch < 1 || c.writers < 1 {
+		errs = append(errs, errors.New("-hours, -rounds, -batch and -writers must be at least 1"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrawlog:", err)
+		os.Exit(2)
+	}
+	if err := run(context.Background(), c); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrawlog:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config) error {
+	cfg := simulate.DefaultConfig()
+	if c.world != "" {
+		var err error
+		if cfg, err = simulate.LoadConfig(c.world); err != nil {
+			return err
+		}
+	}
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	items, err := stream(cfg, c.seed, start, time.Duration(c.hours)*time.Hour)
+	if err != nil {
+		return err
+	}
+	// The retrained dictionary learns from another seed's stream, a month earlier: never
+	// from the payloads it is measured on.
+	training, err := stream(cfg, c.seed+1000, start.AddDate(0, -1, 0), 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	var raw int64
+	for _, it := range items {
+		raw += int64(len(it.Delivery.Payload))
+	}
+	fmt.Printf("stream: %d deliveries, %.0f bytes mean as sent; %d training deliveries from seed %d\n",
+		len(items), float64(raw)/float64(len(items)), len(training), c.seed+1000)
+
+	cluster, err := pgtest.StartCluster("fsync=on", "synchronous_commit=on", "full_page_writes=on",
+		"shared_buffers=256MB", "max_wal_size=4GB")
+	if err != nil {
+		return err
+	}
+	defer cluster.Remove()
+	admin := cluster.URL("postgres")
+	dict2, err := retrainedDictionary(ctx, cluster, admin, training)
+	if err != nil {
+		return err
+	}
+
+	results := map[string][]writeResult{}
+	var last map[string]string // format: database of its last round
+	for round := range c.rounds {
+		last = map[string]string{}
+		for i := range formats {
+			f := formats[(i+round)%len(formats)]
+			db, err := freshStore(ctx, cluster, admin, fmt.Sprintf("rawlog_%s_%d", f.name, round), f, dict2)
+			if err != nil {
+				return err
+			}
+			r, err := writeAll(ctx, db, f, items, c.batch, c.writers)
+			if err != nil {
+				return fmt.Errorf("%s round %d: %w", f.name, round, err)
+			}
+			fmt.Printf("round %d %-14s %7.0f deliveries/s  writer cpu %5.1f µs/delivery\n", round, f.name, r.perSecond(), r.cpuPerDelivery())
+			results[f.name] = append(results[f.name], r)
+			last[f.name] = db
+		}
+	}
+	report(results)
+	for _, f := range formats {
+		if err := printSizes(ctx, last[f.name], f.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
