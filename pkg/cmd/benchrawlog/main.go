@@ -27,6 +27,7 @@ type config struct {
 	rounds  int
 	batch   int
 	writers int
+	rawDict bool
 }
 
 func main() {
@@ -37,6 +38,7 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 3, "rounds; each writes the stream once in every format, in a rotating order")
 	flag.IntVar(&c.batch, "batch", 128, "deliveries per Store.Write (the receiver's group commit)")
 	flag.IntVar(&c.writers, "writers", 2, "concurrent writers")
+	flag.BoolVar(&c.rawDict, "raw-dict", true, "also measure raw-content dictionaries of recent payloads, outside the store")
 	flag.Parse()
 	var errs []error
 	if c.hours < 1 || c.rounds < 1 || c.batch < 1 || c.writers < 1 {
@@ -65,9 +67,9 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	// The retrained dictionary learns from another seed's stream, a month earlier: never
-	// from the payloads it is measured on.
-	training, err := stream(cfg, c.seed+1000, start.AddDate(0, -1, 0), 24*time.Hour)
+	// Dictionaries learn from the same world a month earlier, as serve retrains on the
+	// organisation's own recent payloads: never from the payloads they are measured on.
+	earlier, err := stream(cfg, c.seed, start.AddDate(0, -1, 0), 24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -75,8 +77,8 @@ func run(ctx context.Context, c config) error {
 	for _, it := range items {
 		raw += int64(len(it.Delivery.Payload))
 	}
-	fmt.Printf("stream: %d deliveries, %.0f bytes mean as sent; %d training deliveries from seed %d\n",
-		len(items), float64(raw)/float64(len(items)), len(training), c.seed+1000)
+	fmt.Printf("stream: %d deliveries, %.0f bytes mean as sent; %d earlier deliveries to train on\n",
+		len(items), float64(raw)/float64(len(items)), len(earlier))
 
 	cluster, err := pgtest.StartCluster("fsync=on", "synchronous_commit=on", "full_page_writes=on",
 		"shared_buffers=256MB", "max_wal_size=4GB")
@@ -85,7 +87,7 @@ func run(ctx context.Context, c config) error {
 	}
 	defer cluster.Remove()
 	admin := cluster.URL("postgres")
-	dict2, err := retrainedDictionary(ctx, cluster, admin, training)
+	dict2, err := retrainedDictionary(ctx, cluster, admin, earlier)
 	if err != nil {
 		return err
 	}
@@ -110,6 +112,11 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	report(results)
+	if c.rawDict {
+		if err := rawDictionaries(earlier, items); err != nil {
+			return err
+		}
+	}
 	for _, f := range formats {
 		if err := printSizes(ctx, last[f.name], f.name); err != nil {
 			return err

@@ -29,7 +29,7 @@ var formats = []format{
 	{name: "as-received", asReceived: true},
 	// zstd with dictionary 1, trained on GitHub's examples: a new store.
 	{name: "zstd-dict1"},
-	// zstd with a dictionary retrained on 5,000 payloads of another stream, as serve does.
+	// zstd with a dictionary retrained, as serve does, on 5,000 payloads of a month before.
 	{name: "zstd-retrained", retrained: true},
 }
 
