@@ -35,14 +35,17 @@ func main() {
 	flag.StringVar(&c.world, "world", "", "world file (default: the simulator's default world)")
 	flag.IntVar(&c.hours, "hours", 96, "simulated hours of deliveries written per format and round")
 	flag.Uint64Var(&c.seed, "seed", 1, "world seed of the measured stream")
-	flag.IntVar(&c.rounds, "rounds", 3, "rounds; each writes the stream once in every format, in a rotating order")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds; each writes the stream once in every format, in a rotating order (0: only the dictionary comparison)")
 	flag.IntVar(&c.batch, "batch", 128, "deliveries per Store.Write (the receiver's group commit)")
 	flag.IntVar(&c.writers, "writers", 2, "concurrent writers")
-	flag.BoolVar(&c.rawDict, "raw-dict", true, "also measure raw-content dictionaries of recent payloads, outside the store")
+	flag.BoolVar(&c.rawDict, "raw-dict", true, "also compare dictionaries and levels, raw-content dictionaries of recent payloads included, outside the store")
 	flag.Parse()
 	var errs []error
-	if c.hours < 1 || c.rounds < 1 || c.batch < 1 || c.writers < 1 {
-		errs = append(errs, errors.New("-hours, -rounds, -batch and -writers must be at least 1"))
+	if c.hours < 1 || c.batch < 1 || c.writers < 1 {
+		errs = append(errs, errors.New("-hours, -batch and -writers must be at least 1"))
+	}
+	if c.rounds < 0 {
+		errs = append(errs, errors.New("-rounds must not be negative (0: only the dictionary comparison)"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrawlog:", err)
@@ -111,13 +114,18 @@ func run(ctx context.Context, c config) error {
 			last[f.name] = db
 		}
 	}
-	report(results)
+	if c.rounds > 0 {
+		report(results)
+	}
 	if c.rawDict {
-		if err := rawDictionaries(earlier, items); err != nil {
+		if err := rawDictionaries(earlier, items, dict2); err != nil {
 			return err
 		}
 	}
 	for _, f := range formats {
+		if c.rounds == 0 {
+			break
+		}
 		if err := printSizes(ctx, last[f.name], f.name); err != nil {
 			return err
 		}
