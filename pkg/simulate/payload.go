@@ -8,8 +8,9 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
-// The payloads are go-github's own types, filled the way GitHub fills them, so that they
-// decode exactly like real deliveries and the fake REST API answers in the same shape.
+// The REST objects are go-github's own types, filled the way GitHub fills them, so that
+// the fake REST API answers in GitHub's shape. Webhook bodies (Payload) carry the same
+// values in GitHub's full webhook shape, with their own types (hookjob.go, hookrun.go).
 
 const apiBase = "https://api.github.com"
 
