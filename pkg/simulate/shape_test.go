@@ -2,8 +2,10 @@ package simulate
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,6 +181,59 @@ func TestPayloadShape(t *testing.T) {
 			t.Logf("real %.0f bytes (%d), simulated %.0f bytes (%d)", r, len(real), g, len(got))
 			if math.Abs(g-r)/r > 0.10 {
 				t.Errorf("simulated %s averages %.0f bytes, real %.0f: more than 10%% apart", c.name, g, r)
+			}
+		})
+	}
+}
+
+// lookup returns the value at a dotted member path of a decoded body.
+func lookup(doc map[string]any, path string) any {
+	var v any = doc
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// TestPayloadValuesVary holds the simulator to values that differ the way GitHub's do, not
+// near copies: each member below takes as many distinct values as its owner has (a
+// repository's creation date per repository, a user's id per login, a job's node id per
+// job), so a dictionary cannot learn one delivery and match all the others whole.
+func TestPayloadValuesVary(t *testing.T) {
+	sim := simBodies(t)
+	cases := []struct {
+		name, event, owner, member string
+		min                        int // distinct owners at least: the case must mean something
+	}{
+		{"repository created per repository", "workflow_job", "repository.id", "repository.created_at", 20},
+		{"repository node id per repository", "workflow_job", "repository.id", "repository.node_id", 20},
+		{"organization node id per organization", "workflow_run", "organization.login", "organization.node_id", 2},
+		{"sender id per login", "workflow_job", "sender.login", "sender.id", 5},
+		{"sender node id per login", "workflow_run", "sender.login", "sender.node_id", 5},
+		{"job node id per job", "workflow_job", "workflow_job.id", "workflow_job.node_id", 500},
+		{"head commit tree per run", "workflow_run", "workflow_run.id", "workflow_run.head_commit.tree_id", 50},
+		{"check suite per run", "workflow_run", "workflow_run.id", "workflow_run.check_suite_id", 50},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			owners, values := map[string]bool{}, map[string]bool{}
+			for _, b := range sim[c.event] {
+				var doc map[string]any
+				if err := json.Unmarshal(b, &doc); err != nil {
+					t.Fatal(err)
+				}
+				owners[fmt.Sprint(lookup(doc, c.owner))] = true
+				values[fmt.Sprint(lookup(doc, c.member))] = true
+			}
+			if len(owners) < c.min {
+				t.Fatalf("%d distinct %s, want at least %d", len(owners), c.owner, c.min)
+			}
+			if len(values) != len(owners) {
+				t.Errorf("%s takes %d distinct values over %d distinct %s, want one each", c.member, len(values), len(owners), c.owner)
 			}
 		})
 	}
