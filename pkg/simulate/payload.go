@@ -8,8 +8,9 @@ import (
 	"github.com/google/go-github/v62/github"
 )
 
-// The payloads are go-github's own types, filled the way GitHub fills them, so that they
-// decode exactly like real deliveries and the fake REST API answers in the same shape.
+// The REST objects are go-github's own types, filled the way GitHub fills them, so that
+// the fake REST API answers in GitHub's shape. Webhook bodies (Payload) carry the same
+// values in GitHub's full webhook shape, with their own types (hookjob.go, hookrun.go).
 
 const apiBase = "https://api.github.com"
 
@@ -127,19 +128,14 @@ func title(r *Run) string {
 	return fmt.Sprintf("Update %s", logWords[int(r.ID%int64(len(logWords)))])
 }
 
-// Payload renders an event as the body GitHub would post.
+// Payload renders an event as the body GitHub would post, in GitHub's full shape
+// (hookjob.go, hookrun.go).
 func Payload(e Event) ([]byte, error) {
-	repo := e.Run.Repo()
 	var v any
 	if e.Kind == "workflow_job" {
-		v = &github.WorkflowJobEvent{Action: ptr(e.Action), WorkflowJob: APIJob(e.Job),
-			Org: APIOrg(e.Org), Repo: APIRepo(repo), Sender: apiUser(e.Run.Actor)}
+		v = newJobEvent(e)
 	} else {
-		wf := e.Run.Workflow
-		v = &github.WorkflowRunEvent{Action: ptr(e.Action), WorkflowRun: APIRun(e.Run),
-			Workflow: &github.Workflow{ID: ptr(wf.ID), Name: ptr(wf.Config.Name), Path: ptr(wf.Config.Path),
-				State: ptr("active"), NodeID: nodeID("W", wf.ID)},
-			Org: APIOrg(e.Org), Repo: APIRepo(repo), Sender: apiUser(e.Run.Actor)}
+		v = newRunEvent(e)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

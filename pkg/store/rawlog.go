@@ -41,6 +41,8 @@ type rawCodec struct {
 	enc    map[int32]*zstd.Encoder
 	dec    map[int32]*zstd.Decoder
 
+	asReceived bool // Options.AsReceived: store every payload as received
+
 	fallbacks atomic.Int64
 	// onFallback hears each payload stored as received, with why; serve logs the first of
 	// each kind (see SetFallbackHook).
@@ -132,6 +134,9 @@ type encoded struct {
 // encode compresses raw with the newest dictionary. Whatever goes wrong, the payload is
 // kept: as received, flagged CodecFallback, and counted.
 func (c *rawCodec) encode(raw []byte) encoded {
+	if c.asReceived {
+		return encoded{codec: CodecAsReceived, bytes: raw}
+	}
 	c.mu.RLock()
 	id := c.newest
 	c.mu.RUnlock()

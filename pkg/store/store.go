@@ -27,6 +27,9 @@ type Store struct {
 type Options struct {
 	MaxConns       int32
 	ConnectTimeout time.Duration
+	// AsReceived stores new payloads uncompressed (codec 0), as before migration 0023: the
+	// "before" of the compact raw log's A/B measurement (pkg/cmd/benchrawlog).
+	AsReceived bool
 }
 
 // Open connects to the database at url. It does not run migrations.
@@ -50,7 +53,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database pool: %w", err)
 	}
-	return &Store{pool: pool, codec: newRawCodec()}, nil
+	codec := newRawCodec()
+	codec.asReceived = opts.AsReceived
+	return &Store{pool: pool, codec: codec}, nil
 }
 
 // Pool exposes the pool to packages that read the store (queries, reconciler).

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// printSizes reports what a store filled with the stream takes on disk: per delivery,
+// indexes and TOAST included, by event type, and per job with every table included.
+func printSizes(ctx context.Context, url, name string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	var rows, total, heap, toast, indexes, rowBytes int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM deliveries), pg_total_relation_size('deliveries'),
+		pg_relation_size('deliveries'), coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
+		pg_indexes_size('deliveries'), (SELECT sum(pg_column_size(d.*) + 4) FROM deliveries d)
+		FROM pg_class c WHERE c.oid = 'deliveries'::regclass`).Scan(&rows, &total, &heap, &toast, &indexes, &rowBytes); err != nil {
+		return fmt.Errorf("deliveries size: %w", err)
+	}
+	per := func(b int64) float64 { return float64(b) / float64(rows) }
+	fmt.Printf("\n== %s: %d deliveries, %.0f bytes each all included (heap %.0f, toast %.0f, indexes %.0f)\n",
+		name, rows, per(total), per(heap), per(toast), per(indexes))
+	idx, err := conn.Query(ctx, `SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index
+		WHERE indrelid = 'deliveries'::regclass ORDER BY 1`)
+	if err != nil {
+		return fmt.Errorf("delivery indexes: %w", err)
+	}
+	for idx.Next() {
+		var n string
+		var b int64
+		if err := idx.Scan(&n, &b); err != nil {
+			return err
+		}
+		fmt.Printf("   index %-40s %6.0f bytes/delivery\n", n, per(b))
+	}
+	if err := idx.Err(); err != nil {
+		return err
+	}
+	// A row's share of what is not rows (indexes, page headers, free space) is spread
+	// evenly: the figure by event type is its row plus that share.
+	overhead := per(total - rowBytes)
+	byEvent, err := conn.Query(ctx, `SELECT event, action, count(*), avg(octet_length(payload)), avg(pg_column_size(payload)),
+		avg(pg_column_size(d.*) + 4) FROM deliveries d GROUP BY 1, 2 ORDER BY 1, 2`)
+	if err != nil {
+		return fmt.Errorf("sizes by event: %w", err)
+	}
+	fmt.Printf("   %-13s %-12s %7s %14s %14s %10s %14s\n", "event", "action", "rows", "payload stored", "column size", "row", "all included")
+	for byEvent.Next() {
+		var ev, action string
+		var n int64
+		var stored, column, row float64
+		if err := byEvent.Scan(&ev, &action, &n, &stored, &column, &row); err != nil {
+			return err
+		}
+		fmt.Printf("   %-13s %-12s %7d %14.0f %14.0f %10.0f %14.0f\n", ev, action, n, stored, column, row, row+overhead)
+	}
+	if err := byEvent.Err(); err != nil {
+		return err
+	}
+	return printPerJob(ctx, conn)
+}
+
+// printPerJob divides every table the write path fills, indexes and TOAST included, by
+// the jobs stored.
+func printPerJob(ctx context.Context, conn *pgx.Conn) error {
+	var jobs int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM workflow_jobs").Scan(&jobs); err != nil {
+		return fmt.Errorf("count jobs: %w", err)
+	}
+	tables, err := conn.Query(ctx, `SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm', 'p') AND c.relname <> 'payload_dictionaries'
+		ORDER BY 2 DESC`)
+	if err != nil {
+		return fmt.Errorf("table sizes: %w", err)
+	}
+	var sum int64
+	var lines []string
+	for tables.Next() {
+		var n string
+		var b int64
+		if err := tables.Scan(&n, &b); err != nil {
+			return err
+		}
+		sum += b
+		if b > 16<<10 {
+			lines = append(lines, fmt.Sprintf("   %-28s %7.0f bytes/job", n, float64(b)/float64(jobs)))
+		}
+	}
+	if err := tables.Err(); err != nil {
+		return err
+	}
+	fmt.Printf("   per job (%d jobs): %.0f bytes, every table, index and TOAST included (the dictionaries apart)\n", jobs, float64(sum)/float64(jobs))
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+	return nil
+}
