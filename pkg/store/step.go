@@ -112,8 +112,12 @@ func (j *Job) FailedStep() string {
 }
 
 // PassedWithWarnings reports a job that succeeded while one of its steps failed: a step
-// with continue-on-error.
+// with continue-on-error. GitLab's counterpart is a job that failed under allow_failure:
+// its pipeline passes "with warnings", and GitLab sends no steps.
 func (j *Job) PassedWithWarnings() bool {
+	if j.Forge == ForgeGitLab {
+		return j.Status == "completed" && j.Conclusion == "failure" && j.AllowFailure
+	}
 	return j.Status == "completed" && j.Conclusion == "success" && j.FailedStep() != ""
 }
 
