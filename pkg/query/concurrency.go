@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/jackc/pgx/v5"
 )
 
 // ConcurrencyLimits are the threshold lines of the concurrency query: how many jobs may run
@@ -58,7 +57,8 @@ type concEvent struct {
 //
 // Peaks are exact: every start and end of the jobs that overlap the range is swept in time
 // order, ends before starts at the same instant (a job's interval is [start, end)), and a
-// bucket's peak is the highest level at its start or after any change within it.
+// bucket's peak is the highest level at its start or after any change within it. Long
+// ranges take the hours the rollup keeps instead (concurrency_levels.go).
 func Concurrency(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m concurrencyModel
 	if err := decode(req, &m); err != nil {
@@ -69,69 +69,25 @@ func Concurrency(ctx context.Context, env Env, req Request) (data.Frames, error)
 		return nil, err
 	}
 	g := newGrid(req.From, req.To, bucketFor(req))
-	st := newStmt("concurrency")
-	st.add("SELECT j.label_key, j.runner_group_name, j.created_at + make_interval(secs => j.approval_wait_s),\n",
-		"  CASE WHEN j.runner_name <> '' THEN j.started_at END, j.completed_at\nFROM ")
-	activeJobs(st, req, m.Filters, jobFilters.without("conclusions"),
-		"j.label_key, j.runner_group_name, j.created_at, j.approval_wait_s, j.runner_name, j.started_at, j.completed_at, j.status")
-	st.add("\nWHERE j.status <> 'waiting' AND j.created_at IS NOT NULL")
-	events := map[string][]concEvent{}
-	in := interner{}
-	var lk, rg []byte
-	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var q time.Time
-		var s, c *time.Time
-		if err := r.Scan(&lk, &rg, &q, &s, &c); err != nil {
-			return err
-		}
-		labelKey, group := in.get(lk), in.get(rg)
-		key := func(running bool) string {
-			switch by {
-			case "labels":
-				return labelKey
-			case "runner_group":
-				if !running || group == "" {
-					return "(unassigned)"
-				}
-				return group
-			}
-			return runnerType(labelKey)
-		}
-		qEnd := firstOf(s, c)
-		if qEnd == nil || qEnd.After(q) {
-			k := key(false)
-			events[k] = append(events[k], concEvent{at: q, queue: 1})
-			if qEnd != nil {
-				events[k] = append(events[k], concEvent{at: *qEnd, queue: -1})
-			}
-		}
-		if s != nil && (c == nil || c.After(*s)) {
-			k := key(true)
-			events[k] = append(events[k], concEvent{at: *s, run: 1})
-			if c != nil {
-				events[k] = append(events[k], concEvent{at: *c, run: -1})
-			}
-		}
-		return nil
-	})
+	levels, st, err := concurrencyLevels(ctx, env, req, m.Filters, by, g)
 	if err != nil {
 		return nil, err
 	}
 	if by == "type" { // both types always answer, so that a threshold has a series to sit on
 		for _, t := range []string{typeHosted, typeSelfHosted} {
-			if _, ok := events[t]; !ok {
-				events[t] = nil
+			if _, ok := levels[t]; !ok {
+				levels[t] = newLevels(g)
 			}
 		}
 	}
-	names := make([]string, 0, len(events))
-	for k := range events {
+	names := make([]string, 0, len(levels))
+	for k := range levels {
 		names = append(names, k)
 	}
 	slices.Sort(names)
 	frames := data.Frames{}
 	for _, k := range names {
-		run, queue := peaks(g, req.To, events[k])
+		run, queue := levels[k].run, levels[k].queue
 		label := map[string]string{"type": "runner_type", "labels": "labels", "runner_group": "runner_group"}[by]
 		f := data.NewFrame(k, data.NewField("time", nil, g.times),
 			data.NewField("running", data.Labels{label: k}, run),
@@ -163,35 +119,47 @@ func (l ConcurrencyLimits) of(typ string) int {
 	return 0
 }
 
-// peaks sweeps one group's events into per-bucket peaks of running and queued jobs.
-// Events at or after to are left out: the answer covers the range only.
-func peaks(g *grid, to time.Time, ev []concEvent) (run, queue []float64) {
+// peaksIn sweeps one group's events into the peaks of running and queued jobs of the
+// buckets of [from, to), raising l where it is lower. from is a bucket's start or an hour;
+// the level at from counts every change up to and at that instant. Events at or after to
+// are left out; when tail is set, the buckets from to on (the grid's last starts at to when
+// the range ends on a bucket edge) take the level the range ends with.
+func peaksIn(g *grid, from, to time.Time, tail bool, ev []concEvent, l *levels) {
 	slices.SortFunc(ev, func(a, b concEvent) int {
 		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.run+a.queue, b.run+b.queue) // ends first
 	})
-	run, queue = make([]float64, len(g.times)), make([]float64, len(g.times))
-	var r, q, bucket int
-	i := 0
-	for ; i < len(ev) && g.index(ev[i].at) < 0; i++ { // the levels carried into the range
-		r, q = r+ev[i].run, q+ev[i].queue
-	}
-	for bucket = 0; bucket < len(g.times); bucket++ {
+	var r, q, i int
+	for bucket := max(g.index(from), 0); bucket < len(g.times); bucket++ {
+		start := g.times[bucket]
+		if start.Before(from) {
+			start = from
+		}
+		if !start.Before(to) {
+			if !tail {
+				break
+			}
+			for ; i < len(ev) && ev[i].at.Before(to); i++ {
+				r, q = r+ev[i].run, q+ev[i].queue
+			}
+			l.raise(bucket, r, q)
+			continue
+		}
 		// The level at the bucket's first instant counts what changes at that instant: a
 		// job that ended exactly then is not running in the bucket.
-		for ; i < len(ev) && ev[i].at.Equal(g.times[bucket]) && ev[i].at.Before(to); i++ {
+		for ; i < len(ev) && !ev[i].at.After(start); i++ {
 			r, q = r+ev[i].run, q+ev[i].queue
 		}
 		pr, pq := r, q
-		for ; i < len(ev) && g.index(ev[i].at) == bucket && ev[i].at.Before(to); i++ {
+		end := g.times[bucket].Add(g.width)
+		for ; i < len(ev) && ev[i].at.Before(end) && ev[i].at.Before(to); i++ {
 			r, q = r+ev[i].run, q+ev[i].queue
 			pr, pq = max(pr, r), max(pq, q)
 		}
-		run[bucket], queue[bucket] = float64(pr), float64(pq)
+		l.raise(bucket, pr, pq)
 	}
-	return run, queue
 }
 
 func firstOf(ts ...*time.Time) *time.Time {

@@ -81,6 +81,9 @@ var rollupCases = []rollupCase{
 	{"cost", `{"view": "over_time", "filters": {"repos": ["acme/api"]}}`}, // the repo rows, not the totals
 	{"cost", `{"view": "over_time", "dimension": "workflow"}`},
 	{"cost", `{"view": "unpriced"}`},
+	{"concurrency", `{}`},
+	{"concurrency", `{"groupBy": "labels"}`},
+	{"concurrency", `{"groupBy": "runner_group"}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more.
