@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // levels are one group's per-bucket peaks of running and queued jobs.
@@ -98,9 +99,9 @@ func concurrencyEvents(ctx context.Context, env Env, req Request, fl Filters, by
 	events := map[string][]concEvent{}
 	in := interner{}
 	var lk, rg []byte
+	var q time.Time
+	var s, c pgtype.Timestamptz // not *time.Time: no allocation per row
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		var q time.Time
-		var s, c *time.Time
 		if err := r.Scan(&lk, &rg, &q, &s, &c); err != nil {
 			return err
 		}
@@ -117,19 +118,23 @@ func concurrencyEvents(ctx context.Context, env Env, req Request, fl Filters, by
 			}
 			return runnerType(labelKey)
 		}
-		qEnd := firstOf(s, c)
-		if qEnd == nil || qEnd.After(q) {
+		// The wait ends when a runner takes the job, or when it ends without one.
+		qEnd := s
+		if !qEnd.Valid {
+			qEnd = c
+		}
+		if !qEnd.Valid || qEnd.Time.After(q) {
 			k := key(false)
-			events[k] = append(events[k], concEvent{at: q, queue: 1})
-			if qEnd != nil {
-				events[k] = append(events[k], concEvent{at: *qEnd, queue: -1})
+			events[k] = append(events[k], newConcEvent(q, queueStart))
+			if qEnd.Valid {
+				events[k] = append(events[k], newConcEvent(qEnd.Time, queueEnd))
 			}
 		}
-		if s != nil && (c == nil || c.After(*s)) {
+		if s.Valid && (!c.Valid || c.Time.After(s.Time)) {
 			k := key(true)
-			events[k] = append(events[k], concEvent{at: *s, run: 1})
-			if c != nil {
-				events[k] = append(events[k], concEvent{at: *c, run: -1})
+			events[k] = append(events[k], newConcEvent(s.Time, runStart))
+			if c.Valid {
+				events[k] = append(events[k], newConcEvent(c.Time, runEnd))
 			}
 		}
 		return nil
