@@ -47,14 +47,16 @@ var benchQueries = map[string]struct{ queryType, json string }{
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread
-// over 90 days and times every query type through QueryData, over 7 and 90 days, against
-// the same SQL run directly with pgx. It reports p95s; -v prints the whole table.
+// over 90 days and times every query type through QueryData, over every range of
+// benchRanges (1 hour to 400 days, with the interval Grafana would send), against the same
+// SQL run directly with pgx. It reports p95s; -v prints the whole table.
 //
 //	go test ./pkg/plugin -run '^$' -bench Queries -benchtime 1x -timeout 60m -v
 //
 // CIRADAR_BENCH_DATABASE_URL reuses a filled database (as a superuser URL) between runs;
 // CIRADAR_BENCH_ITER sets the samples per query (default 15); CIRADAR_BENCH_ONLY, a
-// comma-separated list of benchQueries' names, times only those.
+// comma-separated list of benchQueries' names, times only those; CIRADAR_BENCH_RANGES
+// (as "1h,7d") only those ranges.
 func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	jobs := envInt("CIRADAR_BENCH_JOBS", 1_000_000)
@@ -96,6 +98,10 @@ func BenchmarkQueries(b *testing.B) {
 	}
 	defer raw.Close()
 
+	ranges, err := selectedRanges()
+	if err != nil {
+		b.Fatal(err)
+	}
 	only := strings.Split(os.Getenv("CIRADAR_BENCH_ONLY"), ",")
 	names := make([]string, 0, len(benchQueries))
 	for n := range benchQueries {
@@ -106,12 +112,14 @@ func BenchmarkQueries(b *testing.B) {
 	slices.Sort(names)
 	b.ResetTimer()
 	for range b.N {
-		b.Logf("%-26s %5s %10s %10s %10s %10s %9s %9s %9s", "query", "range", "p50 ms", "p95 ms", "raw p50", "raw p95", "over p50", "over p95", "over cpu")
+		b.Logf("load average %s", loadAverage())
+		b.Logf("%-26s %5s %10s %10s %10s %10s %9s %9s %9s %s", "query", "range", "p50 ms", "p95 ms", "raw p50", "raw p95", "over p50", "over p95", "over cpu", "load")
 		for _, name := range names {
-			for _, days := range []int{7, 90} {
+			for _, rg := range ranges {
 				bq := benchQueries[name]
-				q := backend.DataQuery{RefID: "A", QueryType: bq.queryType, JSON: json.RawMessage(bq.json), Interval: time.Duration(days) * 24 * time.Hour / 1000,
-					MaxDataPoints: 1000, TimeRange: backend.TimeRange{From: end.Add(-time.Duration(days) * 24 * time.Hour), To: end}}
+				q := backend.DataQuery{RefID: "A", QueryType: bq.queryType, JSON: json.RawMessage(bq.json),
+					Interval: grafanaInterval(rg.span, benchMaxDataPoints), MaxDataPoints: benchMaxDataPoints,
+					TimeRange: backend.TimeRange{From: end.Add(-rg.span), To: end}}
 				stmts, err := capture(ctx, bq.queryType, q, d)
 				if err != nil {
 					b.Fatalf("%s: %v", name, err)
@@ -129,12 +137,24 @@ func BenchmarkQueries(b *testing.B) {
 				// CPU it spends beyond pgx's, as a share of the direct query's time. Both run
 				// the same statements, so the server's time is the same for both.
 				extra := pct(cpus(plugin), 0.5) - pct(cpus(direct), 0.5)
-				b.Logf("%-26s %4dd %10.1f %10.1f %10.1f %10.1f %8.0f%% %8.0f%% %8.0f%%", name, days, ms(p50), ms(p95), ms(rp50), ms(rp95),
-					100*(float64(p50)/float64(rp50)-1), 100*(float64(p95)/float64(rp95)-1), 100*float64(extra)/float64(rp50))
-				b.ReportMetric(ms(p95), name+"_"+strconv.Itoa(days)+"d_p95_ms")
+				b.Logf("%-26s %5s %10.1f %10.1f %10.1f %10.1f %8.0f%% %8.0f%% %8.0f%% %s", name, rg.name, ms(p50), ms(p95), ms(rp50), ms(rp95),
+					100*(float64(p50)/float64(rp50)-1), 100*(float64(p95)/float64(rp95)-1), 100*float64(extra)/float64(rp50), strings.Fields(loadAverage())[0])
+				b.ReportMetric(ms(p95), name+"_"+rg.name+"_p95_ms")
 			}
 		}
+		b.Logf("load average %s", loadAverage())
 	}
+}
+
+// loadAverage is the machine's load (1, 5 and 15 minutes), printed beside the figures: the
+// benchmark shares its cores.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // recorder is a query.DB that runs statements and remembers them, for the pgx replay.

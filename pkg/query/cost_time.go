@@ -15,7 +15,11 @@ func costOverTime(ctx context.Context, env Env, req Request, fl Filters, rates R
 	bucket := bucketFor(req)
 	g := newGrid(req.From, req.To, bucket)
 	rowsDim := dim
-	if rowsDim == "" {
+	switch {
+	case rowsDim != "":
+	case onlyFilters(fl):
+		rowsDim = "total" // one row per label set and visibility (migration 0026)
+	default:
 		rowsDim = "repo" // every job is in exactly one repository: its rows sum to the totals
 	}
 	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(fl, costDims[rowsDim].filter))

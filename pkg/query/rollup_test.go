@@ -78,8 +78,12 @@ var rollupCases = []rollupCase{
 	{"cost", `{"dimension": "label", "filters": {"labels": ["ubuntu-latest"]}}`},
 	{"cost", `{"dimension": "event", "metric": "billable_minutes"}`},
 	{"cost", `{"view": "over_time"}`},
+	{"cost", `{"view": "over_time", "filters": {"repos": ["acme/api"]}}`}, // the repo rows, not the totals
 	{"cost", `{"view": "over_time", "dimension": "workflow"}`},
 	{"cost", `{"view": "unpriced"}`},
+	{"concurrency", `{}`},
+	{"concurrency", `{"groupBy": "labels"}`},
+	{"concurrency", `{"groupBy": "runner_group"}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more.

@@ -184,6 +184,8 @@ var rollupFuncs = []string{
 	"SELECT rollup_sample_hours($1, $2)",
 	"SELECT rollup_step_days($1, $2)", // steps per day and hour (0017)
 	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
+	// the most jobs running and queued at once, per hour (0027)
+	"SELECT rollup_concurrency($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -193,6 +195,7 @@ var rollupTables = []string{
 	"rollup_sample_hour",
 	"rollup_step_day", "rollup_step_hour",
 	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
+	"rollup_concurrency_hour",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
