@@ -14,27 +14,30 @@ import (
 type number int
 
 func (n *number) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			*n = 0
-			return nil
-		}
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", s)
-		}
-		*n = number(v)
-		return nil
-	}
-	var v int
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
+	v, err := lenient(b, strconv.Atoi, "a whole number")
 	*n = number(v)
-	return nil
+	return err
+}
+
+// lenient decodes a JSON number, or a string that parse reads ("" is the zero value):
+// provisioning sends every ${ENV} value as a string. what names the kind in the error.
+func lenient[T any](b []byte, parse func(string) (T, error), what string) (T, error) {
+	var v T
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '"' {
+		err := json.Unmarshal(b, &v)
+		return v, err
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return v, err
+	}
+	if s = strings.TrimSpace(s); s == "" {
+		return v, nil
+	}
+	v, err := parse(s)
+	if err != nil {
+		return v, fmt.Errorf("%q is not %s", s, what)
+	}
+	return v, nil
 }

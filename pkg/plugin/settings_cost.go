@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -66,27 +64,7 @@ func (c CostSettings) Limits() query.ConcurrencyLimits {
 type price float64
 
 func (p *price) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if s = strings.TrimSpace(s); s == "" {
-			*p = 0
-			return nil
-		}
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a price", s)
-		}
-		*p = price(v)
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
+	v, err := lenient(b, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }, "a price")
 	*p = price(v)
-	return nil
+	return err
 }
