@@ -31,20 +31,7 @@ func TestQueueTimeMatchesSimulator(t *testing.T) {
 	}
 	sim, err := simulate.New(w, simulate.Options{
 		Noise: simulate.Noise{Duplicate: 0.05, Reorder: 0.05},
-		// Straight into the store, received at the simulated send time, as a receiver
-		// whose clock reads that time would (approval waits are measured by receipt).
-		Deliver: func(ctx context.Context, d simulate.Delivery) (int, error) {
-			del := store.Delivery{ID: d.GUID, Event: d.Event, Action: d.Action, HookID: 1, TargetType: "organization",
-				ReceivedAt: d.At, Payload: d.Body}
-			p, err := store.Project(del)
-			if err != nil {
-				return 400, err
-			}
-			if _, err := st.Write(ctx, []store.Item{{Delivery: del, Projection: p}}); err != nil {
-				return 503, err
-			}
-			return 202, nil
-		},
+		Deliver: storeDeliveries(st),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -86,4 +73,22 @@ func TestQueueTimeMatchesSimulator(t *testing.T) {
 		}
 	}
 	t.Logf("%d deliveries, %d label sets checked", truth.Deliveries.Sent, len(frames))
+}
+
+// storeDeliveries writes each simulated delivery straight into st, received at the
+// simulated send time, as a receiver whose clock reads that time would (approval waits are
+// measured by receipt).
+func storeDeliveries(st *store.Store) func(context.Context, simulate.Delivery) (int, error) {
+	return func(ctx context.Context, d simulate.Delivery) (int, error) {
+		del := store.Delivery{ID: d.GUID, Event: d.Event, Action: d.Action, HookID: 1, TargetType: "organization",
+			ReceivedAt: d.At, Payload: d.Body}
+		p, err := store.Project(del)
+		if err != nil {
+			return 400, err
+		}
+		if _, err := st.Write(ctx, []store.Item{{Delivery: del, Projection: p}}); err != nil {
+			return 503, err
+		}
+		return 202, nil
+	}
 }

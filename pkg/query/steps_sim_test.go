@@ -33,18 +33,7 @@ func TestStepsMatchSimulator(t *testing.T) {
 	}
 	sim, err := simulate.New(w, simulate.Options{
 		Noise: simulate.Noise{Duplicate: 0.05, Reorder: 0.05},
-		Deliver: func(ctx context.Context, d simulate.Delivery) (int, error) {
-			del := store.Delivery{ID: d.GUID, Event: d.Event, Action: d.Action, HookID: 1, TargetType: "organization",
-				ReceivedAt: d.At, Payload: d.Body}
-			p, err := store.Project(del)
-			if err != nil {
-				return 400, err
-			}
-			if _, err := st.Write(ctx, []store.Item{{Delivery: del, Projection: p}}); err != nil {
-				return 503, err
-			}
-			return 202, nil
-		},
+		Deliver: storeDeliveries(st),
 	})
 	if err != nil {
 		t.Fatal(err)
