@@ -175,7 +175,11 @@ func (r *recorder) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 
 func capture(ctx context.Context, name string, q backend.DataQuery, d *Datasource) ([]recorded, error) {
 	rec := &recorder{db: d.pool}
-	_, err := queryTypes[name](ctx, query.Env{DB: rec, Status: d.status}, query.Request{RefID: "A", From: q.TimeRange.From, To: q.TimeRange.To,
+	// The plugin's own environment: without its concurrency limits, runner_utilization left
+	// out the hosted runners' statement the plugin runs, and the pgx side timed less work.
+	env := d.env()
+	env.DB = rec
+	_, err := queryTypes[name](ctx, env, query.Request{RefID: "A", From: q.TimeRange.From, To: q.TimeRange.To,
 		Interval: q.Interval, MaxDataPoints: q.MaxDataPoints, JSON: q.JSON})
 	return rec.stmts, err
 }

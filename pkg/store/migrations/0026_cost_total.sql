@@ -30,6 +30,11 @@ BEGIN
 END
 $$;
 
+-- Every read names one dim over a span of days or hours: the primary keys, day or hour
+-- first, made a 90-day read of the totals walk every dimension's rows of the 90 days.
+CREATE INDEX rollup_cost_day_dim ON rollup_cost_day (dim, day);
+CREATE INDEX rollup_cost_hour_dim ON rollup_cost_hour (dim, hour);
+
 -- The rollups have no 'total' rows yet: forget the state, so that the next refresh rolls the
 -- whole store up again (until then, queries read the projections).
 DELETE FROM rollup_state;
