@@ -85,9 +85,18 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	path := r.URL.EscapedPath()
 	f.requests = append(f.requests, path)
+	if r.Header.Get("Private-Token") != "glpat-test" {
+		http.Error(w, `{"message":"401 Unauthorized"}`, http.StatusUnauthorized)
+		return
+	}
+	group, _, _ := strings.Cut(f.project, "/")
+	if path == "/api/v4/groups/"+group+"/projects" {
+		f.page(w, r, []map[string]any{{"id": f.pipeline["project_id"], "path_with_namespace": f.project}})
+		return
+	}
 	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.project, "/", "%2F") + "/pipelines"
 	rest, ok := strings.CutPrefix(path, prefix)
-	if !ok || r.Header.Get("Private-Token") != "glpat-test" {
+	if !ok {
 		http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
 		return
 	}
@@ -105,6 +114,11 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
 		return
 	}
+	f.page(w, r, all)
+}
+
+// page answers one page of all, as GitLab pages (page, per_page, X-Next-Page).
+func (f *fakeGitLab) page(w http.ResponseWriter, r *http.Request, all []map[string]any) {
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
 	page, per = max(page, 1), max(per, 1)
