@@ -94,6 +94,11 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.page(w, r, []map[string]any{{"id": f.pipeline["project_id"], "path_with_namespace": f.project}})
 		return
 	}
+	if path == "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F") {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": f.pipeline["project_id"], "path_with_namespace": f.project, "build_timeout": 7200})
+		return
+	}
 	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.project, "/", "%2F") + "/pipelines"
 	rest, ok := strings.CutPrefix(path, prefix)
 	if !ok {

@@ -26,15 +26,17 @@ type Sync struct {
 
 	listedAt time.Time
 	projects []string
+	timeouts map[string]timeoutEntry // job timeout by project path
 }
 
 // SyncStats says what one GitLab cycle did and what it cost.
 type SyncStats struct {
 	Projects, Pipelines, Jobs, Stored int
+	Expired                           int // jobs closed past GitLab's own limits
 	Calls                             int64
 }
 
-// Cycle repairs every project once. A project that fails does not stop the others; their
+// Cycle repairs every project once, then closes its jobs past GitLab's own limits. A project that fails does not stop the others; their
 // errors are joined.
 func (s *Sync) Cycle(ctx context.Context, now time.Time) (SyncStats, error) {
 	before := s.Client.Calls()
@@ -56,6 +58,10 @@ func (s *Sync) Cycle(ctx context.Context, now time.Time) (SyncStats, error) {
 		st.Jobs += res.Jobs
 		st.Stored += res.Stored
 	}
+	// After the repair: a job GitLab reported on is not expired.
+	n, err := s.expire(ctx, projects, now)
+	st.Expired = n
+	errs = append(errs, err)
 	st.Calls = s.Client.Calls() - before
 	return st, errors.Join(errs...)
 }

@@ -5,14 +5,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/fixtures"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/store"
 )
 
-// A reconcile cycle's API cost against the fake GitLab: the first cycle lists the group and
-// repairs its project; an idle cycle costs one request for the project (the group listing
-// is kept for an hour); a backfill loads the same pipeline again without moving the
-// reconciler's checkpoint, and stores nothing new.
+// A reconcile cycle's API cost against the fake GitLab: the first cycle lists the group,
+// repairs its project and reads its job timeout; an idle cycle costs one request for the
+// project (the group listing is kept for an hour, the timeout for a day); a backfill loads
+// the same pipeline again without moving the reconciler's checkpoint, and stores nothing
+// new. A job running past the project's own timeout (2h here, not GitLab's default hour)
+// is closed as expired, an hour of grace later.
 func TestSyncCycleCost(t *testing.T) {
 	ctx := context.Background()
 	s, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{MaxConns: 4})
@@ -28,6 +31,24 @@ func TestSyncCycleCost(t *testing.T) {
 	c.pageSize = 2
 	now := time.Date(2016, 8, 13, 0, 0, 0, 0, time.UTC)
 	sync := &Sync{Client: c, Store: s, Groups: []string{"gitlab-org"}, Lookback: 30 * 24 * time.Hour}
+	// A job of the project running since 2.5h before the first cycle: past GitLab's default
+	// hour and its grace, within the project's 2h and the grace until an hour later.
+	started := now.Add(-150 * time.Minute)
+	hook := fixtures.GitLabEdited("job", func(doc map[string]any) {
+		doc["build_id"], doc["build_status"], doc["pipeline_id"] = 999, "running", 31
+		doc["build_started_at_iso"] = started.Format(time.RFC3339)
+		for _, k := range []string{"build_started_at", "build_finished_at", "build_finished_at_iso"} {
+			delete(doc, k)
+		}
+	})
+	d := store.Delivery{ID: "hook-999", Event: store.GitLabJobHook, ReceivedAt: started, Payload: hook, Forge: store.ForgeGitLab}
+	p, err := store.Project(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(ctx, []store.Item{{Delivery: d, Projection: p}}); err != nil {
+		t.Fatal(err)
+	}
 
 	steps := []struct {
 		name                             string
@@ -36,7 +57,7 @@ func TestSyncCycleCost(t *testing.T) {
 		wantCalls                        int64
 		wantProjects, wantPipes, wantNew int
 	}{
-		{"first cycle: group, pipelines, 3 pages of jobs", now, cycle(sync), 1 + 1 + 3, 1, 1, 6},
+		{"first cycle: group, pipelines, 3 pages of jobs, timeout", now, cycle(sync), 1 + 1 + 3 + 1, 1, 1, 6},
 		{"idle cycle: one request", now.Add(time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"idle again", now.Add(2 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"backfill: everything again, nothing new", now.Add(3 * time.Minute), func(at time.Time) (int64, int, int, int, error) {
@@ -44,7 +65,8 @@ func TestSyncCycleCost(t *testing.T) {
 			return st.Calls, st.Projects, st.Pipelines, st.Stored, err
 		}, 1 + 1 + 3, 1, 1, 0},
 		{"idle after the backfill: its positions were its own", now.Add(4 * time.Minute), cycle(sync), 1, 1, 0, 0},
-		{"group listed again after an hour", now.Add(2 * time.Hour), cycle(sync), 1 + 1, 1, 0, 0},
+		{"group listed again after an hour; the running job expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1, 1, 0, 1},
+		{"timeout read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1, 1, 0, 0},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -58,12 +80,23 @@ func TestSyncCycleCost(t *testing.T) {
 			}
 		})
 	}
+	jobs, err := s.Jobs(ctx, store.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.JobID == 999 && (j.Forge != store.ForgeGitLab || j.ClosedBy != store.ClosedExpired || j.CompletedAt == nil ||
+			!j.CompletedAt.Equal(started.Add(2*time.Hour))) {
+			t.Fatalf("job 999: forge %s closed_by %q end %v, want expired at the 2h timeout", j.Forge, j.ClosedBy, j.CompletedAt)
+		}
+	}
 }
 
+// cycle runs one Sync cycle; what it stored counts its expiries too.
 func cycle(s *Sync) func(time.Time) (int64, int, int, int, error) {
 	return func(at time.Time) (int64, int, int, int, error) {
 		st, err := s.Cycle(context.Background(), at)
-		return st.Calls, st.Projects, st.Pipelines, st.Stored, err
+		return st.Calls, st.Projects, st.Pipelines, st.Stored + st.Expired, err
 	}
 }
 
