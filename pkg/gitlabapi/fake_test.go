@@ -23,6 +23,7 @@ type fakeGitLab struct {
 	project  string // full path
 	pipeline map[string]any
 	jobs     []map[string]any
+	runners  []map[string]any // the group's runners
 	requests []string
 }
 
@@ -48,6 +49,16 @@ func newFakeGitLab(t *testing.T) *fakeGitLab {
 		return at.Format(time.RFC3339)
 	}
 	f := &fakeGitLab{project: hook.Project["path_with_namespace"].(string)}
+	// The group's runners: the one of the real job hook, and two more, so that they page.
+	var job map[string]any
+	if err := json.Unmarshal(fixtures.GitLabGet("job"), &job); err != nil {
+		t.Fatal(err)
+	}
+	r := job["runner"].(map[string]any)
+	for i, desc := range []string{r["description"].(string), "group-runner-2", "group-runner-3"} {
+		f.runners = append(f.runners, map[string]any{"id": r["id"].(float64) + float64(i), "description": desc,
+			"runner_type": "group_type", "online": i != 2, "status": "online", "is_shared": false})
+	}
 	a := hook.Attrs
 	f.pipeline = map[string]any{"id": a["id"], "iid": a["iid"], "project_id": hook.Project["id"], "status": a["status"],
 		"source": a["source"], "ref": a["ref"], "sha": a["sha"], "web_url": hook.Project["web_url"].(string) + "/-/pipelines/31",
@@ -90,6 +101,10 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	group, _, _ := strings.Cut(f.project, "/")
+	if path == "/api/v4/groups/"+group+"/runners" && r.URL.Query().Get("type") == "group_type" {
+		f.page(w, r, f.runners)
+		return
+	}
 	if path == "/api/v4/groups/"+group+"/projects" {
 		f.page(w, r, []map[string]any{{"id": f.pipeline["project_id"], "path_with_namespace": f.project}})
 		return

@@ -23,16 +23,20 @@ type Sync struct {
 	// Lookback bounds a project's first repair (default 24h).
 	Lookback  time.Duration
 	ListEvery time.Duration
+	// InstanceRunners lists the instance's runners too (an administrator's token only).
+	InstanceRunners bool
 
-	listedAt time.Time
-	projects []string
-	timeouts map[string]timeoutEntry // job timeout by project path
+	listedAt  time.Time
+	projects  []string
+	timeouts  map[string]timeoutEntry // job timeout by project path
+	runnersAt time.Time               // last complete runner listing
 }
 
 // SyncStats says what one GitLab cycle did and what it cost.
 type SyncStats struct {
 	Projects, Pipelines, Jobs, Stored int
 	Expired                           int // jobs closed past GitLab's own limits
+	Runners                           int // runners listed (every 10 minutes)
 	Calls                             int64
 }
 
@@ -61,6 +65,8 @@ func (s *Sync) Cycle(ctx context.Context, now time.Time) (SyncStats, error) {
 	// After the repair: a job GitLab reported on is not expired.
 	n, err := s.expire(ctx, projects, now)
 	st.Expired = n
+	errs = append(errs, err)
+	st.Runners, err = s.runners(ctx, now)
 	errs = append(errs, err)
 	st.Calls = s.Client.Calls() - before
 	return st, errors.Join(errs...)

@@ -2,12 +2,15 @@ package gitlabapi
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/fixtures"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/store"
+	"github.com/jackc/pgx/v5"
 )
 
 // A reconcile cycle's API cost against the fake GitLab: the first cycle lists the group,
@@ -57,7 +60,7 @@ func TestSyncCycleCost(t *testing.T) {
 		wantCalls                        int64
 		wantProjects, wantPipes, wantNew int
 	}{
-		{"first cycle: group, pipelines, 3 pages of jobs, timeout", now, cycle(sync), 1 + 1 + 3 + 1, 1, 1, 6},
+		{"first cycle: group, pipelines, 3 pages of jobs, timeout, 2 pages of runners", now, cycle(sync), 1 + 1 + 3 + 1 + 2, 1, 1, 6},
 		{"idle cycle: one request", now.Add(time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"idle again", now.Add(2 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"backfill: everything again, nothing new", now.Add(3 * time.Minute), func(at time.Time) (int64, int, int, int, error) {
@@ -65,8 +68,8 @@ func TestSyncCycleCost(t *testing.T) {
 			return st.Calls, st.Projects, st.Pipelines, st.Stored, err
 		}, 1 + 1 + 3, 1, 1, 0},
 		{"idle after the backfill: its positions were its own", now.Add(4 * time.Minute), cycle(sync), 1, 1, 0, 0},
-		{"group listed again after an hour; the running job expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1, 1, 0, 1},
-		{"timeout read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1, 1, 0, 0},
+		{"group and runners listed again after an hour; the running job expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1 + 2, 1, 0, 1},
+		{"timeout read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1 + 2, 1, 0, 0},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -80,16 +83,51 @@ func TestSyncCycleCost(t *testing.T) {
 			}
 		})
 	}
+	// A runner unregistered is marked removed at the next listing.
+	fake.mu.Lock()
+	fake.runners = fake.runners[:2]
+	fake.mu.Unlock()
+	if calls, _, _, _, err := cycle(sync)(now.Add(26*time.Hour + 30*time.Minute)); err != nil || calls != 1+1 {
+		t.Fatalf("%d calls, %v; want the pipelines and one page of runners", calls, err)
+	}
+	want := []string{
+		"gitlab:group:gitlab-org 12270837 4-blue.shared.runners-manager.gitlab.com/default group_type online f",
+		"gitlab:group:gitlab-org 12270838 group-runner-2 group_type online f",
+		"gitlab:group:gitlab-org 12270839 group-runner-3 group_type offline t",
+	}
+	if got := gitlabRunners(t, s); !slices.Equal(got, want) {
+		t.Fatalf("runners\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 	jobs, err := s.Jobs(ctx, store.JobFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, j := range jobs {
+		found = found || j.JobID == 999
 		if j.JobID == 999 && (j.Forge != store.ForgeGitLab || j.ClosedBy != store.ClosedExpired || j.CompletedAt == nil ||
 			!j.CompletedAt.Equal(started.Add(2*time.Hour))) {
 			t.Fatalf("job 999: forge %s closed_by %q end %v, want expired at the 2h timeout", j.Forge, j.ClosedBy, j.CompletedAt)
 		}
 	}
+	if !found {
+		t.Fatal("job 999 is missing")
+	}
+}
+
+// gitlabRunners reads the GitLab runner inventory: id, name, group, status, removed.
+func gitlabRunners(t *testing.T, s *store.Store) []string {
+	t.Helper()
+	rows, err := s.Pool().Query(context.Background(), `SELECT format('%s %s %s %s %s %s', scope, runner_id, name, runner_group_name, status, removed_at IS NOT NULL)
+		FROM runners WHERE forge = 'gitlab' ORDER BY runner_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // cycle runs one Sync cycle; what it stored counts its expiries too.

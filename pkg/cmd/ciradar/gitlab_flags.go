@@ -16,6 +16,7 @@ import (
 // by serve, reconcile and backfill. The token is a secret: never printed, never logged.
 type gitlabFlags struct {
 	url, token, projects, groups string
+	instanceRunners              bool
 }
 
 func addGitLabFlags(cfg *config) *gitlabFlags {
@@ -28,6 +29,8 @@ func addGitLabFlags(cfg *config) *gitlabFlags {
 		"comma-separated GitLab project paths (group/sub/project) the reconciler repairs")
 	cfg.String(&g.groups, "gitlab-groups", "CIRADAR_GITLAB_GROUPS", "",
 		"comma-separated GitLab group paths: every project of each (subgroups included) is repaired")
+	cfg.Bool(&g.instanceRunners, "gitlab-instance-runners", "CIRADAR_GITLAB_INSTANCE_RUNNERS", false,
+		"list the instance's runners too (needs an administrator's token); the projects' and groups' own runners always are")
 	cfg.Check(g.check)
 	return g
 }
@@ -61,7 +64,8 @@ func (g *gitlabFlags) sync(s *store.Store) (*gitlabapi.Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &gitlabapi.Sync{Client: c, Store: s, Projects: splitList(g.projects), Groups: splitList(g.groups)}, nil
+	return &gitlabapi.Sync{Client: c, Store: s, Projects: splitList(g.projects), Groups: splitList(g.groups),
+		InstanceRunners: g.instanceRunners}, nil
 }
 
 // backfillGitLab loads GitLab's history since since (ciradar backfill -forge gitlab).
