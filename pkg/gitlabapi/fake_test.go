@@ -114,6 +114,10 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"id": f.pipeline["project_id"], "path_with_namespace": f.project, "build_timeout": 7200})
 		return
 	}
+	if path == "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F")+"/jobs/1000/trace" {
+		w.Write([]byte(traceFailedTest))
+		return
+	}
 	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.project, "/", "%2F") + "/pipelines"
 	rest, ok := strings.CutPrefix(path, prefix)
 	if !ok {

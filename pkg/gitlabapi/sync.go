@@ -23,6 +23,10 @@ type Sync struct {
 	// Lookback bounds a project's first repair (default 24h).
 	Lookback  time.Duration
 	ListEvery time.Duration
+	// MaxTraces bounds the failed jobs' traces read per cycle (0: DefaultMaxTraces; below
+	// zero: none); TraceBytes bounds one trace's bytes scanned (0: logscan's default).
+	MaxTraces  int
+	TraceBytes int64
 	// InstanceRunners lists the instance's runners too (an administrator's token only).
 	InstanceRunners bool
 
@@ -37,6 +41,7 @@ type SyncStats struct {
 	Projects, Pipelines, Jobs, Stored int
 	Expired                           int // jobs closed past GitLab's own limits
 	Runners                           int // runners listed (every 10 minutes)
+	Traces                            int // failed jobs' traces scanned
 	Calls                             int64
 }
 
@@ -67,6 +72,8 @@ func (s *Sync) Cycle(ctx context.Context, now time.Time) (SyncStats, error) {
 	st.Expired = n
 	errs = append(errs, err)
 	st.Runners, err = s.runners(ctx, now)
+	errs = append(errs, err)
+	st.Traces, err = s.scanTraces(ctx, now)
 	errs = append(errs, err)
 	st.Calls = s.Client.Calls() - before
 	return st, errors.Join(errs...)

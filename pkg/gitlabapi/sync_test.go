@@ -44,13 +44,22 @@ func TestSyncCycleCost(t *testing.T) {
 			delete(doc, k)
 		}
 	})
-	d := store.Delivery{ID: "hook-999", Event: store.GitLabJobHook, ReceivedAt: started, Payload: hook, Forge: store.ForgeGitLab}
-	p, err := store.Project(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Write(ctx, []store.Item{{Delivery: d, Projection: p}}); err != nil {
-		t.Fatal(err)
+	// And a job that failed, whose trace the first cycle signs.
+	failed := fixtures.GitLabEdited("job", func(doc map[string]any) {
+		doc["build_id"], doc["build_status"], doc["pipeline_id"] = 1000, "failed", 31
+		doc["build_failure_reason"] = "script_failure"
+	})
+	for _, d := range []store.Delivery{
+		{ID: "hook-999", Event: store.GitLabJobHook, ReceivedAt: started, Payload: hook, Forge: store.ForgeGitLab},
+		{ID: "hook-1000", Event: store.GitLabJobHook, ReceivedAt: started, Payload: failed, Forge: store.ForgeGitLab},
+	} {
+		p, err := store.Project(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Write(ctx, []store.Item{{Delivery: d, Projection: p}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	steps := []struct {
@@ -60,7 +69,7 @@ func TestSyncCycleCost(t *testing.T) {
 		wantCalls                        int64
 		wantProjects, wantPipes, wantNew int
 	}{
-		{"first cycle: group, pipelines, 3 pages of jobs, timeout, 2 pages of runners", now, cycle(sync), 1 + 1 + 3 + 1 + 2, 1, 1, 6},
+		{"first cycle: group, pipelines, 3 pages of jobs, timeout, 2 pages of runners, a trace", now, cycle(sync), 1 + 1 + 3 + 1 + 2 + 1, 1, 1, 6},
 		{"idle cycle: one request", now.Add(time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"idle again", now.Add(2 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"backfill: everything again, nothing new", now.Add(3 * time.Minute), func(at time.Time) (int64, int, int, int, error) {
@@ -97,6 +106,14 @@ func TestSyncCycleCost(t *testing.T) {
 	}
 	if got := gitlabRunners(t, s); !slices.Equal(got, want) {
 		t.Fatalf("runners\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var occ string
+	if err := s.Pool().QueryRow(ctx, `SELECT format('%s %s %s %s', o.forge, o.job_id, o.repo, g.text) FROM error_occurrences o
+		JOIN error_signatures g USING (signature_hash)`).Scan(&occ); err != nil {
+		t.Fatalf("error occurrences: %v", err)
+	}
+	if !strings.HasPrefix(occ, "gitlab 1000 gitlab-org/gitlab-test --- FAIL: TestParseConfig") {
+		t.Fatalf("occurrence %q", occ)
 	}
 	jobs, err := s.Jobs(ctx, store.JobFilter{})
 	if err != nil {

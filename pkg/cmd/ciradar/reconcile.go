@@ -183,15 +183,17 @@ func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg promet
 	if maxLogs == 0 {
 		maxLogs = -1 // the reconciler's zero means its default
 	}
-	searches := r.maxIssueSearches
-	if searches == 0 {
-		searches = -1
-	}
 	var gl reconcile.GitLab
 	if sync, err := r.gitlab.sync(s); err != nil {
 		return nil, err
 	} else if sync != nil {
+		// -max-logs and -log-max-bytes bound GitLab's traces as GitHub's logs.
+		sync.MaxTraces, sync.TraceBytes = maxLogs, int64(r.logBytes)
 		gl = sync
+	}
+	searches := r.maxIssueSearches
+	if searches == 0 {
+		searches = -1
 	}
 	return reconcile.New(reconcile.Config{Store: s, API: api, GitLab: gl, Hooks: hooks, RunnerScopes: scopes, MaxIssueSearches: searches,
 		Interval: r.interval, StuckAfter: r.stuckAfter, RecheckAfter: r.recheck, MaxRedeliveries: r.maxRedeliveries,
