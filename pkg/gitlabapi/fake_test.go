@@ -24,6 +24,7 @@ type fakeGitLab struct {
 	pipeline map[string]any
 	jobs     []map[string]any
 	runners  []map[string]any // the group's runners
+	single   map[string]any   // job id -> the job GET /jobs/:id answers (others: 404)
 	requests []string
 }
 
@@ -116,6 +117,11 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if path == "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F")+"/jobs/1000/trace" {
 		w.Write([]byte(traceFailedTest))
+		return
+	}
+	if id, ok := strings.CutPrefix(path, "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F")+"/jobs/"); ok && f.single[id] != nil {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(f.single[id])
 		return
 	}
 	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.project, "/", "%2F") + "/pipelines"

@@ -27,6 +27,9 @@ type Sync struct {
 	// zero: none); TraceBytes bounds one trace's bytes scanned (0: logscan's default).
 	MaxTraces  int
 	TraceBytes int64
+	// Stuck-job checks (stuck.go): age, recheck interval and per-cycle cap.
+	StuckAfter, RecheckAfter time.Duration
+	MaxStuck                 int
 	// InstanceRunners lists the instance's runners too (an administrator's token only).
 	InstanceRunners bool
 
@@ -39,6 +42,7 @@ type Sync struct {
 // SyncStats says what one GitLab cycle did and what it cost.
 type SyncStats struct {
 	Projects, Pipelines, Jobs, Stored int
+	StuckChecked, StuckCorrected      int // old open jobs asked about, and moved on by the answer
 	Expired                           int // jobs closed past GitLab's own limits
 	Runners                           int // runners listed (every 10 minutes)
 	Traces                            int // failed jobs' traces scanned
@@ -67,7 +71,10 @@ func (s *Sync) Cycle(ctx context.Context, now time.Time) (SyncStats, error) {
 		st.Jobs += res.Jobs
 		st.Stored += res.Stored
 	}
-	// After the repair: a job GitLab reported on is not expired.
+	// After the repair, a job still open is asked about; after that, a job GitLab
+	// reported on is not expired.
+	st.StuckChecked, st.StuckCorrected, err = s.stuckJobs(ctx, now)
+	errs = append(errs, err)
 	n, err := s.expire(ctx, projects, now)
 	st.Expired = n
 	errs = append(errs, err)

@@ -14,7 +14,9 @@ import (
 )
 
 // A reconcile cycle's API cost against the fake GitLab: the first cycle lists the group,
-// repairs its project and reads its job timeout; an idle cycle costs one request for the
+// repairs its project, asks about its two old open jobs (one still running, one GitLab no
+// longer knows: closed as gone), reads its job timeout, lists the runners and signs a
+// failed job's trace; an idle cycle costs one request for the
 // project (the group listing is kept for an hour, the timeout for a day); a backfill loads
 // the same pipeline again without moving the reconciler's checkpoint, and stores nothing
 // new. A job running past the project's own timeout (2h here, not GitLab's default hour)
@@ -44,6 +46,18 @@ func TestSyncCycleCost(t *testing.T) {
 			delete(doc, k)
 		}
 	})
+	// GitLab still says it runs when asked (a stuck check); job 1001, open as well, it no
+	// longer knows.
+	fake.single = map[string]any{"999": map[string]any{"id": 999, "name": "slow", "stage": "test", "status": "running",
+		"started_at": started.Format(time.RFC3339), "created_at": started.Format(time.RFC3339),
+		"pipeline": map[string]any{"id": 31, "project_id": 1, "ref": "main", "sha": "abc"}}}
+	gone := fixtures.GitLabEdited("job", func(doc map[string]any) {
+		doc["build_id"], doc["build_status"], doc["pipeline_id"] = 1001, "running", 31
+		doc["build_started_at_iso"] = started.Format(time.RFC3339)
+		for _, k := range []string{"build_started_at", "build_finished_at", "build_finished_at_iso"} {
+			delete(doc, k)
+		}
+	})
 	// And a job that failed, whose trace the first cycle signs.
 	failed := fixtures.GitLabEdited("job", func(doc map[string]any) {
 		doc["build_id"], doc["build_status"], doc["pipeline_id"] = 1000, "failed", 31
@@ -52,6 +66,7 @@ func TestSyncCycleCost(t *testing.T) {
 	for _, d := range []store.Delivery{
 		{ID: "hook-999", Event: store.GitLabJobHook, ReceivedAt: started, Payload: hook, Forge: store.ForgeGitLab},
 		{ID: "hook-1000", Event: store.GitLabJobHook, ReceivedAt: started, Payload: failed, Forge: store.ForgeGitLab},
+		{ID: "hook-1001", Event: store.GitLabJobHook, ReceivedAt: started, Payload: gone, Forge: store.ForgeGitLab},
 	} {
 		p, err := store.Project(d)
 		if err != nil {
@@ -69,7 +84,7 @@ func TestSyncCycleCost(t *testing.T) {
 		wantCalls                        int64
 		wantProjects, wantPipes, wantNew int
 	}{
-		{"first cycle: group, pipelines, 3 pages of jobs, timeout, 2 pages of runners, a trace", now, cycle(sync), 1 + 1 + 3 + 1 + 2 + 1, 1, 1, 6},
+		{"first cycle: group, pipelines, 3 pages of jobs, 2 stuck jobs, timeout, 2 pages of runners, a trace", now, cycle(sync), 1 + 1 + 3 + 2 + 1 + 2 + 1, 1, 1, 6},
 		{"idle cycle: one request", now.Add(time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"idle again", now.Add(2 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"backfill: everything again, nothing new", now.Add(3 * time.Minute), func(at time.Time) (int64, int, int, int, error) {
@@ -77,7 +92,7 @@ func TestSyncCycleCost(t *testing.T) {
 			return st.Calls, st.Projects, st.Pipelines, st.Stored, err
 		}, 1 + 1 + 3, 1, 1, 0},
 		{"idle after the backfill: its positions were its own", now.Add(4 * time.Minute), cycle(sync), 1, 1, 0, 0},
-		{"group and runners listed again after an hour; the running job expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1 + 2, 1, 0, 1},
+		{"group and runners listed again after an hour; the running job, asked again, expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1 + 1 + 2, 1, 0, 1},
 		{"timeout read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1 + 2, 1, 0, 0},
 	}
 	for _, st := range steps {
@@ -121,6 +136,9 @@ func TestSyncCycleCost(t *testing.T) {
 	}
 	found := false
 	for _, j := range jobs {
+		if j.JobID == 1001 && j.ClosedBy != store.ClosedGone {
+			t.Fatalf("job 1001 closed_by %q, want gone", j.ClosedBy)
+		}
 		found = found || j.JobID == 999
 		if j.JobID == 999 && (j.Forge != store.ForgeGitLab || j.ClosedBy != store.ClosedExpired || j.CompletedAt == nil ||
 			!j.CompletedAt.Equal(started.Add(2*time.Hour))) {

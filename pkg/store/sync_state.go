@@ -20,11 +20,19 @@ type OpenJob struct {
 // StuckJobs lists jobs queued, waiting or in progress since before olderThan, that were
 // not confirmed by the API since recheckAfter, oldest first, at most limit.
 func (s *Store) StuckJobs(ctx context.Context, olderThan, recheckAfter time.Time, limit int) ([]OpenJob, error) {
+	return s.StuckJobsOf(ctx, ForgeGitHub, nil, olderThan, recheckAfter, limit)
+}
+
+// StuckJobsOf is StuckJobs for one forge's jobs in the given statuses (nil: any not
+// completed). GitLab's own
+// reconciler asks about its queued and running jobs only: a manual job or one held by its
+// earlier stages is not stuck).
+func (s *Store) StuckJobsOf(ctx context.Context, forge string, statuses []string, olderThan, recheckAfter time.Time, limit int) ([]OpenJob, error) {
 	rows, err := s.pool.Query(ctx, `SELECT j.job_id, j.repo_id, j.repo, j.org, j.status FROM workflow_jobs j
 		LEFT JOIN job_confirmations c ON c.job_id = j.job_id AND c.forge = j.forge
-		WHERE j.forge = 'github' AND j.status <> 'completed' AND coalesce(j.started_at, j.created_at, j.first_seen_at) < $1
+		WHERE j.forge = $4 AND j.status <> 'completed' AND ($5::text[] IS NULL OR j.status = ANY($5)) AND coalesce(j.started_at, j.created_at, j.first_seen_at) < $1
 		  AND (c.confirmed_at IS NULL OR c.confirmed_at < $2) AND j.repo <> ''
-		ORDER BY coalesce(j.started_at, j.created_at, j.first_seen_at) LIMIT $3`, olderThan, recheckAfter, limit)
+		ORDER BY coalesce(j.started_at, j.created_at, j.first_seen_at) LIMIT $3`, olderThan, recheckAfter, limit, forge, statuses)
 	if err != nil {
 		return nil, fmt.Errorf("list stuck jobs: %w", err)
 	}
@@ -41,9 +49,14 @@ func (s *Store) StuckJobs(ctx context.Context, olderThan, recheckAfter time.Time
 
 // ConfirmJob records what the API said about a job and when: "confirmed still queued at".
 func (s *Store) ConfirmJob(ctx context.Context, jobID int64, apiStatus string, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO job_confirmations (job_id, api_status, confirmed_at) VALUES ($1, $2, $3)
+	return s.ConfirmForgeJob(ctx, ForgeGitHub, jobID, apiStatus, at)
+}
+
+// ConfirmForgeJob is ConfirmJob for a job of forge.
+func (s *Store) ConfirmForgeJob(ctx context.Context, forge string, jobID int64, apiStatus string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO job_confirmations (job_id, api_status, confirmed_at, forge) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (job_id, forge) DO UPDATE SET api_status = EXCLUDED.api_status, confirmed_at = EXCLUDED.confirmed_at,
-		checks = job_confirmations.checks + 1`, jobID, apiStatus, at)
+		checks = job_confirmations.checks + 1`, jobID, apiStatus, at, forge)
 	if err != nil {
 		return fmt.Errorf("confirm job %d: %w", jobID, err)
 	}

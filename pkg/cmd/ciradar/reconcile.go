@@ -187,8 +187,9 @@ func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg promet
 	if sync, err := r.gitlab.sync(s); err != nil {
 		return nil, err
 	} else if sync != nil {
-		// -max-logs and -log-max-bytes bound GitLab's traces as GitHub's logs.
+		// The same limits bound GitLab's traces and stuck checks as GitHub's.
 		sync.MaxTraces, sync.TraceBytes = maxLogs, int64(r.logBytes)
+		sync.StuckAfter, sync.RecheckAfter, sync.MaxStuck = r.stuckAfter, r.recheck, r.maxStuck
 		gl = sync
 	}
 	searches := r.maxIssueSearches
