@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/fixtures"
+	"github.com/ciradar/ciradar/pkg/gitlabapi/gitlabfake"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/jackc/pgx/v5"
@@ -28,8 +29,8 @@ func TestSyncCycleCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	fake, srv := startFake(t)
-	c, err := New(srv.URL, "glpat-test", srv.Client())
+	fake, srv := gitlabfake.Start(t)
+	c, err := New(srv.URL, gitlabfake.Token, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestSyncCycleCost(t *testing.T) {
 	})
 	// GitLab still says it runs when asked (a stuck check); job 1001, open as well, it no
 	// longer knows.
-	fake.single = map[string]any{"999": map[string]any{"id": 999, "name": "slow", "stage": "test", "status": "running",
+	fake.Single = map[string]any{"999": map[string]any{"id": 999, "name": "slow", "stage": "test", "status": "running",
 		"started_at": started.Format(time.RFC3339), "created_at": started.Format(time.RFC3339),
 		"pipeline": map[string]any{"id": 31, "project_id": 1, "ref": "main", "sha": "abc"}}}
 	gone := fixtures.GitLabEdited("job", func(doc map[string]any) {
@@ -59,6 +60,7 @@ func TestSyncCycleCost(t *testing.T) {
 		}
 	})
 	// And a job that failed, whose trace the first cycle signs.
+	fake.Traces["1000"] = traceFailedTest
 	failed := fixtures.GitLabEdited("job", func(doc map[string]any) {
 		doc["build_id"], doc["build_status"], doc["pipeline_id"] = 1000, "failed", 31
 		doc["build_failure_reason"] = "script_failure"
@@ -103,14 +105,14 @@ func TestSyncCycleCost(t *testing.T) {
 			}
 			if calls != st.wantCalls || projects != st.wantProjects || pipes != st.wantPipes || stored != st.wantNew {
 				t.Fatalf("%d calls, %d projects, %d pipelines, %d stored; want %d, %d, %d, %d (requests %v)",
-					calls, projects, pipes, stored, st.wantCalls, st.wantProjects, st.wantPipes, st.wantNew, fake.calls())
+					calls, projects, pipes, stored, st.wantCalls, st.wantProjects, st.wantPipes, st.wantNew, fake.Calls())
 			}
 		})
 	}
 	// A runner unregistered is marked removed at the next listing.
-	fake.mu.Lock()
-	fake.runners = fake.runners[:2]
-	fake.mu.Unlock()
+	fake.Mu.Lock()
+	fake.Runners = fake.Runners[:2]
+	fake.Mu.Unlock()
 	if calls, _, _, _, err := cycle(sync)(now.Add(26*time.Hour + 30*time.Minute)); err != nil || calls != 1+1 {
 		t.Fatalf("%d calls, %v; want the pipelines and one page of runners", calls, err)
 	}
@@ -181,7 +183,7 @@ func TestSyncWrongToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_, srv := startFake(t)
+	_, srv := gitlabfake.Start(t)
 	c, err := New(srv.URL, "glpat-wrong", srv.Client())
 	if err != nil {
 		t.Fatal(err)

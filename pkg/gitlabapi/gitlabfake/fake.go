@@ -1,4 +1,8 @@
-package gitlabapi
+// Package gitlabfake is a fake GitLab REST API for tests, built from GitLab's real hook
+// payloads (pkg/fixtures): one project in one group, its pipeline and jobs, the group's
+// runners, a project's job timeout, single jobs and traces. It pages as GitLab does and
+// records every request, so tests can count a reconciler's API cost.
+package gitlabfake
 
 import (
 	"encoding/json"
@@ -14,21 +18,26 @@ import (
 	"github.com/ciradar/ciradar/pkg/fixtures"
 )
 
-// fakeGitLab serves the two API lists the repair reads, for one project, from GitLab's
-// real pipeline hook example: its object_attributes are the pipeline, its builds the jobs.
-// It pages as GitLab does (page, per_page, X-Next-Page) and answers updated_after
-// inclusively, the harder case for the checkpoint.
-type fakeGitLab struct {
-	mu       sync.Mutex
-	project  string // full path
+// Token is the access token the fake accepts; any other is answered 401.
+const Token = "glpat-test"
+
+// Fake serves the API lists the reconciler reads, for one project, from GitLab's real
+// pipeline hook example: its object_attributes are the pipeline, its builds the jobs. It
+// pages as GitLab does (page, per_page, X-Next-Page) and answers updated_after
+// inclusively, the harder case for the checkpoint. Tests may change its fields under Mu.
+type Fake struct {
+	Mu       sync.Mutex
+	Project  string // full path
 	pipeline map[string]any
 	jobs     []map[string]any
-	runners  []map[string]any // the group's runners
-	single   map[string]any   // job id -> the job GET /jobs/:id answers (others: 404)
+	Runners  []map[string]any  // the group's runners
+	Single   map[string]any    // job id -> the job GET /jobs/:id answers (others: 404)
+	Traces   map[string]string // job id -> its trace (others: 404)
 	requests []string
 }
 
-func newFakeGitLab(t *testing.T) *fakeGitLab {
+// New builds the fake from the fixtures.
+func New(t testing.TB) *Fake {
 	t.Helper()
 	var hook struct {
 		Attrs   map[string]any   `json:"object_attributes"`
@@ -49,7 +58,7 @@ func newFakeGitLab(t *testing.T) *fakeGitLab {
 		}
 		return at.Format(time.RFC3339)
 	}
-	f := &fakeGitLab{project: hook.Project["path_with_namespace"].(string)}
+	f := &Fake{Project: hook.Project["path_with_namespace"].(string), Traces: map[string]string{}}
 	// The group's runners: the one of the real job hook, and two more, so that they page.
 	var job map[string]any
 	if err := json.Unmarshal(fixtures.GitLabGet("job"), &job); err != nil {
@@ -57,7 +66,7 @@ func newFakeGitLab(t *testing.T) *fakeGitLab {
 	}
 	r := job["runner"].(map[string]any)
 	for i, desc := range []string{r["description"].(string), "group-runner-2", "group-runner-3"} {
-		f.runners = append(f.runners, map[string]any{"id": r["id"].(float64) + float64(i), "description": desc,
+		f.Runners = append(f.Runners, map[string]any{"id": r["id"].(float64) + float64(i), "description": desc,
 			"runner_type": "group_type", "online": i != 2, "status": "online", "is_shared": false})
 	}
 	a := hook.Attrs
@@ -78,53 +87,57 @@ func newFakeGitLab(t *testing.T) *fakeGitLab {
 	return f
 }
 
-// update moves the pipeline on: a new status and update time, and a job's new status.
-func (f *fakeGitLab) update(status string, at time.Time, job int, jobStatus string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// Update moves the pipeline on: a new status and update time, and a job's new status.
+func (f *Fake) Update(status string, at time.Time, job int, jobStatus string) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	f.pipeline["status"], f.pipeline["updated_at"] = status, at.Format(time.RFC3339)
 	f.jobs[job]["status"] = jobStatus
 }
 
-func (f *fakeGitLab) calls() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// Calls are the paths requested so far.
+func (f *Fake) Calls() []string {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	return append([]string(nil), f.requests...)
 }
 
-func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// ServeHTTP answers as GitLab's API would.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	path := r.URL.EscapedPath()
 	f.requests = append(f.requests, path)
-	if r.Header.Get("Private-Token") != "glpat-test" {
+	if r.Header.Get("Private-Token") != Token {
 		http.Error(w, `{"message":"401 Unauthorized"}`, http.StatusUnauthorized)
 		return
 	}
-	group, _, _ := strings.Cut(f.project, "/")
+	group, _, _ := strings.Cut(f.Project, "/")
 	if path == "/api/v4/groups/"+group+"/runners" && r.URL.Query().Get("type") == "group_type" {
-		f.page(w, r, f.runners)
+		f.page(w, r, f.Runners)
 		return
 	}
 	if path == "/api/v4/groups/"+group+"/projects" {
-		f.page(w, r, []map[string]any{{"id": f.pipeline["project_id"], "path_with_namespace": f.project}})
+		f.page(w, r, []map[string]any{{"id": f.pipeline["project_id"], "path_with_namespace": f.Project}})
 		return
 	}
-	if path == "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F") {
+	if path == "/api/v4/projects/"+strings.ReplaceAll(f.Project, "/", "%2F") {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"id": f.pipeline["project_id"], "path_with_namespace": f.project, "build_timeout": 7200})
+		json.NewEncoder(w).Encode(map[string]any{"id": f.pipeline["project_id"], "path_with_namespace": f.Project, "build_timeout": 7200})
 		return
 	}
-	if path == "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F")+"/jobs/1000/trace" {
-		w.Write([]byte(traceFailedTest))
-		return
+	if id, ok := strings.CutPrefix(path, "/api/v4/projects/"+strings.ReplaceAll(f.Project, "/", "%2F")+"/jobs/"); ok {
+		if id, ok := strings.CutSuffix(id, "/trace"); ok && f.Traces[id] != "" {
+			w.Write([]byte(f.Traces[id]))
+			return
+		}
 	}
-	if id, ok := strings.CutPrefix(path, "/api/v4/projects/"+strings.ReplaceAll(f.project, "/", "%2F")+"/jobs/"); ok && f.single[id] != nil {
+	if id, ok := strings.CutPrefix(path, "/api/v4/projects/"+strings.ReplaceAll(f.Project, "/", "%2F")+"/jobs/"); ok && f.Single[id] != nil {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(f.single[id])
+		json.NewEncoder(w).Encode(f.Single[id])
 		return
 	}
-	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.project, "/", "%2F") + "/pipelines"
+	prefix := "/api/v4/projects/" + strings.ReplaceAll(f.Project, "/", "%2F") + "/pipelines"
 	rest, ok := strings.CutPrefix(path, prefix)
 	if !ok {
 		http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
@@ -148,7 +161,7 @@ func (f *fakeGitLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // page answers one page of all, as GitLab pages (page, per_page, X-Next-Page).
-func (f *fakeGitLab) page(w http.ResponseWriter, r *http.Request, all []map[string]any) {
+func (f *Fake) page(w http.ResponseWriter, r *http.Request, all []map[string]any) {
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
 	page, per = max(page, 1), max(per, 1)
@@ -160,8 +173,9 @@ func (f *fakeGitLab) page(w http.ResponseWriter, r *http.Request, all []map[stri
 	json.NewEncoder(w).Encode(all[lo:hi])
 }
 
-func startFake(t *testing.T) (*fakeGitLab, *httptest.Server) {
-	f := newFakeGitLab(t)
+// Start builds the fake and serves it until the test ends.
+func Start(t testing.TB) (*Fake, *httptest.Server) {
+	f := New(t)
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, srv
