@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/fixtures"
+	"github.com/ciradar/ciradar/pkg/gitlabapi/gitlabfake"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/store"
 )
@@ -38,8 +39,8 @@ func TestRepairPipelinesSinceCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	fake, srv := startFake(t)
-	c, err := New(srv.URL, "glpat-test", srv.Client())
+	fake, srv := gitlabfake.Start(t)
+	c, err := New(srv.URL, gitlabfake.Token, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestRepairPipelinesSinceCheckpoint(t *testing.T) {
 	}{
 		{"first cycle", func() {}, 1 + 3, 1, 5, 6},
 		{"idle", func() {}, 1, 0, 0, 0},
-		{"pipeline moved on", func() { fake.update("failed", time.Date(2016, 8, 12, 16, 0, 0, 0, time.UTC), 4, "failed") }, 1 + 3, 1, 5, 2},
+		{"pipeline moved on", func() { fake.Update("failed", time.Date(2016, 8, 12, 16, 0, 0, 0, time.UTC), 4, "failed") }, 1 + 3, 1, 5, 2},
 		{"idle again", func() {}, 1, 0, 0, 0},
 	}
 	for _, st := range steps {
@@ -82,7 +83,7 @@ func TestRepairPipelinesSinceCheckpoint(t *testing.T) {
 			}
 			if res.Calls != st.wantCalls || res.Pipelines != st.wantPipelines || res.Jobs != st.wantJobs || res.Stored != st.wantStored {
 				t.Fatalf("result %+v, want %d calls, %d pipelines, %d jobs, %d stored (requests %v)",
-					res, st.wantCalls, st.wantPipelines, st.wantJobs, st.wantStored, fake.calls())
+					res, st.wantCalls, st.wantPipelines, st.wantJobs, st.wantStored, fake.Calls())
 			}
 		})
 	}

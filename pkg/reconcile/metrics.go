@@ -13,6 +13,7 @@ type Metrics struct {
 	cycleSeconds     prometheus.Histogram
 	cycleRequests    prometheus.Gauge
 	cycleCharged     prometheus.Gauge
+	cycleGitLab      prometheus.Gauge
 	redelivered      prometheus.Counter
 	redeliverGivenUp prometheus.Counter
 	backlog          prometheus.Gauge
@@ -33,6 +34,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "GitHub API requests made by the last cycle, 304s included."}),
 		cycleCharged: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ciradar_reconciler_cycle_api_charged",
 			Help: "GitHub API requests of the last cycle that cost rate limit (all but the 304s)."}),
+		cycleGitLab: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ciradar_reconciler_cycle_gitlab_api_requests",
+			Help: "GitLab API requests made by the last cycle (an idle project costs one)."}),
 		redelivered: prometheus.NewCounter(prometheus.CounterOpts{Name: "ciradar_reconciler_redelivered_total",
 			Help: "Failed webhook deliveries the reconciler asked GitHub to redeliver."}),
 		redeliverGivenUp: prometheus.NewCounter(prometheus.CounterOpts{Name: "ciradar_reconciler_redelivery_given_up_total",
@@ -45,7 +48,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Failed-job logs scanned, by state (scanned, empty, expired, error)."}, []string{"state"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.leader, m.cycles, m.cycleSeconds, m.cycleRequests, m.cycleCharged, m.redelivered,
+		reg.MustRegister(m.leader, m.cycles, m.cycleSeconds, m.cycleRequests, m.cycleCharged, m.cycleGitLab, m.redelivered,
 			m.redeliverGivenUp, m.backlog, m.stuck, m.scans)
 	}
 	return m
@@ -60,5 +63,6 @@ func (m *Metrics) observeCycle(st CycleStats, took time.Duration, err error) {
 	m.cycleSeconds.Observe(took.Seconds())
 	m.cycleRequests.Set(float64(st.API.Requests))
 	m.cycleCharged.Set(float64(st.API.Charged()))
+	m.cycleGitLab.Set(float64(st.GitLab.Calls))
 	m.backlog.Set(float64(st.RedeliverBacklog))
 }

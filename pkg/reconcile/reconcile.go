@@ -1,4 +1,5 @@
-// Package reconcile repairs what webhooks miss, from GitHub's REST API: it redelivers
+// Package reconcile repairs what webhooks miss, from GitHub's REST API (and GitLab's, through
+// pkg/gitlabapi): it redelivers
 // failed deliveries, corrects jobs stuck as queued or running, keeps the self-hosted runner
 // inventory and its samples, turns failed jobs' logs into error signatures, and backfills
 // history. Without a credential it still closes jobs that outlived GitHub's own limits. One reconciler works at a time across replicas, elected by a Postgres advisory
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/githubapi"
+	"github.com/ciradar/ciradar/pkg/gitlabapi"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/google/go-github/v62/github"
 )
@@ -69,6 +71,8 @@ type Config struct {
 	// BillingOrgs are the organisations whose billing usage report is read daily
 	// (billing.go).
 	BillingOrgs []string
+	// GitLab, when set, repairs GitLab projects each cycle (gitlab.go).
+	GitLab GitLab
 }
 
 func (c *Config) defaults() {
@@ -133,6 +137,7 @@ type CycleStats struct {
 	Expired, Gone                                   int             // jobs closed without word from GitHub
 	BillingDays, BillingUnavailable                 int             // billing report days stored; orgs that refused
 	API                                             githubapi.Stats // requests made during the cycle
+	GitLab                                          gitlabapi.SyncStats
 }
 
 // Cycle runs every task once. A failing task does not stop the others; their errors are
@@ -160,8 +165,9 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 		{"issue links", r.linkIssues, true},
 		{"hook ranges", r.hookRanges, true},
 		{"billing", r.billing, true},
+		{"gitlab", r.gitlab, false},
 	} {
-		if task.needsAPI && r.cfg.API == nil {
+		if task.needsAPI && r.cfg.API == nil || task.name == "gitlab" && r.cfg.GitLab == nil {
 			continue
 		}
 		if err := task.run(ctx, &st); err != nil {
@@ -179,7 +185,8 @@ func (r *Reconciler) Cycle(ctx context.Context) (CycleStats, error) {
 	r.cfg.Logger.Info("reconcile cycle", "redelivered", st.Redelivered, "backlog", st.RedeliverBacklog,
 		"stuck_checked", st.StuckChecked, "stuck_corrected", st.StuckCorrected, "expired", st.Expired, "gone", st.Gone, "runners", st.Runners,
 		"logs_scanned", st.LogsScanned, "issue_searches", st.IssueSearches, "api_requests", st.API.Requests, "api_charged", st.API.Charged(),
-		"rate_limit_remaining", st.API.Remaining, "took", time.Since(began).Round(time.Millisecond), "error", err)
+		"rate_limit_remaining", st.API.Remaining,
+		"gitlab_pipelines", st.GitLab.Pipelines, "gitlab_jobs", st.GitLab.Jobs, "gitlab_api_requests", st.GitLab.Calls, "took", time.Since(began).Round(time.Millisecond), "error", err)
 	return st, err
 }
 

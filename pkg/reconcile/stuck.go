@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/ciradar/ciradar/pkg/githubapi"
 	"github.com/ciradar/ciradar/pkg/store"
@@ -61,8 +62,15 @@ func (r *Reconciler) stuckJobs(ctx context.Context, st *CycleStats) error {
 }
 
 // expire closes jobs that outlived GitHub's own limits with no news (store.ExpireJobs).
+// Without a GitLab reconciler, GitLab's jobs (from hooks alone) expire here too, with
+// GitLab's default job timeout; with one, it expires them with each project's own.
 func (r *Reconciler) expire(ctx context.Context, st *CycleStats) error {
 	n, err := r.cfg.Store.ExpireJobs(ctx, r.cfg.Now())
+	if r.cfg.GitLab == nil {
+		gn, gerr := r.cfg.Store.ExpireGitLabJobs(ctx, r.cfg.Now(), func(string) time.Duration { return 0 })
+		n += gn
+		err = errors.Join(err, gerr)
+	}
 	st.Expired += n
 	r.cfg.Metrics.stuck.WithLabelValues("expired").Add(float64(n))
 	return err

@@ -120,7 +120,7 @@ func closureJob(d Delivery) (Projection, error) {
 		return Projection{}, fmt.Errorf("%w: %s without a job id, kind or time", ErrMalformed, closureEvent)
 	}
 	at := c.ClosedAt.UTC()
-	j := &Job{JobID: c.JobID, Status: "completed", Conclusion: c.ClosedBy, ClosedBy: c.ClosedBy, CompletedAt: &at,
+	j := &Job{JobID: c.JobID, Forge: forgeOf(d), Status: "completed", Conclusion: c.ClosedBy, ClosedBy: c.ClosedBy, CompletedAt: &at,
 		FirstSeenAt: d.ReceivedAt.UTC(), LastSeenAt: d.ReceivedAt.UTC()}
 	return Projection{Action: c.ClosedBy, Job: j}, nil
 }

@@ -70,6 +70,11 @@ func finishJob(j *Job) error {
 
 // parse decodes a delivery's payload into its projection.
 func parse(d Delivery) (Projection, error) {
+	if d.Event == closureEvent && (forgeOf(d) == ForgeGitHub || d.TargetType == APITarget) {
+		// CI Radar's own closures, of either forge's jobs. A GitLab hook cannot name the
+		// event itself into one: its closures are only CI Radar's (target type api).
+		return closureJob(d)
+	}
 	if forgeOf(d) == ForgeGitLab {
 		return parseGitLab(d)
 	}
@@ -95,8 +100,6 @@ func parse(d Delivery) (Projection, error) {
 			return Projection{}, err
 		}
 		return Projection{Action: ev.Action, Run: runFromEvent(&ev, d.ReceivedAt)}, nil
-	case closureEvent:
-		return closureJob(d)
 	default:
 		// Not projected, but still checked: the raw log holds only well-formed JSON.
 		var head struct {

@@ -14,12 +14,15 @@ import (
 
 var backfillCommand = command{
 	name:    "backfill",
-	summary: "load run and job history from the GitHub REST API (-since 30d, -repo OWNER/NAME)",
+	summary: "load run and job history from the GitHub REST API (-since 30d, -repo OWNER/NAME), or GitLab's (-forge gitlab)",
 	setup: func(cfg *config) func(context.Context) error {
 		db := addDatabaseFlags(cfg)
 		logs := addLogFlags(cfg)
 		g := addGitHubFlags(cfg)
-		var since, repos string
+		gl := addGitLabFlags(cfg)
+		var since, repos, forge string
+		cfg.String(&forge, "forge", "CIRADAR_BACKFILL_FORGE", "github",
+			"github, or gitlab: every pipeline of -gitlab-projects and -gitlab-groups updated since -since")
 		var window time.Duration
 		cfg.String(&since, "since", "CIRADAR_BACKFILL_SINCE", "30d", "how far back: days (30d) or a Go duration (720h)")
 		cfg.String(&repos, "repo", "CIRADAR_BACKFILL_REPOS", "",
@@ -32,11 +35,20 @@ var backfillCommand = command{
 			if back, err = parseSince(since); err != nil {
 				errs = append(errs, err)
 			}
-			if !g.configured() {
-				errs = append(errs, errors.New("backfill needs -github-token or a GitHub App (-github-app-id and its key)"))
-			}
-			if len(g.orgList()) == 0 && repos == "" {
-				errs = append(errs, errors.New("name what to backfill: -github-orgs and/or -repo"))
+			switch forge {
+			case "github":
+				if !g.configured() {
+					errs = append(errs, errors.New("backfill needs -github-token or a GitHub App (-github-app-id and its key)"))
+				}
+				if len(g.orgList()) == 0 && repos == "" {
+					errs = append(errs, errors.New("name what to backfill: -github-orgs and/or -repo"))
+				}
+			case "gitlab":
+				if !gl.configured() {
+					errs = append(errs, errors.New("backfill -forge gitlab needs -gitlab-token and -gitlab-projects and/or -gitlab-groups"))
+				}
+			default:
+				errs = append(errs, fmt.Errorf("-forge %q: want github or gitlab", forge))
 			}
 			return errors.Join(errs...)
 		})
@@ -47,6 +59,9 @@ var backfillCommand = command{
 				return err
 			}
 			defer s.Close()
+			if forge == "gitlab" {
+				return backfillGitLab(ctx, s, gl, time.Now().Add(-back), log)
+			}
 			client, err := g.client(nil)
 			if err != nil {
 				return err

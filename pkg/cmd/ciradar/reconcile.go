@@ -136,10 +136,11 @@ type reconcileFlags struct {
 	maxLogs, logBytes             int
 	maxIssueSearches              int
 	hookRanges                    bool
+	gitlab                        *gitlabFlags
 }
 
 func addReconcileFlags(cfg *config) *reconcileFlags {
-	r := &reconcileFlags{}
+	r := &reconcileFlags{gitlab: addGitLabFlags(cfg)}
 	cfg.Duration(&r.interval, "reconcile-interval", "CIRADAR_RECONCILE_INTERVAL", time.Minute, "time between reconcile cycles")
 	cfg.Duration(&r.stuckAfter, "stuck-after", "CIRADAR_STUCK_AFTER", 30*time.Minute,
 		"a job queued or running longer than this is checked against the API")
@@ -182,11 +183,20 @@ func newReconciler(s *store.Store, g *githubFlags, r *reconcileFlags, reg promet
 	if maxLogs == 0 {
 		maxLogs = -1 // the reconciler's zero means its default
 	}
+	var gl reconcile.GitLab
+	if sync, err := r.gitlab.sync(s); err != nil {
+		return nil, err
+	} else if sync != nil {
+		// The same limits bound GitLab's traces and stuck checks as GitHub's.
+		sync.MaxTraces, sync.TraceBytes = maxLogs, int64(r.logBytes)
+		sync.StuckAfter, sync.RecheckAfter, sync.MaxStuck = r.stuckAfter, r.recheck, r.maxStuck
+		gl = sync
+	}
 	searches := r.maxIssueSearches
 	if searches == 0 {
 		searches = -1
 	}
-	return reconcile.New(reconcile.Config{Store: s, API: api, Hooks: hooks, RunnerScopes: scopes, MaxIssueSearches: searches,
+	return reconcile.New(reconcile.Config{Store: s, API: api, GitLab: gl, Hooks: hooks, RunnerScopes: scopes, MaxIssueSearches: searches,
 		Interval: r.interval, StuckAfter: r.stuckAfter, RecheckAfter: r.recheck, MaxRedeliveries: r.maxRedeliveries,
 		MaxStuck: r.maxStuck, MaxLogs: maxLogs, LogBytes: int64(r.logBytes), Metrics: reconcile.NewMetrics(reg), Logger: log,
 		HookRangesEvery: hookRangesEvery(r.hookRanges), BillingOrgs: billingOrgs(hooks, scopes)})
