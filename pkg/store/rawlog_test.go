@@ -59,8 +59,10 @@ func TestFirstDictionary(t *testing.T) {
 }
 
 // Every real payload in testdata round-trips through every dictionary version a store has
-// held: rows keep the dictionary they were written with, and stay readable after newer
-// ones are adopted. A check of the whole log finds each version and nothing corrupt.
+// held, of both kinds: dictionary 1 and 2 formatted, 3 to 7 raw content. Rows keep the
+// dictionary they were written with, and stay readable after newer ones are adopted,
+// though the codec holds only a few at a time. A check of the whole log finds each
+// version and nothing corrupt.
 func TestPayloadsRoundTripEveryDictionary(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -76,27 +78,33 @@ func TestPayloadsRoundTripEveryDictionary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	const versions = 7
 	write(1)
-	for v := 2; v <= 3; v++ {
-		info, err := s.TrainDictionary(ctx, 1000, true)
-		if err != nil || !info.Adopted || info.ID != int32(v) {
-			t.Fatalf("train version %d: %+v, %v", v, info, err)
+	for v := 2; v <= versions; v++ {
+		info, err := s.Train(ctx, store.TrainOptions{Sample: 1000, Force: true, Formatted: v == 2})
+		wantKind := map[bool]string{true: "formatted", false: "raw"}[v == 2]
+		if err != nil || !info.Adopted || info.ID != int32(v) || info.Kind != wantKind {
+			t.Fatalf("train version %d: %+v, %v; want a %s dictionary adopted", v, info, err, wantKind)
 		}
 		write(v)
 	}
-	for v := 1; v <= 3; v++ {
+	want := map[string]int{}
+	for v := 1; v <= versions; v++ {
+		want[fmt.Sprintf("zstd+dict %d", v)] = len(all)
 		for _, p := range all {
 			got, err := s.RawPayload(ctx, fmt.Sprintf("v%d-%s", v, p.Name))
 			if err != nil || !bytes.Equal(got, p.Body) {
 				t.Fatalf("version %d, %s: %d bytes back (%v), want the %d sent", v, p.Name, len(got), err, len(p.Body))
 			}
 		}
+		if n := s.HeldDictionaries(); n > 5 {
+			t.Errorf("after reading version %d the codec holds %d dictionaries; want at most 5", v, n)
+		}
 	}
 	st, err := s.Compact(ctx, false, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"zstd+dict 1": len(all), "zstd+dict 2": len(all), "zstd+dict 3": len(all)}
 	if fmt.Sprint(st.ByFormat) != fmt.Sprint(want) || len(st.Corrupt) != 0 || st.Rewritten != 0 {
 		t.Errorf("check found %v, %d corrupt, %d rewritten; want %v", st.ByFormat, len(st.Corrupt), st.Rewritten, want)
 	}
