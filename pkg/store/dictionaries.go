@@ -67,6 +67,7 @@ type DictionaryInfo struct {
 	// encoded until now and with this one.
 	Before, After float64
 	Adopted       bool
+	Dict          []byte // the dictionary's bytes
 }
 
 // firstDictionary is dictionary 1, trained on GitHub's own example payloads (package
@@ -112,7 +113,8 @@ type TrainOptions struct {
 	Force  bool // adopt it even if it does not store the held-out payloads smaller
 	// Formatted trains a formatted zstd dictionary (as dictionary 1) instead of raw content.
 	Formatted bool
-	RawBytes  int // raw content's size (0: DefaultRawDictBytes)
+	RawBytes  int  // raw content's size (0: DefaultRawDictBytes)
+	DryRun    bool // judge it and return it in DictionaryInfo.Dict, never adopt it
 }
 
 // TrainDictionary trains a raw-content dictionary of DefaultRawDictBytes on the newest
@@ -163,14 +165,14 @@ func (s *Store) Train(ctx context.Context, o TrainOptions) (DictionaryInfo, erro
 	} else {
 		d = rawContent(train, budget)
 	}
-	info := DictionaryInfo{ID: id, Kind: DictionaryKind(d), Samples: len(train), Bytes: len(d)}
+	info := DictionaryInfo{ID: id, Kind: DictionaryKind(d), Samples: len(train), Bytes: len(d), Dict: d}
 	if info.Before, err = s.meanEncoded(current, nil, held); err != nil {
 		return info, err
 	}
 	if info.After, err = s.meanEncoded(id, d, held); err != nil {
 		return info, err
 	}
-	if !o.Force && info.After >= info.Before {
+	if o.DryRun || !o.Force && info.After >= info.Before {
 		return info, nil
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO payload_dictionaries (id, created_at, samples, dict)
