@@ -32,7 +32,7 @@ func DictionaryKind(d []byte) string {
 }
 
 // heldDictionaries is how many dictionaries besides the newest a codec keeps, with their
-// decoders: a raw-content dictionary is DefaultRawDictBytes, and its decoder holds a copy
+// decoders: a raw-content dictionary is DefaultRawDictBytes, and its decoder holds it
 // as history, so holding every version would grow with each retrain. Reads of rows
 // written under older versions (reproject, compact) go in receipt order, so a few held
 // suffice and each evicted one is loaded again at most once per pass.
@@ -90,10 +90,12 @@ func (s *Store) HeldDictionaries() int {
 }
 
 // DefaultRawDictBytes is the size of a raw-content dictionary. Measured on the
-// simulator's full-shape stream (BENCHMARKS.md, issue 18), 256 KB stores a delivery in
-// about 60% of what the retrained formatted dictionary does, at little more encoding CPU;
-// 1 MB saves about another 15% for four to eight times the CPU per payload.
-const DefaultRawDictBytes = 256 << 10
+// simulator's full-shape stream (`go run ./pkg/cmd/benchrawlog`, BENCHMARKS.md issue 18):
+// a stored delivery takes 1,041 bytes with 256 KB, 965 with 512 KB and 867 with 1 MB,
+// against 1,686 with a retrained formatted dictionary; 512 KB is the smallest under 1,000
+// and costs the writer about the formatted dictionary's CPU, where 1 MB costs about 15 µs
+// a delivery more.
+const DefaultRawDictBytes = 512 << 10
 
 // sampled is a stored payload and the event it came as.
 type sampled struct {
