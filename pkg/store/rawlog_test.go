@@ -208,3 +208,42 @@ func TestPayloadFallbacks(t *testing.T) {
 		t.Errorf("check: corrupt %v, %v; want [orphan]", st.Corrupt, err)
 	}
 }
+
+// A retrain is adopted only when it stores the held-out payloads smaller: built again
+// from the same payloads, the raw content is the same and is not stored twice; a dry run
+// returns the dictionary and stores nothing.
+func TestTrainAdoptsOnlySmaller(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var items []store.Item
+	for _, p := range fixtures.All() {
+		items = append(items, store.Item{Delivery: store.Delivery{ID: p.Name, Event: p.Event, ReceivedAt: time.Now(), Payload: p.Body}})
+	}
+	if _, err := s.Write(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name        string
+		opts        store.TrainOptions
+		wantAdopted bool
+		wantStored  int
+	}{
+		{"forced", store.TrainOptions{Sample: 1000, Force: true}, true, 2},
+		{"same payloads again", store.TrainOptions{Sample: 1000}, false, 2},
+		{"dry run, forced", store.TrainOptions{Sample: 1000, Force: true, DryRun: true}, false, 2},
+	}
+	for _, c := range cases {
+		info, err := s.Train(ctx, c.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var stored int
+		if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM payload_dictionaries").Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if info.Adopted != c.wantAdopted || stored != c.wantStored || info.Kind != "raw" || len(info.Dict) != info.Bytes {
+			t.Errorf("%s: %s dictionary %d adopted %v (held-out %.0f → %.0f bytes, %d of %d bytes returned), %d stored; want adopted %v, %d stored, raw",
+				c.name, info.Kind, info.ID, info.Adopted, info.Before, info.After, len(info.Dict), info.Bytes, stored, c.wantAdopted, c.wantStored)
+		}
+	}
+}
