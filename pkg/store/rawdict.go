@@ -92,9 +92,9 @@ func (s *Store) HeldDictionaries() int {
 // DefaultRawDictBytes is the size of a raw-content dictionary. Measured on the
 // simulator's full-shape stream (`go run ./pkg/cmd/benchrawlog`, BENCHMARKS.md issue 18):
 // a stored delivery takes 1,041 bytes with 256 KB, 965 with 512 KB and 867 with 1 MB,
-// against 1,686 with a retrained formatted dictionary; 512 KB is the smallest under 1,000
-// and costs the writer about the formatted dictionary's CPU, where 1 MB costs about 15 µs
-// a delivery more.
+// against 1,686 with a retrained formatted dictionary; 512 KB is the smallest under 1,000,
+// for 10–15 µs of writer CPU a delivery more than the formatted dictionary, and 1 MB
+// costs as much again.
 const DefaultRawDictBytes = 512 << 10
 
 // sampled is a stored payload and the event it came as.
