@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -18,34 +19,27 @@ import (
 // first few kilobytes.
 const maxDictSize = 64 << 10
 
-// LoadDictionaries reads every payload dictionary into the codec; the newest encodes from
-// now on. Receivers call it at start and every minute, so a dictionary that one replica
-// trains reaches the others.
+// LoadDictionaries reads the newest payload dictionary into the codec, which encodes with
+// it from now on; older ones are read when a row needs them (decodePayload). Receivers
+// call it at start and every minute, so a dictionary that one replica trains reaches the
+// others.
 func (s *Store) LoadDictionaries(ctx context.Context) error {
-	// Dictionaries never change once stored: only those newer than the newest held are read.
+	// Dictionaries never change once stored: only one newer than the newest held is read.
 	s.codec.mu.RLock()
 	newest := s.codec.newest
 	s.codec.mu.RUnlock()
-	rows, err := s.pool.Query(ctx, "SELECT id, dict FROM payload_dictionaries WHERE id > $1 ORDER BY id", newest)
-	if err != nil {
-		return fmt.Errorf("load payload dictionaries: %w", err)
-	}
-	type row struct {
-		ID   int32
-		Dict []byte
-	}
-	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
-	if err != nil {
+	var id int32
+	var d []byte
+	err := s.pool.QueryRow(ctx, "SELECT id, dict FROM payload_dictionaries WHERE id > $1 ORDER BY id DESC LIMIT 1", newest).
+		Scan(&id, &d)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("load payload dictionaries: %w", err)
 	}
 	c := s.codec
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, r := range all {
-		if _, ok := c.dicts[r.ID]; !ok {
-			c.dicts[r.ID] = r.Dict
-		}
-		c.newest = max(c.newest, r.ID)
+	if err == nil {
+		c.hold(id, d)
 	}
 	c.loaded = true
 	return nil
@@ -66,12 +60,14 @@ func (s *Store) ensureLoaded(ctx context.Context) {
 // DictionaryInfo describes a trained dictionary.
 type DictionaryInfo struct {
 	ID      int32
+	Kind    string // "formatted" or "raw" (DictionaryKind)
 	Samples int
 	Bytes   int
 	// Before and After are the held-out samples' mean stored size with the dictionary that
 	// encoded until now and with this one.
 	Before, After float64
 	Adopted       bool
+	Dict          []byte // the dictionary's bytes
 }
 
 // firstDictionary is dictionary 1, trained on GitHub's own example payloads (package
@@ -111,14 +107,30 @@ func buildDictionary(id int32, samples [][]byte) ([]byte, error) {
 	return d, nil
 }
 
-// TrainDictionary trains a dictionary on the newest sample payloads of the store and
-// adopts it when it stores a held-out tenth of them smaller than the newest dictionary
-// does (or force). Adopting adds a version; rows already stored keep theirs.
+// TrainOptions says how to train a dictionary.
+type TrainOptions struct {
+	Sample int  // how many of the newest payloads to read
+	Force  bool // adopt it even if it does not store the held-out payloads smaller
+	// Formatted trains a formatted zstd dictionary (as dictionary 1) instead of raw content.
+	Formatted bool
+	RawBytes  int  // raw content's size (0: DefaultRawDictBytes)
+	DryRun    bool // judge it and return it in DictionaryInfo.Dict, never adopt it
+}
+
+// TrainDictionary trains a raw-content dictionary of DefaultRawDictBytes on the newest
+// sample payloads, as Train does.
 func (s *Store) TrainDictionary(ctx context.Context, sample int, force bool) (DictionaryInfo, error) {
+	return s.Train(ctx, TrainOptions{Sample: sample, Force: force})
+}
+
+// Train builds a dictionary from the newest payloads of the store and adopts it when it
+// stores a held-out tenth of them smaller than the newest dictionary does (or Force).
+// Adopting adds a version; rows already stored keep theirs.
+func (s *Store) Train(ctx context.Context, o TrainOptions) (DictionaryInfo, error) {
 	if err := s.LoadDictionaries(ctx); err != nil {
 		return DictionaryInfo{}, err
 	}
-	payloads, err := s.recentPayloads(ctx, sample)
+	payloads, err := s.recentPayloads(ctx, o.Sample)
 	if err != nil {
 		return DictionaryInfo{}, err
 	}
@@ -126,29 +138,41 @@ func (s *Store) TrainDictionary(ctx context.Context, sample int, force bool) (Di
 		return DictionaryInfo{}, fmt.Errorf("train payload dictionary: %d payloads stored, at least 20 are needed", len(payloads))
 	}
 	// Every tenth payload is held out to judge the dictionary on what it was not built from.
-	var train, held [][]byte
+	var train []sampled
+	var held [][]byte
 	for i, p := range payloads {
 		if i%10 == 9 {
-			held = append(held, p)
+			held = append(held, p.body)
 		} else {
 			train = append(train, p)
 		}
 	}
 	s.codec.mu.RLock()
-	id := s.codec.newest + 1
+	current := s.codec.newest
 	s.codec.mu.RUnlock()
-	d, err := buildDictionary(id, train)
-	if err != nil {
-		return DictionaryInfo{}, err
+	id := current + 1
+	var d []byte
+	if o.Formatted {
+		bodies := make([][]byte, len(train))
+		for i, p := range train {
+			bodies[i] = p.body
+		}
+		if d, err = buildDictionary(id, bodies); err != nil {
+			return DictionaryInfo{}, err
+		}
+	} else if budget := cmp.Or(o.RawBytes, DefaultRawDictBytes); len(rawContent(train, budget)) == 0 {
+		return DictionaryInfo{}, fmt.Errorf("train payload dictionary %d: no payload fits in %d bytes", id, budget)
+	} else {
+		d = rawContent(train, budget)
 	}
-	info := DictionaryInfo{ID: id, Samples: len(train), Bytes: len(d)}
-	if info.Before, err = s.meanEncoded(s.codec.newest, nil, held); err != nil {
+	info := DictionaryInfo{ID: id, Kind: DictionaryKind(d), Samples: len(train), Bytes: len(d), Dict: d}
+	if info.Before, err = s.meanEncoded(current, nil, held); err != nil {
 		return info, err
 	}
 	if info.After, err = s.meanEncoded(id, d, held); err != nil {
 		return info, err
 	}
-	if !force && info.After >= info.Before {
+	if o.DryRun || !o.Force && info.After >= info.Before {
 		return info, nil
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO payload_dictionaries (id, created_at, samples, dict)
@@ -167,7 +191,7 @@ func (s *Store) TrainDictionary(ctx context.Context, sample int, force bool) (Di
 // when it is not loaded yet.
 func (s *Store) meanEncoded(id int32, d []byte, payloads [][]byte) (float64, error) {
 	if d != nil {
-		e, err := newEncoder(d)
+		e, err := newEncoder(id, d)
 		if err != nil {
 			return 0, fmt.Errorf("payload dictionary %d: %w", id, err)
 		}
@@ -191,38 +215,40 @@ func meanSize(e *zstd.Encoder, payloads [][]byte) float64 {
 
 // recentPayloads returns up to n of the newest payloads GitHub sent (closures and REST
 // API rows are CI Radar's own and not what the dictionary is for), decoded.
-func (s *Store) recentPayloads(ctx context.Context, n int) ([][]byte, error) {
-	rows, err := s.pool.Query(ctx, `SELECT payload_codec, payload_dict, payload FROM deliveries
+func (s *Store) recentPayloads(ctx context.Context, n int) ([]sampled, error) {
+	rows, err := s.pool.Query(ctx, `SELECT event, payload_codec, payload_dict, payload FROM deliveries
 		WHERE target_type <> $1 AND event <> $2 ORDER BY received_at DESC LIMIT $3`, APITarget, closureEvent, n)
 	if err != nil {
 		return nil, fmt.Errorf("read payloads to train on: %w", err)
 	}
 	defer rows.Close()
-	var out [][]byte
+	var out []sampled
 	for rows.Next() {
+		var event string
 		var codec int16
 		var id *int32
 		var stored []byte
-		if err := rows.Scan(&codec, &id, &stored); err != nil {
+		if err := rows.Scan(&event, &codec, &id, &stored); err != nil {
 			return nil, fmt.Errorf("read payloads to train on: %w", err)
 		}
 		p, err := s.decodePayload(ctx, codec, id, stored)
 		if err != nil {
 			continue // a corrupt row is for `ciradar compact` to report, not to train on
 		}
-		out = append(out, p)
+		out = append(out, sampled{event, p})
 	}
 	return out, rows.Err()
 }
 
 // decodePayload is the one way to read a stored payload: reproject, the reconciler and
-// `ciradar compact` all come through here. A dictionary the codec does not know yet
-// (another replica just trained it) is loaded, once, before giving up.
+// `ciradar compact` all come through here. A dictionary the codec does not hold (an
+// older version it let go, or one another replica just trained) is loaded, once, before
+// giving up.
 func (s *Store) decodePayload(ctx context.Context, codec int16, id *int32, stored []byte) ([]byte, error) {
 	out, err := s.codec.decode(codec, id, stored)
-	if errors.Is(err, ErrMissingDictionary) {
-		if lerr := s.LoadDictionaries(ctx); lerr != nil {
-			return nil, errors.Join(err, lerr)
+	if errors.Is(err, ErrMissingDictionary) && id != nil {
+		if lerr := s.loadDictionary(ctx, *id); lerr != nil {
+			return nil, lerr
 		}
 		out, err = s.codec.decode(codec, id, stored)
 	}

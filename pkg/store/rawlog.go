@@ -30,9 +30,11 @@ var ErrMissingDictionary = errors.New("payload dictionary missing")
 const maxDecoded = 32 << 20
 
 // rawCodec compresses payloads on the way in and decodes them on the way out. It holds
-// every dictionary of payload_dictionaries, keyed by id, which is also the zstd frame's
-// dictionary id; the newest one encodes. Encoders and decoders are safe for concurrent
-// EncodeAll and DecodeAll, and are built once per dictionary.
+// dictionaries of payload_dictionaries, keyed by id, which is also the zstd frame's
+// dictionary id; the newest one encodes. A raw-content dictionary is 512 KB by default, so
+// besides the newest only the heldDictionaries most recently loaded are kept, with their
+// decoders (see hold); an older row loads its dictionary again. Encoders and decoders are
+// safe for concurrent EncodeAll and DecodeAll, and are built once per dictionary held.
 type rawCodec struct {
 	mu     sync.RWMutex
 	loaded bool
@@ -40,6 +42,7 @@ type rawCodec struct {
 	dicts  map[int32][]byte
 	enc    map[int32]*zstd.Encoder
 	dec    map[int32]*zstd.Decoder
+	older  []int32 // held dictionaries other than the newest, least recently loaded first
 
 	asReceived bool // Options.AsReceived: store every payload as received
 
@@ -65,7 +68,7 @@ func (c *rawCodec) encoderFor(id int32) (*zstd.Encoder, error) {
 	if id != 0 && dict == nil {
 		return nil, fmt.Errorf("%w: %d", ErrMissingDictionary, id)
 	}
-	e, err := newEncoder(dict)
+	e, err := newEncoder(id, dict)
 	if err != nil {
 		return nil, fmt.Errorf("payload dictionary %d: %w", id, err)
 	}
@@ -83,13 +86,18 @@ func (c *rawCodec) encoderFor(id int32) (*zstd.Encoder, error) {
 // dictionaries are trained for this level.
 const encodeLevel = zstd.SpeedFastest
 
-// newEncoder makes the encoder every payload is stored with, with dict (nil: none); a
-// dictionary being judged (TrainDictionary) is measured with the same one.
-func newEncoder(dict []byte) (*zstd.Encoder, error) {
+// newEncoder makes the encoder every payload is stored with, with dictionary id's bytes
+// dict (nil: none), formatted or raw content; a dictionary being judged (TrainDictionary)
+// is measured with the same one.
+func newEncoder(id int32, dict []byte) (*zstd.Encoder, error) {
 	opts := []zstd.EOption{zstd.WithEncoderLevel(encodeLevel), zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true)}
-	if dict != nil {
+	switch {
+	case dict == nil:
+	case isFormatted(dict):
 		opts = append(opts, zstd.WithEncoderDict(dict))
+	default:
+		opts = append(opts, zstd.WithEncoderDictRaw(uint32(id), dict))
 	}
 	return zstd.NewWriter(nil, opts...)
 }
@@ -108,7 +116,11 @@ func (c *rawCodec) decoderFor(id int32) (*zstd.Decoder, error) {
 		if dict == nil {
 			return nil, fmt.Errorf("%w: %d", ErrMissingDictionary, id)
 		}
-		opts = append(opts, zstd.WithDecoderDicts(dict))
+		if isFormatted(dict) {
+			opts = append(opts, zstd.WithDecoderDicts(dict))
+		} else {
+			opts = append(opts, zstd.WithDecoderDictRaw(uint32(id), dict))
+		}
 	}
 	d, err := zstd.NewReader(nil, opts...)
 	if err != nil {
@@ -120,7 +132,9 @@ func (c *rawCodec) decoderFor(id int32) (*zstd.Decoder, error) {
 		d.Close()
 		return prev, nil
 	}
-	c.dec[id] = d
+	if _, held := c.dicts[id]; held || id == 0 {
+		c.dec[id] = d // else evicted meanwhile: this decode uses d, the next loads again
+	}
 	return d, nil
 }
 

@@ -59,8 +59,10 @@ func TestFirstDictionary(t *testing.T) {
 }
 
 // Every real payload in testdata round-trips through every dictionary version a store has
-// held: rows keep the dictionary they were written with, and stay readable after newer
-// ones are adopted. A check of the whole log finds each version and nothing corrupt.
+// held, of both kinds: dictionary 1 and 2 formatted, 3 to 7 raw content. Rows keep the
+// dictionary they were written with, and stay readable after newer ones are adopted,
+// though the codec holds only a few at a time. A check of the whole log finds each
+// version and nothing corrupt.
 func TestPayloadsRoundTripEveryDictionary(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -76,27 +78,33 @@ func TestPayloadsRoundTripEveryDictionary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	const versions = 7
 	write(1)
-	for v := 2; v <= 3; v++ {
-		info, err := s.TrainDictionary(ctx, 1000, true)
-		if err != nil || !info.Adopted || info.ID != int32(v) {
-			t.Fatalf("train version %d: %+v, %v", v, info, err)
+	for v := 2; v <= versions; v++ {
+		info, err := s.Train(ctx, store.TrainOptions{Sample: 1000, Force: true, Formatted: v == 2})
+		wantKind := map[bool]string{true: "formatted", false: "raw"}[v == 2]
+		if err != nil || !info.Adopted || info.ID != int32(v) || info.Kind != wantKind {
+			t.Fatalf("train version %d: %+v, %v; want a %s dictionary adopted", v, info, err, wantKind)
 		}
 		write(v)
 	}
-	for v := 1; v <= 3; v++ {
+	want := map[string]int{}
+	for v := 1; v <= versions; v++ {
+		want[fmt.Sprintf("zstd+dict %d", v)] = len(all)
 		for _, p := range all {
 			got, err := s.RawPayload(ctx, fmt.Sprintf("v%d-%s", v, p.Name))
 			if err != nil || !bytes.Equal(got, p.Body) {
 				t.Fatalf("version %d, %s: %d bytes back (%v), want the %d sent", v, p.Name, len(got), err, len(p.Body))
 			}
 		}
+		if n := s.HeldDictionaries(); n > 5 {
+			t.Errorf("after reading version %d the codec holds %d dictionaries; want at most 5", v, n)
+		}
 	}
 	st, err := s.Compact(ctx, false, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"zstd+dict 1": len(all), "zstd+dict 2": len(all), "zstd+dict 3": len(all)}
 	if fmt.Sprint(st.ByFormat) != fmt.Sprint(want) || len(st.Corrupt) != 0 || st.Rewritten != 0 {
 		t.Errorf("check found %v, %d corrupt, %d rewritten; want %v", st.ByFormat, len(st.Corrupt), st.Rewritten, want)
 	}
@@ -198,5 +206,44 @@ func TestPayloadFallbacks(t *testing.T) {
 	st, err := s.Compact(ctx, false, 100)
 	if err != nil || fmt.Sprint(st.Corrupt) != "[orphan]" {
 		t.Errorf("check: corrupt %v, %v; want [orphan]", st.Corrupt, err)
+	}
+}
+
+// A retrain is adopted only when it stores the held-out payloads smaller: built again
+// from the same payloads, the raw content is the same and is not stored twice; a dry run
+// returns the dictionary and stores nothing.
+func TestTrainAdoptsOnlySmaller(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var items []store.Item
+	for _, p := range fixtures.All() {
+		items = append(items, store.Item{Delivery: store.Delivery{ID: p.Name, Event: p.Event, ReceivedAt: time.Now(), Payload: p.Body}})
+	}
+	if _, err := s.Write(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name        string
+		opts        store.TrainOptions
+		wantAdopted bool
+		wantStored  int
+	}{
+		{"forced", store.TrainOptions{Sample: 1000, Force: true}, true, 2},
+		{"same payloads again", store.TrainOptions{Sample: 1000}, false, 2},
+		{"dry run, forced", store.TrainOptions{Sample: 1000, Force: true, DryRun: true}, false, 2},
+	}
+	for _, c := range cases {
+		info, err := s.Train(ctx, c.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var stored int
+		if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM payload_dictionaries").Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if info.Adopted != c.wantAdopted || stored != c.wantStored || info.Kind != "raw" || len(info.Dict) != info.Bytes {
+			t.Errorf("%s: %s dictionary %d adopted %v (held-out %.0f → %.0f bytes, %d of %d bytes returned), %d stored; want adopted %v, %d stored, raw",
+				c.name, info.Kind, info.ID, info.Adopted, info.Before, info.After, len(info.Dict), info.Bytes, stored, c.wantAdopted, c.wantStored)
+		}
 	}
 }

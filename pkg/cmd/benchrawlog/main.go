@@ -5,7 +5,7 @@
 // writer's CPU per delivery, and the bytes each format takes per delivery and per job.
 // Used for BENCHMARKS.md:
 //
-//	go run ./pkg/cmd/benchrawlog -hours 96 -rounds 3
+//	go run ./pkg/cmd/benchrawlog -hours 48 -rounds 3
 package main
 
 import (
@@ -90,7 +90,7 @@ func run(ctx context.Context, c config) error {
 	}
 	defer cluster.Remove()
 	admin := cluster.URL("postgres")
-	dict2, err := retrainedDictionary(ctx, cluster, admin, earlier)
+	trained, err := retrainedDictionaries(ctx, cluster, admin, earlier)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func run(ctx context.Context, c config) error {
 		last = map[string]string{}
 		for i := range formats {
 			f := formats[(i+round)%len(formats)]
-			db, err := freshStore(ctx, cluster, admin, fmt.Sprintf("rawlog_%s_%d", f.name, round), f, dict2)
+			db, err := freshStore(ctx, cluster, admin, fmt.Sprintf("rawlog_%s_%d", f.name, round), f, trained)
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ func run(ctx context.Context, c config) error {
 		report(results)
 	}
 	if c.rawDict {
-		if err := rawDictionaries(earlier, items, dict2); err != nil {
+		if err := rawDictionaries(earlier, items, trained["formatted"]); err != nil {
 			return err
 		}
 	}

@@ -18,18 +18,21 @@ func printSizes(ctx context.Context, url, name string) error {
 	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
-	var rows, total, heap, toast, indexes, rowBytes int64
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM deliveries), pg_total_relation_size('deliveries'),
-		pg_relation_size('deliveries'), coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
-		pg_indexes_size('deliveries'), (SELECT sum(pg_column_size(d.*) + 4) FROM deliveries d)
-		FROM pg_class c WHERE c.oid = 'deliveries'::regclass`).Scan(&rows, &total, &heap, &toast, &indexes, &rowBytes); err != nil {
+	// deliveries is partitioned by receipt time: its sizes are its partitions'.
+	var rows, total, heap, toast, indexes, rowBytes, guids int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM deliveries), sum(pg_total_relation_size(t.relid)),
+		sum(pg_relation_size(t.relid)), sum(coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)),
+		sum(pg_indexes_size(t.relid)), (SELECT sum(pg_column_size(d.*) + 4) FROM deliveries d),
+		pg_total_relation_size('delivery_guids')
+		FROM pg_partition_tree('deliveries') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf`).
+		Scan(&rows, &total, &heap, &toast, &indexes, &rowBytes, &guids); err != nil {
 		return fmt.Errorf("deliveries size: %w", err)
 	}
 	per := func(b int64) float64 { return float64(b) / float64(rows) }
-	fmt.Printf("\n== %s: %d deliveries, %.0f bytes each all included (heap %.0f, toast %.0f, indexes %.0f)\n",
-		name, rows, per(total), per(heap), per(toast), per(indexes))
-	idx, err := conn.Query(ctx, `SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index
-		WHERE indrelid = 'deliveries'::regclass ORDER BY 1`)
+	fmt.Printf("\n== %s: %d deliveries, %.0f bytes each all included (heap %.0f, toast %.0f, indexes %.0f); %.0f with delivery_guids (%.0f)\n",
+		name, rows, per(total), per(heap), per(toast), per(indexes), per(total+guids), per(guids))
+	idx, err := conn.Query(ctx, `SELECT i.indexrelid::regclass::text, sum(pg_relation_size(t.relid)) FROM pg_index i,
+		pg_partition_tree(i.indexrelid) t WHERE i.indrelid = 'deliveries'::regclass AND t.isleaf GROUP BY 1 ORDER BY 1`)
 	if err != nil {
 		return fmt.Errorf("delivery indexes: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"syscall"
@@ -18,7 +19,7 @@ type format struct {
 	name       string
 	asReceived bool   // Options.AsReceived: codec 0
 	ddl        string // applied after the migrations
-	retrained  bool   // adopt the dictionary trained on another stream before writing
+	retrained  string // adopt this dictionary, trained on another stream, before writing ("": none)
 }
 
 var formats = []format{
@@ -29,11 +30,24 @@ var formats = []format{
 	{name: "as-received", asReceived: true},
 	// zstd with dictionary 1, trained on GitHub's examples: a new store.
 	{name: "zstd-dict1"},
-	// zstd with a dictionary retrained, as serve does, on 5,000 payloads of a month before.
-	{name: "zstd-retrained", retrained: true},
+	// zstd with a formatted dictionary retrained on 5,000 payloads of a month before.
+	{name: "zstd-retrained", retrained: "formatted"},
+	// zstd with raw-content dictionaries built from the same (TrainOptions.RawBytes): 512 KB
+	// is what serve builds, 256 KB and 1 MB are there to choose that size by.
+	{name: "zstd-raw256k", retrained: "raw256k"},
+	{name: "zstd-raw512k", retrained: "raw512k"},
+	{name: "zstd-raw1m", retrained: "raw1m"},
 }
 
-func freshStore(ctx context.Context, cluster *pgtest.Cluster, admin, name string, f format, dict2 []byte) (string, error) {
+// trainings are the dictionaries trained on the earlier stream, by name.
+var trainings = map[string]store.TrainOptions{
+	"formatted": {Formatted: true},
+	"raw256k":   {RawBytes: 256 << 10},
+	"raw512k":   {RawBytes: 512 << 10},
+	"raw1m":     {RawBytes: 1 << 20},
+}
+
+func freshStore(ctx context.Context, cluster *pgtest.Cluster, admin, name string, f format, trained map[string][]byte) (string, error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return "", fmt.Errorf("connect: %w", err)
@@ -63,17 +77,17 @@ func freshStore(ctx context.Context, cluster *pgtest.Cluster, admin, name string
 	if err := s.EnsureDictionary(ctx); err != nil {
 		return "", err
 	}
-	if f.retrained {
-		if _, err := s.Pool().Exec(ctx, `INSERT INTO payload_dictionaries (id, created_at, samples, dict) VALUES (2, now(), 4500, $1)`, dict2); err != nil {
+	if f.retrained != "" {
+		if _, err := s.Pool().Exec(ctx, `INSERT INTO payload_dictionaries (id, created_at, samples, dict) VALUES (2, now(), 4500, $1)`, trained[f.retrained]); err != nil {
 			return "", fmt.Errorf("adopt the retrained dictionary: %w", err)
 		}
 	}
 	return url, nil
 }
 
-// retrainedDictionary trains dictionary 2 the way serve does, on a store filled with the
-// training stream, and returns it.
-func retrainedDictionary(ctx context.Context, cluster *pgtest.Cluster, admin string, training []store.Item) ([]byte, error) {
+// retrainedDictionaries trains dictionary 2 of each kind the way serve does, on a store
+// filled with the training stream, and returns them by name.
+func retrainedDictionaries(ctx context.Context, cluster *pgtest.Cluster, admin string, training []store.Item) (map[string][]byte, error) {
 	url, err := freshStore(ctx, cluster, admin, "rawlog_training", format{name: "training"}, nil)
 	if err != nil {
 		return nil, err
@@ -88,17 +102,19 @@ func retrainedDictionary(ctx context.Context, cluster *pgtest.Cluster, admin str
 			return nil, fmt.Errorf("write the training stream: %w", err)
 		}
 	}
-	info, err := s.TrainDictionary(ctx, 5000, true)
-	if err != nil {
-		return nil, err
+	out := map[string][]byte{}
+	for _, name := range slices.Sorted(maps.Keys(trainings)) {
+		o := trainings[name]
+		o.Sample, o.DryRun = 5000, true // each is judged against dictionary 1 and adopted per format
+		info, err := s.Train(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("retrained %s dictionary: %d bytes from %d payloads; held-out mean %.0f bytes with dictionary 1, %.0f with it\n",
+			name, info.Bytes, info.Samples, info.Before, info.After)
+		out[name] = info.Dict
 	}
-	fmt.Printf("retrained dictionary %d: %d bytes from %d payloads; held-out mean %.0f bytes with dictionary 1, %.0f with it\n",
-		info.ID, info.Bytes, info.Samples, info.Before, info.After)
-	var d []byte
-	if err := s.Pool().QueryRow(ctx, "SELECT dict FROM payload_dictionaries WHERE id = $1", info.ID).Scan(&d); err != nil {
-		return nil, fmt.Errorf("read the retrained dictionary: %w", err)
-	}
-	return d, nil
+	return out, nil
 }
 
 // writeResult is one format's write of the stream.

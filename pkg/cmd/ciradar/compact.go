@@ -39,7 +39,7 @@ var compactCommand = command{
 				if err != nil {
 					return fmt.Errorf("compact: %w", err)
 				}
-				log.Info("payload dictionary trained", "id", info.ID, "samples", info.Samples, "bytes", info.Bytes,
+				log.Info("payload dictionary trained", "id", info.ID, "kind", info.Kind, "samples", info.Samples, "bytes", info.Bytes,
 					"mean_before", int(info.Before), "mean_after", int(info.After), "adopted", info.Adopted)
 			}
 			st, err := s.Compact(ctx, rewrite, batch)

@@ -43,7 +43,7 @@ func dictionaryLoop(ctx context.Context, s *store.Store, every time.Duration, re
 			log.Warn("training a payload dictionary failed", "error", err)
 			continue
 		}
-		log.Info("payload dictionary trained", "id", info.ID, "samples", info.Samples, "bytes", info.Bytes,
+		log.Info("payload dictionary trained", "id", info.ID, "kind", info.Kind, "samples", info.Samples, "bytes", info.Bytes,
 			"mean_before", int(info.Before), "mean_after", int(info.After), "adopted", info.Adopted)
 		if info.Adopted {
 			tried = time.Time{}
