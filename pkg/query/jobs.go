@@ -39,7 +39,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		states = []string{"queued", "waiting", "in_progress", "completed"}
 	}
 	st := newStmt("jobs")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("j.forge", "j.forge_url")
 	st.add("SELECT j.job_id, j.run_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
 		"  j.status, j.conclusion, nullif(j.failed_step, ''), j.label_key, j.runner_name, j.runner_group_name, j.head_branch, coalesce(r.event, ''),\n",
 		"  greatest(extract(epoch FROM ", st.arg(req.To), " - j.created_at), 0)::float8, j.queue_s,\n",

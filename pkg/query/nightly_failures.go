@@ -39,7 +39,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	// signatures.
 	st := newStmt("nightly_failures")
 	from, to := st.arg(req.From), st.arg(req.To)
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("r.forge", "r.forge_url")
 	// The night before is the same repository's and workflow's previous run in the answer:
 	// when it passed and this one did not, the compare link lists what changed between them.
 	prev := func(col string) string {

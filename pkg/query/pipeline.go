@@ -72,7 +72,7 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		m.Filters.where(st, jobFilters.without("conclusions"))
 		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	}
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("j.forge", "j.forge_url")
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, nullif(j.failed_step, ''),\n",
 		"  j.created_at, j.started_at, j.completed_at,\n",
 		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
