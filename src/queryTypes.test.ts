@@ -58,6 +58,7 @@ const cluttered: CIRadarQuery = {
     events: ['push'],
     conclusions: ['failure'],
     runnerGroups: ['default'],
+    forges: ['gitlab'],
   },
 };
 

@@ -29,10 +29,11 @@ const ALL_FILTERS: FilterKey[] = [
   'events',
   'conclusions',
   'runnerGroups',
+  'forges',
 ];
 // Jobs that have not finished have no conclusion yet.
 const UNFINISHED_FILTERS = ALL_FILTERS.filter((f) => f !== 'conclusions');
-const RUNNER_FILTERS: FilterKey[] = ['orgs', 'repos', 'labels', 'runnerGroups'];
+const RUNNER_FILTERS: FilterKey[] = ['orgs', 'repos', 'labels', 'runnerGroups', 'forges'];
 
 export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
   queue_time: {
@@ -111,14 +112,14 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     fields: [],
     defaults: {},
     // Scheduled runs have no label or runner group of their own, and their event is always schedule.
-    filters: ['orgs', 'repos', 'workflows', 'branches', 'conclusions'],
+    filters: ['orgs', 'repos', 'workflows', 'branches', 'conclusions', 'forges'],
   },
   error_signatures: {
     label: 'Error signatures',
     description: 'The most common errors in failed job logs',
     fields: ['onlyNew', 'limit'],
     defaults: { onlyNew: false },
-    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches'],
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'forges'],
   },
   pipeline: {
     label: 'Pipeline',
@@ -147,7 +148,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     description: "Per repository and workflow: 1 when the default branch's newest completed run failed, else 0",
     fields: [],
     defaults: {},
-    filters: ['orgs', 'repos', 'workflows', 'events'],
+    filters: ['orgs', 'repos', 'workflows', 'events', 'forges'],
   },
   reconciler_stats: {
     label: 'Reconciler',
@@ -162,28 +163,28 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     description: 'Per repository and workflow: default-branch status, last activity, failure rate, queue p95',
     fields: [],
     defaults: {},
-    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups'],
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups', 'forges'],
   },
   commit_grid: {
     label: 'Commit grid',
     description: 'Commits of a branch × workflow jobs, each cell the result; first failures marked',
     fields: ['repo', 'branch', 'limit'],
     defaults: { branch: 'main', limit: 50 },
-    filters: ['workflows', 'labels', 'events', 'runnerGroups'],
+    filters: ['workflows', 'labels', 'events', 'runnerGroups', 'forges'],
   },
   pull_requests: {
     label: 'Pull requests',
     description: 'Pull requests with runs in the range and the result on their latest commit',
     fields: ['limit'],
     defaults: { limit: 100 },
-    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups'],
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups', 'forges'],
   },
   refs: {
     label: 'Branches and releases',
     description: 'Branches pushed to, or releases published, with their latest commit and result',
     fields: ['kind', 'limit'],
     defaults: { kind: 'branches', limit: 50 },
-    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'runnerGroups'],
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'runnerGroups', 'forges'],
   },
   runner_builds: {
     label: 'Builds per runner label and OS',
@@ -205,7 +206,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     description: "Billable minutes and cost by GitHub's billing rules, priced with the data source's rates",
     fields: ['limit'],
     defaults: {},
-    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups'],
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'branches', 'events', 'runnerGroups', 'forges'],
   },
   concurrency: {
     label: 'Concurrency',
@@ -220,7 +221,7 @@ export const QUERY_TYPE_SPECS: Record<QueryType, QueryTypeSpec> = {
     fields: ['source'],
     defaults: { source: 'failed_runs' },
     // Failed runs on default branches: conclusion and branch are fixed by the source.
-    filters: ['orgs', 'repos', 'workflows', 'labels', 'events', 'runnerGroups'],
+    filters: ['orgs', 'repos', 'workflows', 'labels', 'events', 'runnerGroups', 'forges'],
   },
 };
 

@@ -62,6 +62,7 @@ export interface Filters {
   events?: string[];
   conclusions?: string[];
   runnerGroups?: string[];
+  forges?: string[];
 }
 export type FilterKey = keyof Filters;
 
@@ -185,6 +186,7 @@ export const VARIABLE_NAMES = [
   'runner_groups',
   'branches',
   'events',
+  'forges',
   // One value: the data source's GitHub web address, which dashboards build links from.
   'github_url',
 ] as const;

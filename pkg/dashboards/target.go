@@ -16,6 +16,7 @@ type Filters struct {
 	Labels    []string `json:"labels,omitempty"`
 	Events    []string `json:"events,omitempty"`
 	Branches  []string `json:"branches,omitempty"`
+	Forges    []string `json:"forges,omitempty"`
 }
 
 // Query is a CI Radar query as panels, annotations and alert rules store it: CIRadarQuery

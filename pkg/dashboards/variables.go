@@ -74,7 +74,9 @@ func variables(vars boardVars) []cog.Builder[dashboard.VariableModel] {
 	if vars.singleRepo {
 		repo = one(repo, "")
 	}
-	out := []cog.Builder[dashboard.VariableModel]{v("org", "Organisation", "repos", `/^([^/]+)\//`, nil), repo}
+	// forge: GitHub, GitLab or both, of the forges the store has rows of (issue 19).
+	out := []cog.Builder[dashboard.VariableModel]{v("forge", "Forge", "forges", "", nil),
+		v("org", "Organisation", "repos", `/^([^/]+)\//`, nil), repo}
 	if vars.branch {
 		out = append(out, one(v("branch", "Branch", "branches", "", map[string]any{"org": "$org", "repo": "$repo"}), "main"))
 	}
@@ -98,7 +100,8 @@ func variables(vars boardVars) []cog.Builder[dashboard.VariableModel] {
 // filters applies every dashboard variable; the backend ignores a filter a query type has
 // no use for.
 func filters() *Filters {
-	return &Filters{Orgs: []string{"$org"}, Repos: []string{"$repo"}, Workflows: []string{"$workflow"}, Labels: []string{"$label"}}
+	return &Filters{Orgs: []string{"$org"}, Repos: []string{"$repo"}, Workflows: []string{"$workflow"}, Labels: []string{"$label"},
+		Forges: []string{"$forge"}}
 }
 
 // runnerFilters leaves out the workflow: runners have none.

@@ -43,7 +43,8 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 	// interval arithmetic, string searches) they were most of the database's time per row.
 	st.add("SELECT j.job_id, j.run_id, j.created_at, j.status, j.started_at,\n",
 		"  CASE WHEN j.queued_last_at > j.waiting_last_at THEN j.queued_last_at END, j.queue_s,\n",
-		"  j.label_key, j.repo, j.workflow_name, j.job_name, j.runner_name, j.runner_group_name, j.head_branch, j.html_url\n",
+		"  j.label_key, j.repo, j.workflow_name, j.job_name, j.runner_name, j.runner_group_name, j.head_branch, j.html_url,\n",
+		"  j.forge, j.forge_url\n",
 		"FROM workflow_jobs j\n",
 		// The partial index on open jobs by creation (migration 0015) holds only these rows,
 		// however large the table, already in the answer's order: no sort.
@@ -59,10 +60,10 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 	base := env.gitHubWebURL()
 	err := collect(ctx, env.DB, st, func(rows pgx.Rows) error {
 		if err := rows.Scan(&r.id, &r.runID, &r.created, &r.status, &r.started, &r.approved, &r.queue, &r.labels, &r.repo,
-			&r.workflow, &r.job, &r.runner, &r.group, &r.branch, &r.url); err != nil {
+			&r.workflow, &r.job, &r.runner, &r.group, &r.branch, &r.url, &r.forge, &r.forgeURL); err != nil {
 			return err
 		}
-		r.url = rebase(r.url, base)
+		r.links(base)
 		c.add(&r, req.To)
 		return nil
 	})
@@ -78,7 +79,20 @@ type activeRow struct {
 	created, started, approved                         *time.Time
 	queue                                              *float64
 	status, labels, repo, workflow, job, runner, group string
-	branch, url                                        string
+	branch, url, forge, forgeURL                       string
+	runURL                                             *string
+}
+
+// links sets the job's and run's pages: GitHub's on the configured base, a GitLab job's
+// on its own instance (see weburl.go).
+func (r *activeRow) links(base string) {
+	if r.forge != "gitlab" {
+		r.url = rebase(r.url, base)
+		r.runURL = runWebURL(r.url)
+		return
+	}
+	r.url = gitLabPage(r.forgeURL, r.repo, "jobs", r.id)
+	r.runURL = nonEmpty(gitLabPage(r.forgeURL, r.repo, "pipelines", r.runID))
 }
 
 // activeColumns are the table's columns, filled row by row.
@@ -128,7 +142,7 @@ func (c *activeColumns) add(r *activeRow, now time.Time) {
 	c.status, c.labels, c.repo = append(c.status, r.status), append(c.labels, r.labels), append(c.repo, r.repo)
 	c.workflow, c.job, c.runner = append(c.workflow, r.workflow), append(c.job, r.job), append(c.runner, r.runner)
 	c.group, c.branch = append(c.group, r.group), append(c.branch, r.branch)
-	c.jobURL, c.runURL = append(c.jobURL, nonEmpty(r.url)), append(c.runURL, runWebURL(r.url))
+	c.jobURL, c.runURL = append(c.jobURL, nonEmpty(r.url)), append(c.runURL, r.runURL)
 }
 
 func nonEmpty(s string) *string {

@@ -37,7 +37,7 @@ func Annotations(ctx context.Context, env Env, req Request) (data.Frames, error)
 		return incidentAnnotations(ctx, env, req, f)
 	}
 	st := newStmt("annotations_failed_runs")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("r.forge", "r.forge_url")
 	st.add("SELECT coalesce(r.run_started_at, r.created_at), r.updated_at,\n",
 		"  r.workflow_name || ' failed on ' || r.head_branch,\n",
 		"  r.repo || ': ' || r.display_title || ' (' || r.conclusion || ') ' || coalesce(", w.run("r.repo", "r.run_id"), ", ''),\n",

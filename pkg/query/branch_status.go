@@ -28,7 +28,7 @@ func BranchStatus(ctx context.Context, env Env, req Request) (data.Frames, error
 		"FROM workflow_runs r\n",
 		"WHERE r.status = 'completed' AND r.default_branch <> '' AND r.head_branch = r.default_branch\n",
 		"  AND r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To), "\n",
-		"  AND NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.run_id = r.run_id AND n.run_attempt > r.run_attempt)")
+		"  AND NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.run_id = r.run_id AND n.forge = r.forge AND n.run_attempt > r.run_attempt)")
 	m.Filters.where(st, runFilters.without("branches", "conclusions"))
 	st.add("\nORDER BY r.repo, r.workflow_name, r.created_at DESC, r.run_id DESC")
 	var frames data.Frames

@@ -23,7 +23,7 @@ type buildResultsModel struct {
 
 // latestAttempt keeps only a run's latest attempt (workflow_runs aliased r): a re-run
 // replaces the attempt before it, as on GitHub's run page, even while it still runs.
-const latestAttempt = " AND NOT EXISTS (SELECT 1 FROM workflow_runs la WHERE la.run_id = r.run_id AND la.run_attempt > r.run_attempt)"
+const latestAttempt = " AND NOT EXISTS (SELECT 1 FROM workflow_runs la WHERE la.run_id = r.run_id AND la.forge = r.forge AND la.run_attempt > r.run_attempt)"
 
 // supersededAttempts writes the completed attempts created in [from, to) that a later
 // attempt replaced, each once: the attempt just below each re-run (found through the
@@ -31,7 +31,7 @@ const latestAttempt = " AND NOT EXISTS (SELECT 1 FROM workflow_runs la WHERE la.
 // attempt.
 func supersededAttempts(st *stmt, expr string, bin func(string) string, from, to string, f Filters) {
 	st.add("\n  UNION ALL\n  SELECT ", expr, ", ", bin("r.created_at"), ", r.conclusion, -1\n",
-		"  FROM workflow_runs l CROSS JOIN LATERAL (SELECT * FROM workflow_runs p WHERE p.run_id = l.run_id AND p.run_attempt < l.run_attempt\n",
+		"  FROM workflow_runs l CROSS JOIN LATERAL (SELECT * FROM workflow_runs p WHERE p.run_id = l.run_id AND p.forge = l.forge AND p.run_attempt < l.run_attempt\n",
 		"    ORDER BY p.run_attempt DESC LIMIT 1) r\n",
 		"  WHERE l.run_attempt > 1 AND l.created_at >= ", from, " AND l.created_at < ", to,
 		" AND r.status = 'completed' AND r.created_at >= ", from, " AND r.created_at < ", to)
@@ -48,7 +48,7 @@ var buildSplits = map[string]struct{ expr, label string }{
 	"workflow": {"r.workflow_name", "workflow"},
 	// A successful run one of whose jobs passed while a step failed (continue-on-error, 0017).
 	"warnings": {"CASE WHEN r.conclusion = 'success' AND EXISTS (SELECT 1 FROM workflow_jobs wj WHERE wj.run_id = r.run_id" +
-		" AND wj.run_attempt = r.run_attempt AND wj.passed_with_warnings) THEN 'with_warnings' ELSE 'without_warnings' END", "warnings"},
+		" AND wj.run_attempt = r.run_attempt AND wj.forge = r.forge AND wj.passed_with_warnings) THEN 'with_warnings' ELSE 'without_warnings' END", "warnings"},
 }
 
 // runRollupFilters applies to rollup_run_hour aliased r, which keeps the event and the

@@ -55,15 +55,17 @@ func CommitGrid(ctx context.Context, env Env, req Request) (data.Frames, error) 
 	w := webLinks(st, env)
 	repo, from, to := st.arg(m.Repo), st.arg(req.From), st.arg(req.To)
 	st.add("WITH commits AS (\n",
-		"  SELECT r.head_sha, min(r.created_at) AS first_at, (array_agg(r.display_title ORDER BY r.created_at))[1] AS title\n",
+		"  SELECT r.head_sha, min(r.created_at) AS first_at, (array_agg(r.display_title ORDER BY r.created_at))[1] AS title,\n",
+		// A repository and branch are one forge's: its links are on that forge.
+		"    min(r.forge) AS forge, min(r.forge_url) AS forge_url\n",
 		"  FROM workflow_runs r WHERE r.repo = ", repo, " AND r.head_branch = ", st.arg(m.Branch),
 		" AND r.head_sha <> '' AND r.created_at >= ", from, " AND r.created_at < ", to)
 	m.Filters.where(st, runFilters.without("repos", "branches", "conclusions"))
 	st.add("\n  GROUP BY r.head_sha ORDER BY first_at DESC LIMIT ", st.arg(limit), "\n)\n",
-		"SELECT c.head_sha, c.first_at, c.title, ", w.commit(repo, "c.head_sha"), ", j.key, j.result, j.url\n",
+		"SELECT c.head_sha, c.first_at, c.title, ", w.at("c.forge", "c.forge_url").commit(repo, "c.head_sha"), ", j.key, j.result, j.url\n",
 		"FROM commits c LEFT JOIN (\n",
 		"  SELECT DISTINCT ON (j.head_sha, j.workflow_name, j.job_name) j.head_sha, j.workflow_name || ' / ' || j.job_name AS key,\n",
-		"    CASE WHEN j.status = 'completed' THEN j.conclusion ELSE j.status END AS result, ", w.job("j.repo", "j.run_id", "j.job_id"), " AS url\n",
+		"    CASE WHEN j.status = 'completed' THEN j.conclusion ELSE j.status END AS result, ", w.at("j.forge", "j.forge_url").job("j.repo", "j.run_id", "j.job_id"), " AS url\n",
 		// Re-runs made later than the range still belong to the commits shown.
 		"  FROM workflow_jobs j WHERE j.repo = ", repo, " AND j.created_at >= ", from, " AND j.head_sha <> ''")
 	m.Filters.where(st, jobFilters.without("repos", "branches", "conclusions", "events"))

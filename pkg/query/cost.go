@@ -119,7 +119,7 @@ func costRows(st *stmt, req Request, p plan, fl Filters, dim string, bucket time
 		// The same jobs and minutes as cost_jobs (migration 0018), with the query's filters.
 		st.add("(SELECT ", at("j.created_at"), ", ", d.col, ", j.label_key, j.repo_visibility, count(*),\n",
 			"    sum(ceil(greatest(extract(epoch FROM j.completed_at - j.started_at), 0) / 60))::bigint\n",
-			"  FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt\n",
+			"  FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt AND r.forge = j.forge\n",
 			"  WHERE j.created_at >= ", st.arg(w.from), " AND j.created_at < ", st.arg(w.to),
 			" AND j.status = 'completed' AND j.runner_name <> ''\n",
 			"    AND j.started_at IS NOT NULL AND j.completed_at IS NOT NULL")

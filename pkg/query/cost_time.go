@@ -113,7 +113,8 @@ func costBilled(ctx context.Context, env Env, req Request, fl Filters, rates Rat
 	bill.add("SELECT day::timestamp AT TIME ZONE 'UTC', sum(gross_amount), sum(net_amount), sum(quantity) FROM billing_usage\n",
 		"WHERE day >= ", bill.arg(dayReq.From), "::date AND day < ", bill.arg(dayReq.To), "::date",
 		" AND lower(product) = 'actions' AND lower(unit_type) = 'minutes'")
-	fl.where(bill, filterTarget{"orgs": "org = ANY(%s)", "repos": "repository = ANY(%s)"})
+	// The bill is GitHub's: a forges filter without github leaves none.
+	fl.where(bill, filterTarget{"orgs": "org = ANY(%s)", "repos": "repository = ANY(%s)", "forges": "'github' = ANY(%s)"})
 	bill.add("\nGROUP BY 1")
 	gross, net, minutes := make([]*float64, len(g.times)), make([]*float64, len(g.times)), make([]*float64, len(g.times))
 	err = collect(ctx, env.DB, bill, func(r pgx.Rows) error {

@@ -24,10 +24,11 @@ type errorSignaturesModel struct {
 var occurrenceFilters = filterTarget{
 	"scope.org": "split_part(o.repo, '/', 1)", "scope.repo": "o.repo",
 	"repos":     "o.repo = ANY(%s)",
-	"orgs":      "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.org = ANY(%s))",
-	"workflows": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.workflow_name = ANY(%s))",
-	"labels":    "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.label_key = ANY(%s))",
-	"branches":  "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.head_branch = ANY(%s))",
+	"forges":    "o.forge = ANY(%s)",
+	"orgs":      "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.forge = o.forge AND fj.org = ANY(%s))",
+	"workflows": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.forge = o.forge AND fj.workflow_name = ANY(%s))",
+	"labels":    "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.forge = o.forge AND fj.label_key = ANY(%s))",
+	"branches":  "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.job_id = o.job_id AND fj.forge = o.forge AND fj.head_branch = ANY(%s))",
 }
 
 // sightingFilters applies the scope to error_occurrences aliased e, inside a query that
@@ -63,7 +64,7 @@ func ErrorSignatures(ctx context.Context, env Env, req Request) (data.Frames, er
 	// sub-select in the output list is evaluated after the sort and the limit, for the
 	// signatures listed only. A scoped answer counts in-scope jobs only.
 	st.add("SELECT s.signature_hash, s.text,\n",
-		"  (SELECT mode() WITHIN GROUP (ORDER BY fj.failed_step) FROM error_occurrences fo JOIN workflow_jobs fj ON fj.job_id = fo.job_id\n",
+		"  (SELECT mode() WITHIN GROUP (ORDER BY fj.failed_step) FROM error_occurrences fo JOIN workflow_jobs fj ON fj.job_id = fo.job_id AND fj.forge = fo.forge\n",
 		"    WHERE fo.signature_hash = s.signature_hash AND fo.seen_at >= ", from, " AND fo.seen_at < ", to, " AND fj.failed_step <> ''")
 	m.Filters.whereScope(st, failedStepFilters)
 	st.add("),\n",

@@ -13,6 +13,9 @@ type Filters struct {
 	Events       []string `json:"events"`
 	Conclusions  []string `json:"conclusions"`
 	RunnerGroups []string `json:"runnerGroups"`
+	// Forges ("github", "gitlab"): ids are per forge, and rollups mix forges, so a request
+	// that sets it reads the projections (onlyFilters).
+	Forges []string `json:"forges"`
 
 	// scope is the instance's, set by decode (see Scope); no query JSON can reach it.
 	scope Scope
@@ -52,7 +55,8 @@ var jobFilters = filterTarget{
 	"orgs": "j.org = ANY(%s)", "repos": "j.repo = ANY(%s)", "workflows": "j.workflow_name = ANY(%s)",
 	"labels": "j.label_key = ANY(%s)", "branches": "j.head_branch = ANY(%s)",
 	"conclusions": "j.conclusion = ANY(%s)", "runnerGroups": "j.runner_group_name = ANY(%s)",
-	"events": "EXISTS (SELECT 1 FROM workflow_runs fr WHERE fr.run_id = j.run_id AND fr.event = ANY(%s))",
+	"forges": "j.forge = ANY(%s)",
+	"events": "EXISTS (SELECT 1 FROM workflow_runs fr WHERE fr.run_id = j.run_id AND fr.forge = j.forge AND fr.event = ANY(%s))",
 }
 
 // runFilters applies to workflow_runs aliased r.
@@ -60,8 +64,9 @@ var runFilters = filterTarget{
 	"scope.org": "r.org", "scope.repo": "r.repo",
 	"orgs": "r.org = ANY(%s)", "repos": "r.repo = ANY(%s)", "workflows": "r.workflow_name = ANY(%s)",
 	"branches": "r.head_branch = ANY(%s)", "events": "r.event = ANY(%s)", "conclusions": "r.conclusion = ANY(%s)",
-	"labels":       "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.run_id = r.run_id AND fj.label_key = ANY(%s))",
-	"runnerGroups": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.run_id = r.run_id AND fj.runner_group_name = ANY(%s))",
+	"forges":       "r.forge = ANY(%s)",
+	"labels":       "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.run_id = r.run_id AND fj.forge = r.forge AND fj.label_key = ANY(%s))",
+	"runnerGroups": "EXISTS (SELECT 1 FROM workflow_jobs fj WHERE fj.run_id = r.run_id AND fj.forge = r.forge AND fj.runner_group_name = ANY(%s))",
 }
 
 // without returns a copy of t that ignores the named filters, for queries where a filter
@@ -87,7 +92,7 @@ func (f Filters) where(s *stmt, t filterTarget) {
 	}{
 		{"orgs", f.Orgs}, {"repos", f.Repos}, {"workflows", f.Workflows}, {"labels", f.Labels},
 		{"branches", f.Branches}, {"events", f.Events}, {"conclusions", f.Conclusions},
-		{"runnerGroups", f.RunnerGroups},
+		{"runnerGroups", f.RunnerGroups}, {"forges", f.Forges},
 	} {
 		tmpl, ok := t[c.name]
 		vs := values(c.vals)

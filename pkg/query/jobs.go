@@ -39,14 +39,14 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		states = []string{"queued", "waiting", "in_progress", "completed"}
 	}
 	st := newStmt("jobs")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("j.forge", "j.forge_url")
 	st.add("SELECT j.job_id, j.run_id, j.created_at, j.started_at, j.completed_at, j.repo, j.workflow_name, j.job_name,\n",
 		"  j.status, j.conclusion, nullif(j.failed_step, ''), j.label_key, j.runner_name, j.runner_group_name, j.head_branch, coalesce(r.event, ''),\n",
 		"  greatest(extract(epoch FROM ", st.arg(req.To), " - j.created_at), 0)::float8, j.queue_s,\n",
 		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
 		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", ", w.run("j.repo", "j.run_id"), ", ", w.commit("j.repo", "j.head_sha"), ",\n",
 		"  ", w.pull("j.repo", "r.pull_requests[1]"), ", ", w.repo("j.repo"), "\n",
-		"FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt\n",
+		"FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt AND r.forge = j.forge\n",
 		"WHERE j.status = ANY(", st.arg(states), ") AND j.created_at < ", st.arg(req.To),
 		" AND (j.status <> 'completed' OR j.created_at >= ", st.arg(req.From), ")")
 	m.Filters.where(st, jobFilters)

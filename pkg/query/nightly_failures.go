@@ -39,7 +39,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	// signatures.
 	st := newStmt("nightly_failures")
 	from, to := st.arg(req.From), st.arg(req.To)
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("r.forge", "r.forge_url")
 	// The night before is the same repository's and workflow's previous run in the answer:
 	// when it passed and this one did not, the compare link lists what changed between them.
 	prev := func(col string) string {
@@ -67,8 +67,8 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	newThatNight(st, m.Filters)
 	st.add("))::float8 AS new_sigs\n",
 		"  FROM workflow_jobs j\n",
-		"  LEFT JOIN (error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash) ON o.job_id = j.job_id\n",
-		"  WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt\n",
+		"  LEFT JOIN (error_occurrences o JOIN error_signatures s ON s.signature_hash = o.signature_hash) ON o.job_id = j.job_id AND o.forge = j.forge\n",
+		"  WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt AND j.forge = r.forge\n",
 		") x\n",
 		"ORDER BY r.night DESC, r.repo, r.workflow_name, r.run_id DESC, r.run_attempt DESC")
 

@@ -24,7 +24,7 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 		return nil, err
 	}
 	st := newStmt("org_overview")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("h.forge", "h.forge_url")
 	from, to := st.arg(req.From), st.arg(req.To)
 	st.add("WITH runs AS (\n",
 		"  SELECT r.* FROM workflow_runs r WHERE r.created_at >= ", from, " AND r.created_at < ", to, latestAttempt)
@@ -37,7 +37,7 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 		"  FROM runs GROUP BY repo, workflow_name\n",
 		"), head AS (\n",
 		// A run on the default branch: GitHub names it in every run's repository object.
-		"  SELECT DISTINCT ON (repo, workflow_name) repo, workflow_name, run_id, conclusion, head_sha, updated_at\n",
+		"  SELECT DISTINCT ON (repo, workflow_name) repo, workflow_name, forge, forge_url, run_id, conclusion, head_sha, updated_at\n",
 		"  FROM runs WHERE status = 'completed' AND head_branch = default_branch AND default_branch <> ''\n",
 		"  ORDER BY repo, workflow_name, created_at DESC, run_id DESC\n",
 		"), q AS (\n",

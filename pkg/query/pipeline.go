@@ -52,29 +52,34 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	st := newStmt("pipeline")
 	switch {
 	case id > 0:
-		st.add("WITH run AS (SELECT j.run_id, max(j.run_attempt) AS run_attempt FROM workflow_jobs j WHERE j.run_id = ", st.arg(id))
+		// A run id is only unique within a forge: the forges filter picks one, and where
+		// both forges have the id, GitHub's run is shown (docs/gitlab.md).
+		st.add("WITH run AS (SELECT j.run_id, j.forge, max(j.run_attempt) AS run_attempt FROM workflow_jobs j WHERE j.run_id = ", st.arg(id))
 		scope.where(st, jobFilters)
-		st.add(" GROUP BY j.run_id)\n")
+		if fs := values(m.Filters.Forges); fs != nil {
+			st.add(" AND j.forge = ANY(", st.arg(fs), ")")
+		}
+		st.add(" GROUP BY j.run_id, j.forge ORDER BY j.forge = 'github' DESC LIMIT 1)\n")
 	case m.Repo != "" && m.Branch != "":
-		st.add("WITH run AS (SELECT j.run_id, j.run_attempt FROM workflow_jobs j WHERE j.repo = ", st.arg(m.Repo),
+		st.add("WITH run AS (SELECT j.run_id, j.run_attempt, j.forge FROM workflow_jobs j WHERE j.repo = ", st.arg(m.Repo),
 			" AND j.head_branch = ", st.arg(m.Branch), " AND j.created_at < ", st.arg(req.To))
 		scope.where(st, jobFilters)
 		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	case m.Repo != "" || m.Branch != "":
 		return nil, badQuery("pipeline needs both repo and branch, or runId")
 	default:
-		st.add("WITH run AS (SELECT j.run_id, j.run_attempt FROM workflow_jobs j WHERE j.created_at < ", st.arg(req.To))
+		st.add("WITH run AS (SELECT j.run_id, j.run_attempt, j.forge FROM workflow_jobs j WHERE j.created_at < ", st.arg(req.To))
 		m.Filters.where(st, jobFilters.without("conclusions"))
 		st.add(" ORDER BY j.created_at DESC, j.run_id DESC, j.run_attempt DESC LIMIT 1)\n")
 	}
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("j.forge", "j.forge_url")
 	st.add("SELECT j.run_id, j.run_attempt, j.job_id, j.job_name, j.status, j.conclusion, nullif(j.failed_step, ''),\n",
 		"  j.created_at, j.started_at, j.completed_at,\n",
 		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
 		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), ",\n",
 		// Where each job's bar starts on a Gantt chart: seconds since the run's first job.
 		"  extract(epoch FROM j.created_at - min(j.created_at) OVER ())::float8\n",
-		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt)\n",
+		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt, forge)\n",
 		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
 
 	f := data.NewFrame("pipeline",

@@ -31,20 +31,20 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 		return nil, err
 	}
 	st := newStmt("pull_requests")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("forge", "forge_url")
 	st.add("WITH runs AS (\n",
 		"  SELECT r.*, r.pull_requests[1] AS pr FROM workflow_runs r\n",
 		"  WHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
 		" AND cardinality(r.pull_requests) > 0", latestAttempt)
 	m.Filters.where(st, runFilters.without("conclusions"))
 	st.add("\n), head AS (\n",
-		"  SELECT DISTINCT ON (repo, pr) repo, pr, head_sha, head_branch, display_title, created_at FROM runs ORDER BY repo, pr, created_at DESC, run_id DESC\n",
+		"  SELECT DISTINCT ON (repo, pr) repo, pr, forge, forge_url, head_sha, head_branch, display_title, created_at FROM runs ORDER BY repo, pr, created_at DESC, run_id DESC\n",
 		"), wf AS (\n",
 		"  SELECT DISTINCT ON (r.repo, r.pr, r.workflow_name) r.repo, r.pr, r.workflow_name, r.status, r.conclusion, r.run_id\n",
 		"  FROM runs r JOIN head h ON h.repo = r.repo AND h.pr = r.pr AND h.head_sha = r.head_sha\n",
 		"  ORDER BY r.repo, r.pr, r.workflow_name, r.created_at DESC, r.run_id DESC\n",
 		"), pr AS (\n",
-		"  SELECT h.repo, h.pr, h.display_title, h.head_branch, h.head_sha, h.created_at,\n",
+		"  SELECT h.repo, h.pr, h.forge, h.forge_url, h.display_title, h.head_branch, h.head_sha, h.created_at,\n",
 		"    CASE WHEN bool_or(wf.conclusion IN ", failed, ") THEN 'failure'\n",
 		"      WHEN bool_or(wf.status <> 'completed') THEN 'in_progress'\n",
 		"      WHEN bool_and(wf.conclusion IN ('success', 'skipped', 'neutral')) THEN 'success' ELSE 'cancelled' END AS result,\n",
@@ -52,7 +52,7 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 		"    count(*)::float8 AS workflows,\n",
 		"    (array_agg(wf.run_id ORDER BY (wf.conclusion IN ", failed, ") DESC, wf.run_id DESC))[1] AS run_id\n",
 		"  FROM head h JOIN wf USING (repo, pr)\n",
-		"  GROUP BY h.repo, h.pr, h.display_title, h.head_branch, h.head_sha, h.created_at\n",
+		"  GROUP BY h.repo, h.pr, h.forge, h.forge_url, h.display_title, h.head_branch, h.head_sha, h.created_at\n",
 		"  ORDER BY h.created_at DESC, h.repo, h.pr LIMIT ", st.arg(limit), "\n",
 		")\n",
 		"SELECT repo, pr, display_title, head_branch, left(head_sha, 7), created_at, result, failing, workflows, run_id,\n",

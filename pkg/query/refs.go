@@ -39,28 +39,28 @@ func Refs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	st := newStmt("refs")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("forge", "forge_url")
 	st.add("WITH runs AS (\n",
 		"  SELECT r.* FROM workflow_runs r\n",
 		"  WHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
 		" AND r.event = ANY(", st.arg(refEvents[kind]), ") AND r.head_branch <> ''", latestAttempt)
 	m.Filters.where(st, runFilters.without("conclusions", "events"))
 	st.add("\n), head AS (\n",
-		"  SELECT DISTINCT ON (repo, head_branch) repo, head_branch, head_sha, display_title, actor, created_at\n",
+		"  SELECT DISTINCT ON (repo, head_branch) repo, head_branch, forge, forge_url, head_sha, display_title, actor, created_at\n",
 		"  FROM runs ORDER BY repo, head_branch, created_at DESC, run_id DESC\n",
 		"), wf AS (\n",
 		"  SELECT DISTINCT ON (r.repo, r.head_branch, r.workflow_name) r.repo, r.head_branch, r.status, r.conclusion, r.run_id\n",
 		"  FROM runs r JOIN head h USING (repo, head_branch, head_sha)\n",
 		"  ORDER BY r.repo, r.head_branch, r.workflow_name, r.created_at DESC, r.run_id DESC\n",
 		"), ref AS (\n",
-		"  SELECT h.repo, h.head_branch, h.head_sha, h.display_title, h.actor, h.created_at,\n",
+		"  SELECT h.repo, h.head_branch, h.forge, h.forge_url, h.head_sha, h.display_title, h.actor, h.created_at,\n",
 		"    (SELECT count(DISTINCT x.head_sha) FROM runs x WHERE x.repo = h.repo AND x.head_branch = h.head_branch)::float8 AS commits,\n",
 		"    CASE WHEN bool_or(wf.conclusion IN ", failed, ") THEN 'failure'\n",
 		"      WHEN bool_or(wf.status <> 'completed') THEN 'in_progress'\n",
 		"      WHEN bool_and(wf.conclusion IN ('success', 'skipped', 'neutral')) THEN 'success' ELSE 'cancelled' END AS result,\n",
 		"    (array_agg(wf.run_id ORDER BY (wf.conclusion IN ", failed, ") DESC, wf.run_id DESC))[1] AS run_id\n",
 		"  FROM head h JOIN wf USING (repo, head_branch)\n",
-		"  GROUP BY h.repo, h.head_branch, h.head_sha, h.display_title, h.actor, h.created_at\n",
+		"  GROUP BY h.repo, h.head_branch, h.forge, h.forge_url, h.head_sha, h.display_title, h.actor, h.created_at\n",
 		"  ORDER BY h.created_at DESC, h.repo, h.head_branch LIMIT ", st.arg(limit), "\n",
 		")\n",
 		"SELECT repo, head_branch, left(head_sha, 7), display_title, actor, created_at, commits, result, run_id,\n",

@@ -114,20 +114,20 @@ func jobStatsRows(st *stmt, w window, col string, f Filters) {
 	from, to := st.arg(w.from), st.arg(w.to)
 	st.add("(SELECT * FROM (\n",
 		"  SELECT j.created_at, j.value, j.conclusion, j.dur, j.queue_s,\n",
-		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, j.value COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
+		"    coalesce(lag(j.created_at) OVER (PARTITION BY j.run_id, j.forge, j.value COLLATE \"C\" ORDER BY j.created_at, j.job_id) < j.created_at - ",
 		st.arg(seconds(finishedLookback)), "::interval, true) AS opens\n",
 		// A job CI Radar closed (expired, gone) has no outcome: failure rates count it
 		// neither way, as rollup_day_jobs (migration 0015) does.
-		"  FROM (SELECT j.run_id, j.job_id, j.created_at, ", col, " AS value,\n",
+		"  FROM (SELECT j.run_id, j.forge, j.job_id, j.created_at, ", col, " AS value,\n",
 		"      CASE WHEN j.closed_by IN ('expired', 'gone') THEN '' ELSE j.conclusion END AS conclusion,\n",
 		"      greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8 AS dur, j.queue_s\n",
 		"    FROM workflow_jobs j WHERE j.created_at >= ", from, " AND j.created_at < ", to, " AND j.status = 'completed'")
 	f.where(st, jobFilters)
-	runs := "(SELECT DISTINCT r.run_id FROM workflow_jobs r WHERE r.created_at >= " + from + " AND r.created_at < " + to + " AND r.status = 'completed')"
+	runs := "(SELECT DISTINCT r.run_id, r.forge FROM workflow_jobs r WHERE r.created_at >= " + from + " AND r.created_at < " + to + " AND r.status = 'completed')"
 	lookback := st.arg(w.from.Add(-finishedLookback))
-	st.add("\n    UNION ALL SELECT j.run_id, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n    FROM ")
+	st.add("\n    UNION ALL SELECT j.run_id, j.forge, j.job_id, j.created_at, ", col, ", NULL, NULL, NULL\n    FROM ")
 	if w.to.Sub(w.from) < finishedLookback {
-		st.add(runs, " r CROSS JOIN LATERAL (SELECT j.* FROM workflow_jobs j WHERE j.run_id = r.run_id\n",
+		st.add(runs, " r CROSS JOIN LATERAL (SELECT j.* FROM workflow_jobs j WHERE j.run_id = r.run_id AND j.forge = r.forge\n",
 			"      AND j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'")
 		f.where(st, jobFilters)
 		// OFFSET 0 keeps the planner from pulling the subquery up into a hash join, which
@@ -135,7 +135,7 @@ func jobStatsRows(st *stmt, w window, col string, f Filters) {
 		st.add(" OFFSET 0) j")
 	} else {
 		st.add("workflow_jobs j WHERE j.created_at >= ", lookback, " AND j.created_at < ", from, " AND j.status = 'completed'\n",
-			"      AND j.run_id IN ", runs)
+			"      AND (j.run_id, j.forge) IN ", runs)
 		f.where(st, jobFilters)
 	}
 	st.add(") j) y WHERE y.created_at >= ", from, ") x")

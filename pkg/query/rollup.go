@@ -100,7 +100,8 @@ func ceilHour(t time.Time) time.Time {
 // some dimensions, and a filter on another one needs the projections.
 func onlyFilters(f Filters, allowed ...string) bool {
 	set := map[string][]string{"orgs": f.Orgs, "repos": f.Repos, "workflows": f.Workflows, "labels": f.Labels,
-		"branches": f.Branches, "events": f.Events, "conclusions": f.Conclusions, "runnerGroups": f.RunnerGroups}
+		"branches": f.Branches, "events": f.Events, "conclusions": f.Conclusions, "runnerGroups": f.RunnerGroups,
+		"forges": f.Forges}
 	for _, a := range allowed {
 		delete(set, a)
 	}

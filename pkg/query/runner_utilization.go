@@ -96,7 +96,8 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 // hour per pool, and the rest from the samples themselves.
 func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, hosted []utilPoint) (data.Frames, error) {
 	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, true)
+	// rollup_sample_hour mixes forges: a forges filter reads the samples.
+	p, err := planFor(ctx, env.DB, req, bucket, values(f.Forges) == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, ho
 			st.add("\n  UNION ALL ")
 		}
 		st.add("SELECT r.label_key AS pool, s.sampled_at AS t, 1 AS online, CASE WHEN s.busy THEN 1 ELSE 0 END AS busy\n",
-			"  FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id\n",
+			"  FROM runner_samples s JOIN runners r ON r.scope = s.scope AND r.runner_id = s.runner_id AND r.forge = s.forge\n",
 			"  WHERE s.sampled_at >= ", st.arg(w.from), " AND s.sampled_at < ", st.arg(w.to), " AND s.status = 'online'")
 		f.where(st, inventoryFilters)
 	}

@@ -31,6 +31,7 @@ var inventoryFilters = filterTarget{
 	"orgs":         "EXISTS (SELECT 1 FROM unnest(%s::text[]) o WHERE r.scope = 'org:' || o OR starts_with(r.scope, 'repo:' || o || '/'))",
 	"labels":       "EXISTS (SELECT 1 FROM unnest(%s::text[]) k WHERE string_to_array(k, ',') <@ r.labels)",
 	"runnerGroups": "r.runner_group_name = ANY(%s)",
+	"forges":       "r.forge = ANY(%s)",
 }
 
 // Runners answers runners: the self-hosted runner inventory the reconciler keeps (status

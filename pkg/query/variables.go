@@ -16,10 +16,12 @@ var variableSQL = map[string]string{
   UNION ALL
   SELECT (SELECT j.repo FROM workflow_jobs j WHERE j.repo > r.repo ORDER BY j.repo LIMIT 1) FROM r WHERE r.repo IS NOT NULL)
 SELECT repo FROM r WHERE repo IS NOT NULL AND ($1 = '' OR starts_with(repo, $1 || '/')) AND ($2 = '' OR repo = $2)`,
-	"workflows":     `SELECT DISTINCT workflow_name FROM workflow_runs WHERE workflow_name <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
-	"branches":      `SELECT DISTINCT head_branch FROM workflow_runs WHERE head_branch <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
-	"events":        `SELECT DISTINCT event FROM workflow_runs WHERE event <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
-	"labels":        `SELECT DISTINCT label_key FROM workflow_jobs WHERE label_key <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
+	"workflows": `SELECT DISTINCT workflow_name FROM workflow_runs WHERE workflow_name <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
+	"branches":  `SELECT DISTINCT head_branch FROM workflow_runs WHERE head_branch <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
+	"events":    `SELECT DISTINCT event FROM workflow_runs WHERE event <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
+	"labels":    `SELECT DISTINCT label_key FROM workflow_jobs WHERE label_key <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
+	// The forges present: "github", "gitlab" or both, for the dashboards' forge variable.
+	"forges":        `SELECT DISTINCT forge FROM workflow_runs WHERE ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
 	"runner_groups": `SELECT DISTINCT runner_group_name FROM workflow_jobs WHERE runner_group_name <> '' AND ($1 = '' OR org = $1) AND ($2 = '' OR repo = $2)`,
 }
 
@@ -32,7 +34,7 @@ var variableScope = map[string]filterTarget{
 
 // VariableNames are the names Variables accepts.
 func VariableNames() []string {
-	return []string{"repos", "workflows", "labels", "runner_groups", "branches", "events"}
+	return []string{"repos", "workflows", "labels", "runner_groups", "branches", "events", "forges"}
 }
 
 // Variables lists the sorted values of one template variable, within the data source's
@@ -40,7 +42,7 @@ func VariableNames() []string {
 func Variables(ctx context.Context, db DB, scope Scope, name, org, repo string) ([]string, error) {
 	sql, ok := variableSQL[name]
 	if !ok {
-		return nil, badQuery("unknown variable %q: use one of repos, workflows, labels, runner_groups, branches, events", truncate(name, 80))
+		return nil, badQuery("unknown variable %q: use one of repos, workflows, labels, runner_groups, branches, events, forges", truncate(name, 80))
 	}
 	for _, p := range []struct{ name, v string }{{"parameter org", org}, {"parameter repo", repo}} {
 		if err := CheckText(p.name, p.v); err != nil {

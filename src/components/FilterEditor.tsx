@@ -34,6 +34,7 @@ export const FILTER_SOURCES: Record<FilterKey, FilterSource> = {
   events: { label: 'Events', variable: 'events' },
   conclusions: { label: 'Conclusions', fixed: CONCLUSIONS },
   runnerGroups: { label: 'Runner groups', variable: 'runner_groups' },
+  forges: { label: 'Forges', variable: 'forges' },
 };
 
 function single(values: string[] | undefined): string | undefined {

@@ -20,6 +20,7 @@ const NAME_LABELS: Record<VariableName, string> = {
   runner_groups: 'Runner groups',
   branches: 'Branches',
   events: 'Trigger events',
+  forges: 'Forges (GitHub, GitLab)',
   github_url: 'GitHub web address',
 };
 
