@@ -52,8 +52,9 @@ func (g *gitlabFlags) check() error {
 	return errors.Join(errs...)
 }
 
-// configured reports whether the GitLab reconciler was asked for.
-func (g *gitlabFlags) configured() bool { return g.token != "" }
+// configured reports whether the GitLab reconciler was asked for; a nil gitlabFlags (the
+// demo's reconciler, which builds its flags by hand) never is.
+func (g *gitlabFlags) configured() bool { return g != nil && g.token != "" }
 
 // sync builds the GitLab part of the reconciler; nil when not configured.
 func (g *gitlabFlags) sync(s *store.Store) (*gitlabapi.Sync, error) {
