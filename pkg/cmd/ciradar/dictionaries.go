@@ -9,8 +9,9 @@ import (
 	"github.com/ciradar/ciradar/pkg/store"
 )
 
-// dictionarySample is how many of the newest payloads a retrain reads: enough to cover
-// every repository and event a busy organisation sends in a day, and a few seconds' work.
+// dictionarySample is how many of the newest payloads a retrain reads at most: enough to
+// cover every repository and event a busy organisation sends in a day, and a few seconds'
+// work. The store stops sooner once the payloads hold 12 MB (about 1,600 job events).
 const dictionarySample = 5000
 
 // dictionaryLoop keeps the payload dictionaries current (docs/scaling.md, "A compact raw
