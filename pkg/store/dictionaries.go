@@ -213,8 +213,16 @@ func meanSize(e *zstd.Encoder, payloads [][]byte) float64 {
 	return float64(total) / float64(len(payloads))
 }
 
+// maxSampleBytes bounds the decoded payloads a retrain holds at once. The sample lives in
+// the receiver next to the ingest path, and the heap grows to about twice what is live,
+// so 5000 payloads of 7.5 KB (37 MB) made the receiver's peak RSS four times its steady
+// size (BENCHMARKS.md, "Session 8: receiver memory"); 12 MB keeps it near that while
+// the dictionary stores held-out payloads within a few percent of one trained on all 5000.
+const maxSampleBytes = 12 << 20
+
 // recentPayloads returns up to n of the newest payloads GitHub sent (closures and REST
-// API rows are CI Radar's own and not what the dictionary is for), decoded.
+// API rows are CI Radar's own and not what the dictionary is for), decoded, and stops
+// once they hold maxSampleBytes.
 func (s *Store) recentPayloads(ctx context.Context, n int) ([]sampled, error) {
 	rows, err := s.pool.Query(ctx, `SELECT event, payload_codec, payload_dict, payload FROM deliveries
 		WHERE target_type <> $1 AND event <> $2 ORDER BY received_at DESC LIMIT $3`, APITarget, closureEvent, n)
@@ -223,7 +231,8 @@ func (s *Store) recentPayloads(ctx context.Context, n int) ([]sampled, error) {
 	}
 	defer rows.Close()
 	var out []sampled
-	for rows.Next() {
+	held := 0
+	for held < maxSampleBytes && rows.Next() {
 		var event string
 		var codec int16
 		var id *int32
@@ -236,6 +245,7 @@ func (s *Store) recentPayloads(ctx context.Context, n int) ([]sampled, error) {
 			continue // a corrupt row is for `ciradar compact` to report, not to train on
 		}
 		out = append(out, sampled{event, p})
+		held += len(p)
 	}
 	return out, rows.Err()
 }

@@ -86,12 +86,19 @@ func (c *rawCodec) encoderFor(id int32) (*zstd.Encoder, error) {
 // dictionaries are trained for this level.
 const encodeLevel = zstd.SpeedFastest
 
+// encodeWindow is how far back the encoder looks for matches (see newEncoder).
+const encodeWindow = 1 << 20
+
 // newEncoder makes the encoder every payload is stored with, with dictionary id's bytes
 // dict (nil: none), formatted or raw content; a dictionary being judged (TrainDictionary)
 // is measured with the same one.
 func newEncoder(id int32, dict []byte) (*zstd.Encoder, error) {
+	// The default 8 MiB window made every encoder hold a 16 MiB history from its first
+	// payload on, one per dictionary ever used, and GOGC=400 multiplies what is live. A
+	// payload is about 8 KB; only those over 1 MiB lose matches further back than that.
 	opts := []zstd.EOption{zstd.WithEncoderLevel(encodeLevel), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true)}
+		zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true),
+		zstd.WithWindowSize(encodeWindow), zstd.WithLowerEncoderMem(true)}
 	switch {
 	case dict == nil:
 	case isFormatted(dict):

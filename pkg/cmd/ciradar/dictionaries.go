@@ -3,13 +3,15 @@ package main
 import (
 	"context"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/store"
 )
 
-// dictionarySample is how many of the newest payloads a retrain reads: enough to cover
-// every repository and event a busy organisation sends in a day, and a few seconds' work.
+// dictionarySample is how many of the newest payloads a retrain reads at most: enough to
+// cover every repository and event a busy organisation sends in a day, and a few seconds'
+// work. The store stops sooner once the payloads hold 12 MB (about 1,600 job events).
 const dictionarySample = 5000
 
 // dictionaryLoop keeps the payload dictionaries current (docs/scaling.md, "A compact raw
@@ -38,7 +40,7 @@ func dictionaryLoop(ctx context.Context, s *store.Store, every time.Duration, re
 			continue
 		}
 		tried = time.Now()
-		info, err := s.TrainDictionary(ctx, dictionarySample, false)
+		info, err := trainLean(ctx, s)
 		if err != nil {
 			log.Warn("training a payload dictionary failed", "error", err)
 			continue
@@ -49,4 +51,22 @@ func dictionaryLoop(ctx context.Context, s *store.Store, every time.Duration, re
 			tried = time.Time{}
 		}
 	}
+}
+
+// trainGCPercent is the collector's target while a retrain holds its sample. serve runs at
+// GOGC=400 (tuneGC), which lets the heap grow to five times what is live: with the sample
+// live for the seconds the training takes, that grew the receiver to its 192 MiB soft
+// limit under load (BENCHMARKS.md, "Session 8: receiver memory"). Collecting more often
+// for those seconds costs a little CPU once per retrain.
+const trainGCPercent = 100
+
+// trainLean trains a dictionary with the collector at trainGCPercent, or at the GOGC the
+// operator set when that is lower or off, and restores it afterwards.
+func trainLean(ctx context.Context, s *store.Store) (store.DictionaryInfo, error) {
+	prev := debug.SetGCPercent(trainGCPercent)
+	if prev <= trainGCPercent {
+		debug.SetGCPercent(prev)
+	}
+	defer debug.SetGCPercent(prev)
+	return s.TrainDictionary(ctx, dictionarySample, false)
 }

@@ -1,0 +1,4 @@
+package store
+
+// MaxSampleBytes is the retrain sample's bound, for TestRetrainSample.
+const MaxSampleBytes = maxSampleBytes
