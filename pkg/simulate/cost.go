@@ -53,6 +53,9 @@ func (s *sim) costTruth(t *Truth) {
 	}
 	changes := map[string][]change{}
 	for _, j := range s.jobs {
+		if j.Run.gitlab() {
+			continue // GitHub's bill and GitHub's runner types: GitLab's jobs are in neither
+		}
 		repo := j.Run.Repo().FullName()
 		if m, ok := billed(j); ok {
 			t.BillableMinutes[repo] += m
