@@ -89,7 +89,7 @@ func (a *gitlabAPI) apiPipeline(r *Run) map[string]any {
 	repo := r.Repo()
 	return map[string]any{"id": r.ID, "iid": r.Number, "project_id": repo.ID, "name": r.Workflow.Config.Name,
 		"status": gitlabPipelineStatus(r, waitsForManual(r)), "source": gitlabSource(r), "ref": r.Branch, "sha": r.SHA,
-		"web_url": repo.Org.world.gitlabWeb(fmt.Sprintf("%s/-/pipelines/%d", repo.FullName(), r.ID)),
+		"web_url":    repo.Org.world.gitlabWeb(fmt.Sprintf("%s/-/pipelines/%d", repo.FullName(), r.ID)),
 		"created_at": apiTime(r.Created), "updated_at": apiTime(updated(r))}
 }
 
