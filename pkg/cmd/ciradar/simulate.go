@@ -26,6 +26,7 @@ type simulateFlags struct {
 	noise                                               simulate.Noise
 	vanish, queueCancel                                 *float64 // nil: the world's own
 	logs                                                *logFlags
+	gitlab                                              simGitLabFlags // simulate_gitlab.go
 }
 
 var simulateCommand = command{
@@ -52,6 +53,7 @@ var simulateCommand = command{
 		cfg.String(&f.truth, "truth", "CIRADAR_SIMULATE_TRUTH", "", "write the ground truth JSON here when the run ends")
 		cfg.Addr(&f.apiAddr, "api-addr", "CIRADAR_SIMULATE_API_ADDR", "", "serve the fake GitHub REST API on this address (e.g. :8081)", true)
 		cfg.Secret(&f.apiToken, "api-token", "CIRADAR_SIMULATE_API_TOKEN", "token the fake API requires; empty: any")
+		addSimGitLabFlags(cfg, &f.gitlab)
 		f.logs = addLogFlags(cfg)
 		cfg.Check(f.check)
 		return func(ctx context.Context) error { return runSimulate(ctx, f, f.logs.logger()) }
@@ -59,7 +61,7 @@ var simulateCommand = command{
 }
 
 func (f *simulateFlags) check() error {
-	var errs []error
+	errs := []error{f.gitlab.check()}
 	rate := func(name, v string, into *float64) {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil || x < 0 || x > 1 {
@@ -158,6 +160,9 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 	if f.queueCancel != nil {
 		cfg.QueueCancelRate = *f.queueCancel
 	}
+	if err := f.gitlab.apply(&cfg); err != nil {
+		return nil, err
+	}
 	start := f.window(time.Now().UTC().Truncate(time.Second))
 	w, err := simulate.NewWorld(cfg, uint64(f.seed), start)
 	if err != nil {
@@ -165,6 +170,9 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 	}
 	s := &simulation{f: f, start: start, repos: len(w.Repos), stopAPI: func() {}, rejected: make(chan struct{})}
 	target := simulate.HTTPTarget{URL: f.url, Secret: f.secret, Client: &http.Client{Timeout: 30 * time.Second}}
+	if err := f.gitlab.prepare(w, &target); err != nil {
+		return nil, err
+	}
 	hooks := fakegithub.NewHookLog(72*time.Hour, func(ctx context.Context, d fakegithub.HookDelivery) (int, error) {
 		return s.watch(target.Resend(ctx, d.Headers, d.Body))
 	})
@@ -184,6 +192,13 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 			return nil, err
 		}
 	}
+	stopGitLab, err := f.gitlab.serve(s.sim, log)
+	if err != nil {
+		s.stopAPI()
+		return nil, err
+	}
+	stopGitHub := s.stopAPI
+	s.stopAPI = func() { stopGitHub(); stopGitLab() }
 	return s, nil
 }
 
@@ -234,8 +249,8 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	if f.apiAddr != "" && ctx.Err() == nil {
-		log.Info("the fake GitHub API stays up until interrupted", "addr", f.apiAddr)
+	if (f.apiAddr != "" || f.gitlab.apiAddr != "") && ctx.Err() == nil {
+		log.Info("the fake APIs stay up until interrupted", "github", f.apiAddr, "gitlab", f.gitlab.apiAddr)
 		<-ctx.Done()
 	}
 	return nil

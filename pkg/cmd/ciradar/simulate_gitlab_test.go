@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ciradar/ciradar/pkg/pgtest"
+)
+
+// The simulator's GitLab flags are checked at start, with every problem at once, and no
+// token is echoed.
+func TestSimulateGitLabFlagErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown forge", []string{"simulate", "-webhook-secret=s", "-forge", "bitbucket"}, []string{`-forge "bitbucket": want github, gitlab or mixed`}},
+		{"GitLab hooks need their token", []string{"simulate", "-webhook-secret=s", "-forge", "mixed"},
+			[]string{"-forge mixed sends GitLab hooks: -gitlab-webhook-secret or CIRADAR_GITLAB_WEBHOOK_SECRET is required"}},
+		{"an empty token in the list", []string{"simulate", "-webhook-secret=s", "-forge", "gitlab", "-gitlab-webhook-secret", "tok-1,"},
+			[]string{"-gitlab-webhook-secret holds an empty entry"}},
+		{"fake GitLab API address", []string{"simulate", "-webhook-secret=s", "-gitlab-api-addr", "8082"}, []string{`-gitlab-api-addr "8082": want HOST:PORT`}},
+		{"instance URL", []string{"simulate", "-webhook-secret=s", "-gitlab-instance-url", "gitlab.example.com"}, []string{`-gitlab-instance-url "gitlab.example.com"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, c.args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\n%s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Contains(stderr, "tok-1") {
+				t.Error("the token was echoed")
+			}
+		})
+	}
+}
+
+// `ciradar simulate -forge mixed` against the real receiver: GitHub's organisation lands
+// through /webhook, GitLab's group through /webhook/gitlab, every delivery is accepted, and
+// the GitLab token never reaches the output.
+func TestSimulateMixedWorld(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	const glToken = "sim-gitlab-token"
+	r := startReceiver(t, freeAddr(t), "CIRADAR_DATABASE_URL="+db, "CIRADAR_WEBHOOK_SECRET="+testSecret,
+		"CIRADAR_GITLAB_WEBHOOK_SECRET="+glToken)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "simulate", "-url", r.url(), "-webhook-secret", testSecret, "-forge", "mixed",
+		"-since", "6h", "-speed", "0", "-log-format", "json")
+	cmd.Env = append(cmd.Environ(), "CIRADAR_GITLAB_WEBHOOK_SECRET="+glToken)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), `"failed":0`) || strings.Contains(string(out), glToken) {
+		t.Fatalf("want every delivery accepted and no token in the output:\n%s", out)
+	}
+	cases := []struct {
+		name, sql string
+	}{
+		{"GitHub's jobs", `SELECT count(*) FROM workflow_jobs WHERE forge = 'github' AND org = 'acme'`},
+		{"GitLab's jobs", `SELECT count(*) FROM workflow_jobs WHERE forge = 'gitlab' AND org = 'acme-platform' AND repo LIKE 'acme-platform/%'`},
+		{"GitLab's pipelines", `SELECT count(*) FROM workflow_runs WHERE forge = 'gitlab' AND forge_url = 'https://gitlab.example.com'`},
+		{"GitLab's deliveries", `SELECT count(*) FROM deliveries WHERE forge = 'gitlab' AND event IN ('Job Hook', 'Pipeline Hook')`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var n int
+			if err := queryRow(t, db, c.sql, &n); err != nil || n == 0 {
+				t.Fatalf("%d rows, %v; want some", n, err)
+			}
+		})
+	}
+	var wrong int
+	if err := queryRow(t, db, `SELECT count(*) FROM workflow_jobs WHERE (forge = 'gitlab') <> (org = 'acme-platform')`, &wrong); err != nil || wrong != 0 {
+		t.Fatalf("%d jobs on the wrong forge, %v", wrong, err)
+	}
+}
