@@ -114,6 +114,13 @@ func TestGitLabStoreMatchesTruth(t *testing.T) {
 				t.Errorf("%d GitLab jobs lost every hook that named their runner's tags", n[0][0])
 			}
 			holdsTruth(t, truth, readStore(t, st), readForges(t, st), c.simClock)
+			// A minute later nothing has changed: the checkpoints hold, and no pipeline is
+			// fetched again.
+			idle, err := sync.Cycle(ctx, end.Add(time.Minute))
+			if err != nil || idle.Pipelines != 0 || idle.Stored != 0 {
+				t.Errorf("idle cycle: %+v, %v; want nothing repaired", idle, err)
+			}
+			t.Logf("idle cycle: %d requests for %d projects", idle.Calls, idle.Projects)
 		})
 	}
 }

@@ -31,7 +31,7 @@ type simulateFlags struct {
 
 var simulateCommand = command{
 	name:    "simulate",
-	summary: "play a simulated GitHub Actions world into a receiver, with a fake REST API and ground truth",
+	summary: "play a simulated GitHub Actions and GitLab CI world into a receiver, with fake APIs and ground truth",
 	setup: func(cfg *config) func(context.Context) error {
 		f := &simulateFlags{}
 		cfg.URL(&f.url, "url", "CIRADAR_SIMULATE_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL", false)
