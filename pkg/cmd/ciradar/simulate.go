@@ -192,13 +192,9 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 			return nil, err
 		}
 	}
-	stopGitLab, err := f.gitlab.serve(s.sim, log)
-	if err != nil {
-		s.stopAPI()
+	if s.stopAPI, err = f.gitlab.serve(s.sim, s.stopAPI, log); err != nil {
 		return nil, err
 	}
-	stopGitHub := s.stopAPI
-	s.stopAPI = func() { stopGitHub(); stopGitLab() }
 	return s, nil
 }
 

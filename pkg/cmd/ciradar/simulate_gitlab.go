@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/simulate"
@@ -71,33 +73,58 @@ func (g *simGitLabFlags) prepare(w *simulate.World, t *simulate.HTTPTarget) erro
 		t.GitLabURL = u.String()
 	}
 	w.GitLabURL = g.instance
-	if w.GitLabURL == "" && g.apiAddr != "" {
-		host, port, _ := net.SplitHostPort(g.apiAddr)
-		if host == "" {
-			host = "127.0.0.1"
-		}
-		w.GitLabURL = "http://" + net.JoinHostPort(host, port)
-	}
 	if w.GitLabURL == "" {
-		w.GitLabURL = simulate.DefaultGitLabURL
+		w.GitLabURL = simulate.DefaultGitLabURL // serve makes it the fake API's own URL
 	}
 	return nil
 }
 
-// serve starts the fake GitLab API when asked for, and returns how to stop it.
-func (g *simGitLabFlags) serve(sim *simulate.Simulator, log *slog.Logger) (func(), error) {
+// reachable is a listener's address as a client on this host dials it.
+func reachable(a *net.TCPAddr) string {
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(a.Port))
+}
+
+// gitlabReconciler is the GitLab reconciler's flags for s's world: its instance (where the
+// fake GitLab API listens, unless -gitlab-instance-url says otherwise), the fake API's
+// token and the world's GitLab groups. Nil when the world has no GitLab group or the fake
+// API is not served. The demo hands it to its reconciler.
+func (s *simulation) gitlabReconciler() *gitlabFlags {
+	w := s.sim.World()
+	if s.f.gitlab.apiAddr == "" || len(w.GitLabGroups()) == 0 {
+		return nil
+	}
+	token := s.f.gitlab.apiToken
+	if token == "" {
+		token = "glpat-simulated" // the fake API takes any token then; the reconciler needs one
+	}
+	return &gitlabFlags{url: w.GitLabURL, token: token, groups: strings.Join(w.GitLabGroups(), ",")}
+}
+
+// serve starts the fake GitLab API when asked for, and returns how to stop it and
+// whatever stopGitHub stops; on an error it stops that itself.
+func (g *simGitLabFlags) serve(sim *simulate.Simulator, stopGitHub func(), log *slog.Logger) (func(), error) {
 	if g.apiAddr == "" {
-		return func() {}, nil
+		return stopGitHub, nil
 	}
 	ln, err := net.Listen("tcp", g.apiAddr)
 	if err != nil {
+		stopGitHub()
 		return nil, fmt.Errorf("fake GitLab API: %w", err)
+	}
+	if g.instance == "" {
+		// Nothing has been rendered yet: the projects live where the fake API listens.
+		sim.World().GitLabURL = "http://" + reachable(ln.Addr().(*net.TCPAddr))
 	}
 	srv := &http.Server{Handler: sim.GitLabAPI(g.apiToken), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	log.Info("fake GitLab API listening", "addr", ln.Addr().String(), "instance", sim.World().GitLabURL,
 		"groups", sim.World().GitLabGroups())
 	return func() {
+		stopGitHub()
 		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(c)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ciradar/ciradar/pkg/gitlabapi"
 	"github.com/ciradar/ciradar/pkg/pgtest"
 )
 
@@ -83,5 +85,52 @@ func TestSimulateMixedWorld(t *testing.T) {
 	var wrong int
 	if err := queryRow(t, db, `SELECT count(*) FROM workflow_jobs WHERE (forge = 'gitlab') <> (org = 'acme-platform')`, &wrong); err != nil || wrong != 0 {
 		t.Fatalf("%d jobs on the wrong forge, %v", wrong, err)
+	}
+}
+
+// What the demo hands its reconciler: the fake GitLab API's own URL (a listener on port 0
+// included), its token and the world's GitLab groups; nothing for a GitHub world.
+func TestSimulationGitLabReconciler(t *testing.T) {
+	cases := []struct {
+		name, forge string
+		groups      []string // nil: no GitLab reconciler
+	}{
+		{"mixed world", "mixed", []string{"acme-platform"}},
+		{"GitLab world", "gitlab", []string{"acme", "acme-platform"}},
+		{"GitHub world", "github", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &simulateFlags{url: "http://127.0.0.1:1/webhook", secret: "s", seed: 1, speedS: "0", since: time.Hour,
+				concurrency: 1, dupS: "0", reorderS: "0", dropS: "0", logs: &logFlags{},
+				gitlab: simGitLabFlags{forge: c.forge, secret: "hook-token", apiAddr: "127.0.0.1:0", apiToken: "glpat-x"}}
+			if err := f.check(); err != nil {
+				t.Fatal(err)
+			}
+			s, err := newSimulation(f, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.close()
+			g := s.gitlabReconciler()
+			if c.groups == nil {
+				if g != nil {
+					t.Fatalf("a GitHub world got a GitLab reconciler: %+v", g)
+				}
+				return
+			}
+			if g == nil || g.token != "glpat-x" || g.groups != strings.Join(c.groups, ",") || !strings.HasPrefix(g.url, "http://127.0.0.1:") ||
+				strings.HasSuffix(g.url, ":0") {
+				t.Fatalf("reconciler %+v", g)
+			}
+			client, err := gitlabapi.New(g.url, g.token, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths, err := client.GroupProjects(context.Background(), c.groups[0])
+			if err != nil || len(paths) == 0 || !strings.HasPrefix(paths[0], c.groups[0]+"/") {
+				t.Fatalf("projects of %s through the fake API: %v, %v", c.groups[0], paths, err)
+			}
+		})
 	}
 }
