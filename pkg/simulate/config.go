@@ -25,7 +25,7 @@ type Config struct {
 	FailureRate float64          `json:"failure_rate"` // chance a job fails outright
 	CancelRate  float64          `json:"cancel_rate"`  // chance a run is cancelled midway
 	// VanishRate: chance a job, once queued, is forgotten by GitHub (its run deleted): no
-	// further event, and the API answers 404 for it.
+	// further event, and the API answers 404 for it. GitLab groups ignore it.
 	VanishRate float64 `json:"vanish_rate"`
 	// QueueCancelRate: chance a queued job's run is cancelled before a runner takes the
 	// job; some are cancelled after waiting for hours, as people give up on starved pools.

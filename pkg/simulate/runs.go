@@ -141,7 +141,9 @@ func (s *sim) queue(j *Job) {
 	j.Pending = s.now
 	s.emitJob(j, "queued")
 	cfg := &s.w.Config
-	if cfg.VanishRate > 0 && s.r.chance(cfg.VanishRate) {
+	// GitLab forgets no single job (a deleted pipeline takes all of its own), so its
+	// groups ignore VanishRate.
+	if cfg.VanishRate > 0 && !j.Run.gitlab() && s.r.chance(cfg.VanishRate) {
 		j.Vanished = true
 		return
 	}
