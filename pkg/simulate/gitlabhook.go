@@ -140,7 +140,16 @@ func gitlabEvent(e Event) (event, status string) {
 	if e.Kind == "workflow_job" {
 		return "Job Hook", gitlabJobStatus(e.Job)
 	}
-	return "Pipeline Hook", gitlabPipelineStatus(e.Run, waitsForManual(e.Run))
+	return "Pipeline Hook", pipelineHookStatus(e)
+}
+
+// pipelineHookStatus is the status a Pipeline Hook reports: 'created' for the pipeline's
+// first, then what the pipeline is.
+func pipelineHookStatus(e Event) string {
+	if e.Action == "created" {
+		return "created"
+	}
+	return gitlabPipelineStatus(e.Run, waitsForManual(e.Run))
 }
 
 func gitlabPayload(e Event) any {

@@ -103,7 +103,7 @@ func newGLPipelineHook(e Event) glPipelineHook {
 	r := e.Run
 	repo := r.Repo()
 	w := repo.Org.world
-	status := gitlabPipelineStatus(r, waitsForManual(r))
+	status := pipelineHookStatus(e)
 	detailed := detailedStatus[status]
 	if detailed == "" {
 		detailed = status

@@ -109,7 +109,7 @@ func TestGitLabLifecycle(t *testing.T) {
 		want        []string
 	}{
 		{"job statuses", "Job Hook", []string{"created", "pending", "manual", "running", "success", "failed", "canceled", "skipped"}},
-		{"pipeline statuses", "Pipeline Hook", []string{"pending", "running", "manual", "success", "failed", "canceled"}},
+		{"pipeline statuses", "Pipeline Hook", []string{"created", "pending", "running", "manual", "success", "failed", "canceled"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -35,12 +35,25 @@ func jobStatus(j *Job) string {
 }
 
 // labelKeyOf is a job's label_key in the store. GitLab's labels are the tags of the runner
-// that took the job (its hooks carry no others), so a job no runner took has none.
-func labelKeyOf(j *Job) string {
-	if j.Run.gitlab() && j.RunnerName == "" {
+// that took the job, which only its hooks carry (the API's job does not, and the
+// reconciler takes none from it): a job no runner took has none, and neither has one
+// whose every hook naming its runner was dropped. Call with the lock held.
+func (s *sim) labelKeyOf(j *Job) string {
+	if j.Run.gitlab() && (j.RunnerName == "" || !s.tagged[j.ID]) {
 		return ""
 	}
 	return j.Pool.Key
+}
+
+// noteTags records the GitLab jobs whose runner's tags were sent.
+func (s *sim) noteTags(sent []Delivery) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range sent {
+		if d.job != 0 {
+			s.tagged[d.job] = true
+		}
+	}
 }
 
 // storeEvent is a run's event as the store holds it: GitLab's pipeline source.

@@ -36,6 +36,7 @@ func (s *sim) startRun(wf *Workflow, event string, prev *Run) {
 		s.byRepo[wf.Repo] = append(s.byRepo[wf.Repo], run.ID)
 	}
 	if run.gitlab() {
+		s.emitRun(run, "created") // GitLab's pipeline is created, then pending
 		s.createPipelineJobs(run)
 	}
 	s.emitRun(run, "requested")

@@ -119,6 +119,9 @@ func (x *Simulator) step(ctx context.Context, until time.Time) error {
 		if e.Org.GitLab() {
 			d.Forge = ForgeGitLab
 			d.Event, d.Action = gitlabEvent(e)
+			if e.Job != nil && e.Job.RunnerName != "" {
+				d.job = e.Job.ID
+			}
 		}
 		batch = append(batch, d)
 	}
@@ -126,6 +129,7 @@ func (x *Simulator) step(ctx context.Context, until time.Time) error {
 	x.counts.Events += len(batch)
 	send, dropped := x.z.apply(batch, &x.counts)
 	x.mu.Unlock()
+	x.s.noteTags(send)
 	for _, d := range dropped {
 		x.record(d, 0, 0, false)
 	}

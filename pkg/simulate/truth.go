@@ -143,7 +143,7 @@ func (s *sim) truth() Truth {
 		}
 		t.Jobs[statusKey(status, conclusion)]++
 		t.forge(j.Run.Repo().Org.Forge).Jobs[statusKey(status, conclusion)]++
-		key := labelKeyOf(j)
+		key := s.labelKeyOf(j)
 		abandoned := status == "completed" && j.RunnerName == "" && conclusion != "skipped"
 		if abandoned {
 			t.Abandoned[key]++
