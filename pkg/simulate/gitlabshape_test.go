@@ -51,7 +51,18 @@ func TestGitLabHookShape(t *testing.T) {
 			for _, name := range examples[c.event] {
 				real = append(real, fixtures.GitLabGet(name))
 			}
-			want, have := shapeOf(t, real).paths, shapeOf(t, sim[c.event]).paths
+			rs, ss := shapeOf(t, real), shapeOf(t, sim[c.event])
+			want, have := rs.paths, ss.paths
+			if c.drop == "" {
+				var r, g []int
+				for _, v := range rs.sizes {
+					r = append(r, v...)
+				}
+				for _, v := range ss.sizes {
+					g = append(g, v...)
+				}
+				t.Logf("%d simulated bodies of %.0f bytes on average; GitLab's examples %.0f", len(g), mean(g), mean(r))
+			}
 			if c.drop != "" {
 				delete(have, c.drop)
 			}
