@@ -147,6 +147,7 @@ type simulation struct {
 	issues   *fakegithub.Issues // the fake API's issue tracker; nil without -api-addr
 	rejected chan struct{}      // closed at the receiver's first 401
 	once     sync.Once
+	glRefuse refusal // the receiver's GitLab endpoint refused a hook (simulate_gitlab.go)
 }
 
 func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
@@ -168,7 +169,8 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &simulation{f: f, start: start, repos: len(w.Repos), stopAPI: func() {}, rejected: make(chan struct{})}
+	s := &simulation{f: f, start: start, repos: len(w.Repos), stopAPI: func() {}, rejected: make(chan struct{}),
+		glRefuse: refusal{c: make(chan struct{}), receiver: f.url}}
 	target := simulate.HTTPTarget{URL: f.url, Secret: f.secret, Client: &http.Client{Timeout: 30 * time.Second}}
 	if err := f.gitlab.prepare(w, &target); err != nil {
 		return nil, err
@@ -177,6 +179,9 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 		return s.watch(target.Resend(ctx, d.Headers, d.Body))
 	})
 	deliver := func(ctx context.Context, d simulate.Delivery) (int, error) {
+		if d.Forge == simulate.ForgeGitLab {
+			return s.glRefuse.watch(target.Deliver(ctx, d))
+		}
 		return s.watch(target.Deliver(ctx, d))
 	}
 	s.sim, err = simulate.New(w, simulate.Options{Noise: f.noise, Deliver: deliver, Concurrency: f.concurrency,
@@ -219,6 +224,8 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 		select {
 		case <-s.rejected:
 			cancel(errSignatureRejected)
+		case <-s.glRefuse.c:
+			cancel(s.glRefuse.err)
 		case <-playCtx.Done():
 		}
 	}()
@@ -236,6 +243,11 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("the receiver at %s answered 401 Unauthorized: it rejects this simulator's signature, "+
 			"so -webhook-secret (CIRADAR_WEBHOOK_SECRET) is not one the receiver was given; stopped after %d deliveries",
 			f.url, truth.Deliveries.Sent)
+	}
+	select {
+	case <-s.glRefuse.c:
+		return fmt.Errorf("%w; stopped after %d deliveries", s.glRefuse.err, truth.Deliveries.Sent)
+	default:
 	}
 	log.Info("simulation ended", "simulated_until", truth.End, "events", truth.Deliveries.Events,
 		"sent", truth.Deliveries.Sent, "failed", truth.Deliveries.Failed, "dropped", truth.Deliveries.Dropped)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/simulate"
@@ -47,6 +48,35 @@ func (g *simGitLabFlags) check() error {
 	}
 	_, err := gitlabTokens(g.secret)
 	return err
+}
+
+// refusal notes the first GitLab hook the receiver refused for good: a wrong token (401),
+// or no GitLab endpoint at all (404: the receiver was given no GitLab token). Every later
+// hook would fail the same way, so the simulation stops with err.
+type refusal struct {
+	c        chan struct{}
+	receiver string // -url, for the message
+	once     sync.Once
+	err      error
+}
+
+func (r *refusal) watch(code int, err error) (int, error) {
+	var why error
+	switch code {
+	case http.StatusUnauthorized:
+		why = errors.New("the receiver's GitLab endpoint answered 401 Unauthorized: -gitlab-webhook-secret " +
+			"(CIRADAR_GITLAB_WEBHOOK_SECRET) is not one the receiver was given")
+	case http.StatusNotFound:
+		why = fmt.Errorf("the receiver at %s has no GitLab endpoint (404): give it -gitlab-webhook-secret "+
+			"(CIRADAR_GITLAB_WEBHOOK_SECRET), or point -gitlab-webhook-url at it", r.receiver)
+	}
+	if why != nil {
+		r.once.Do(func() {
+			r.err = why
+			close(r.c)
+		})
+	}
+	return code, err
 }
 
 // apply puts the world's organisations on the forge asked for.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os/exec"
 	"strings"
@@ -130,6 +131,39 @@ func TestSimulationGitLabReconciler(t *testing.T) {
 			paths, err := client.GroupProjects(context.Background(), c.groups[0])
 			if err != nil || len(paths) == 0 || !strings.HasPrefix(paths[0], c.groups[0]+"/") {
 				t.Fatalf("projects of %s through the fake API: %v, %v", c.groups[0], paths, err)
+			}
+		})
+	}
+}
+
+// A simulator whose GitLab hooks the receiver refuses stops at the first refusal and says
+// why: a token it was not given (401), or no GitLab endpoint at all (404).
+func TestSimulateStopsWhenGitLabHooksAreRefused(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	cases := []struct {
+		name, receiverToken, want string
+	}{
+		{"wrong token", "the-receivers-token", "GitLab endpoint answered 401 Unauthorized"},
+		{"no GitLab endpoint", "", "has no GitLab endpoint (404)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := []string{"CIRADAR_DATABASE_URL=" + db, "CIRADAR_WEBHOOK_SECRET=" + testSecret}
+			if c.receiverToken != "" {
+				env = append(env, "CIRADAR_GITLAB_WEBHOOK_SECRET="+c.receiverToken)
+			}
+			r := startReceiver(t, freeAddr(t), env...)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, binary, "simulate", "-url", r.url(), "-webhook-secret", testSecret,
+				"-forge", "gitlab", "-gitlab-webhook-secret", "not-the-receivers-token", "-since", "72h", "-speed", "0").CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), c.want) ||
+				!strings.Contains(string(out), "stopped after") {
+				t.Fatalf("exit %v, want 1 saying %q\n%s", err, c.want, out)
+			}
+			if strings.Contains(string(out), "not-the-receivers-token") {
+				t.Error("the token was printed")
 			}
 		})
 	}
