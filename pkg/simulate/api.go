@@ -15,8 +15,16 @@ type apiSource struct{ s *sim }
 
 var _ fakegithub.Source = apiSource{}
 
+// org is a GitHub organisation of the world; GitHub does not know the GitLab groups.
+func (a apiSource) org(name string) *Org {
+	if o := a.s.w.Org(name); o != nil && !o.GitLab() {
+		return o
+	}
+	return nil
+}
+
 func (a apiSource) repo(owner, name string) *Repo {
-	o := a.s.w.Org(owner)
+	o := a.org(owner)
 	if o == nil {
 		return nil
 	}
@@ -29,7 +37,7 @@ func (a apiSource) repo(owner, name string) *Repo {
 }
 
 func (a apiSource) Repos(org string) ([]*github.Repository, bool) {
-	o := a.s.w.Org(org)
+	o := a.org(org)
 	if o == nil {
 		return nil, false
 	}
@@ -134,7 +142,7 @@ func (a apiSource) JobLog(owner, name string, id int64) (string, bool) {
 // Runners lists the organisation's self-hosted runners; hosted runners are not listed,
 // as on GitHub.
 func (a apiSource) Runners(org string) ([]*github.Runner, bool) {
-	o := a.s.w.Org(org)
+	o := a.org(org)
 	if o == nil {
 		return nil, false
 	}

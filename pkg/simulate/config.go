@@ -25,7 +25,7 @@ type Config struct {
 	FailureRate float64          `json:"failure_rate"` // chance a job fails outright
 	CancelRate  float64          `json:"cancel_rate"`  // chance a run is cancelled midway
 	// VanishRate: chance a job, once queued, is forgotten by GitHub (its run deleted): no
-	// further event, and the API answers 404 for it.
+	// further event, and the API answers 404 for it. GitLab groups ignore it.
 	VanishRate float64 `json:"vanish_rate"`
 	// QueueCancelRate: chance a queued job's run is cancelled before a runner takes the
 	// job; some are cancelled after waiting for hours, as people give up on starved pools.
@@ -40,6 +40,9 @@ type OrgConfig struct {
 	Repos int    `json:"repos"`
 	// PublicShare is the fraction of its repositories that are public (cost.go).
 	PublicShare float64 `json:"public_share,omitempty"`
+	// Forge is where the organisation lives: "github" (the default) or "gitlab", a GitLab
+	// group whose repositories are its projects (forge.go).
+	Forge string `json:"forge,omitempty"`
 }
 
 // PoolConfig is a runner pool: a label set and how many jobs it runs at once. Hosted pools
@@ -80,6 +83,10 @@ type JobSpec struct {
 	Minutes     [2]float64          `json:"minutes"`               // run time range
 	Environment string              `json:"environment,omitempty"` // needs an approval
 	Flaky       float64             `json:"flaky,omitempty"`       // chance attempt 1 fails flakily
+	// AllowFailure is GitLab's allow_failure: in a GitLab project a failure of this job
+	// does not fail its pipeline ("passed with warnings"). GitHub's counterpart is a step's
+	// continue-on-error (steps.go), so GitHub repositories ignore it.
+	AllowFailure bool `json:"allow_failure,omitempty"`
 }
 
 // FailureConfig is one way a job fails, with the log lines it leaves.
@@ -161,6 +168,9 @@ func (c Config) Validate() error {
 	for _, o := range c.Orgs {
 		if o.Name == "" || o.Repos < 1 {
 			errs = append(errs, fmt.Errorf("org %q: needs a name and at least one repo", o.Name))
+		}
+		if !validForge(o.Forge) {
+			errs = append(errs, fmt.Errorf("org %q: forge %q: want github or gitlab", o.Name, o.Forge))
 		}
 		if o.PublicShare < 0 || o.PublicShare > 1 {
 			errs = append(errs, fmt.Errorf("org %q: public_share must be between 0 and 1", o.Name))

@@ -28,7 +28,7 @@ func (r *Repo) Visibility() string {
 // standard one in a public repository.
 func billed(j *Job) (minutes int64, ok bool) {
 	pc := j.Pool.Config
-	if !pc.Hosted || j.RunnerName == "" || j.Status != "completed" || j.Started.IsZero() || j.Completed.IsZero() {
+	if !pc.Hosted || j.Run.gitlab() || j.RunnerName == "" || j.Status != "completed" || j.Started.IsZero() || j.Completed.IsZero() {
 		return 0, false
 	}
 	if j.Run.Repo().Public && !pc.Larger {
@@ -53,6 +53,9 @@ func (s *sim) costTruth(t *Truth) {
 	}
 	changes := map[string][]change{}
 	for _, j := range s.jobs {
+		if j.Run.gitlab() {
+			continue // GitHub's bill and GitHub's runner types: GitLab's jobs are in neither
+		}
 		repo := j.Run.Repo().FullName()
 		if m, ok := billed(j); ok {
 			t.BillableMinutes[repo] += m
@@ -113,7 +116,7 @@ var _ fakegithub.BillingSource = apiSource{}
 // repository and SKU, the billed minutes of the jobs created that day (the day CI Radar
 // counts a job at), at the pool's price, with no discount.
 func (a apiSource) BillingUsage(org string, day time.Time) ([]fakegithub.UsageItem, bool) {
-	o := a.s.w.Org(org)
+	o := a.org(org)
 	if o == nil {
 		return nil, false
 	}

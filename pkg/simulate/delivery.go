@@ -22,6 +22,8 @@ type Delivery struct {
 	Org    *Org
 	RepoID int64
 	Body   []byte
+	Forge  string // ForgeGitLab for a GitLab hook (gitlabdelivery.go); "" is GitHub
+	job    int64  // a GitLab Job Hook's job, when it names the runner's tags
 }
 
 // guid spells a UUID from the world's id base and the delivery's sequence number.
@@ -33,6 +35,9 @@ func guid(idBase, seq int64) string {
 
 // Header is the request headers GitHub sends with d, signed with secret.
 func (d Delivery) Header(secret string) http.Header {
+	if d.Forge == ForgeGitLab {
+		return d.gitlabHeader(secret)
+	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "GitHub-Hookshot/ciradar-sim")
@@ -45,15 +50,21 @@ func (d Delivery) Header(secret string) http.Header {
 	return h
 }
 
-// HTTPTarget posts deliveries to a receiver URL.
+// HTTPTarget posts deliveries to a receiver URL; GitLab's hooks go to GitLabURL with
+// GitLabSecret as their token.
 type HTTPTarget struct {
 	URL    string
 	Secret string
 	Client *http.Client
+
+	GitLabURL, GitLabSecret string
 }
 
 // Deliver posts d and returns the status code.
 func (t HTTPTarget) Deliver(ctx context.Context, d Delivery) (int, error) {
+	if d.Forge == ForgeGitLab {
+		return t.postTo(ctx, t.GitLabURL, d.Header(t.GitLabSecret), d.Body)
+	}
 	return t.post(ctx, d.Header(t.Secret), d.Body)
 }
 
@@ -63,7 +74,11 @@ func (t HTTPTarget) Resend(ctx context.Context, h http.Header, body []byte) (int
 }
 
 func (t HTTPTarget) post(ctx context.Context, h http.Header, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.URL, bytes.NewReader(body))
+	return t.postTo(ctx, t.URL, h, body)
+}
+
+func (t HTTPTarget) postTo(ctx context.Context, url string, h http.Header, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
 	}

@@ -26,6 +26,7 @@ type sim struct {
 	byRepo   map[*Repo][]int64 // run ids in creation order
 	hosted   int64             // ephemeral hosted runners handed out so far
 	nextID   int64
+	tagged   map[int64]bool // GitLab jobs a hook naming their runner's tags was sent for
 }
 
 type action struct {
@@ -56,7 +57,7 @@ func (h *actionHeap) Pop() any {
 func newSim(w *World) *sim {
 	s := &sim{w: w, r: newRNG(w.Seed, 2), now: w.Start,
 		jobsByID: map[int64]*Job{}, runsByID: map[int64]*Run{},
-		attempts: map[int64][]*Run{}, byRepo: map[*Repo][]int64{}}
+		attempts: map[int64][]*Run{}, byRepo: map[*Repo][]int64{}, tagged: map[int64]bool{}}
 	for _, org := range w.Orgs {
 		for _, p := range org.Pools {
 			for _, r := range p.Runners {

@@ -49,6 +49,12 @@ type Job struct {
 	QueueCancelled  bool           // its run was cancelled while it waited (QueueCancelRate)
 	runner          *Runner
 	duration        time.Duration
+	// GitLab (gitlablife.go): the stage the job belongs to (GitLab creates every job with
+	// its pipeline), when it entered 'pending' (its queue starts there) and when it became
+	// 'manual' (a job that waits for a person to play it).
+	stage   int
+	Pending time.Time
+	Manual  time.Time
 }
 
 // QueueTime is the job's true wait for a runner: from creation, or from its approval, to
@@ -60,6 +66,9 @@ func (j *Job) QueueTime() (d time.Duration, ok bool) {
 	from := j.Created
 	if j.Gated {
 		from = j.Approved
+	}
+	if j.Run.gitlab() {
+		from = j.Pending // GitLab's queued_duration: from entering 'pending'
 	}
 	return j.Started.Sub(from), true
 }
@@ -85,5 +94,8 @@ func (s *sim) emitJob(j *Job, action string) {
 func (s *sim) emitRun(r *Run, action string) {
 	snap := *r
 	snap.Jobs = nil
+	if r.gitlab() {
+		snap.Jobs = snapJobs(r.Jobs) // a Pipeline Hook lists the pipeline's jobs
+	}
 	s.out = append(s.out, Event{At: s.now, Kind: "workflow_run", Action: action, Org: r.Repo().Org, Run: &snap})
 }

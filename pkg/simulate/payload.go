@@ -129,12 +129,15 @@ func title(r *Run) string {
 }
 
 // Payload renders an event as the body GitHub would post, in GitHub's full shape
-// (hookjob.go, hookrun.go).
+// (hookjob.go, hookrun.go), or GitLab for a GitLab organisation's.
 func Payload(e Event) ([]byte, error) {
 	var v any
-	if e.Kind == "workflow_job" {
+	switch {
+	case e.Org.GitLab():
+		v = gitlabPayload(e) // GitLab's Job Hook or Pipeline Hook (gitlabhook.go)
+	case e.Kind == "workflow_job":
 		v = newJobEvent(e)
-	} else {
+	default:
 		v = newRunEvent(e)
 	}
 	b, err := json.Marshal(v)

@@ -35,6 +35,10 @@ func (s *sim) startRun(wf *Workflow, event string, prev *Run) {
 	if prev == nil {
 		s.byRepo[wf.Repo] = append(s.byRepo[wf.Repo], run.ID)
 	}
+	if run.gitlab() {
+		s.emitRun(run, "created") // GitLab's pipeline is created, then pending
+		s.createPipelineJobs(run)
+	}
 	s.emitRun(run, "requested")
 	if prev == nil && s.r.chance(s.w.Config.CancelRate) {
 		s.at(s.now.Add(s.r.secondsBetween(30, 15*60)), func() { s.cancelRun(run) })
@@ -45,6 +49,10 @@ func (s *sim) startRun(wf *Workflow, event string, prev *Run) {
 // startStage creates the jobs of the run's current stage, expanding matrices and
 // reusable-workflow calls the way GitHub names them.
 func (s *sim) startStage(run *Run) {
+	if run.gitlab() {
+		s.startGitLabStage(run)
+		return
+	}
 	for si := range run.Workflow.Config.Stages[run.stage] {
 		spec := &run.Workflow.Config.Stages[run.stage][si]
 		for _, name := range expand(spec) {
@@ -89,6 +97,10 @@ func expand(spec *JobSpec) []string {
 }
 
 func (s *sim) createJob(run *Run, spec *JobSpec, name string) {
+	s.enter(s.newJob(run, spec, name, "queued"))
+}
+
+func (s *sim) newJob(run *Run, spec *JobSpec, name, status string) *Job {
 	org := run.Repo().Org
 	var pool *Pool
 	for _, p := range org.Pools {
@@ -96,12 +108,18 @@ func (s *sim) createJob(run *Run, spec *JobSpec, name string) {
 			pool = p
 		}
 	}
-	j := &Job{ID: s.newID(), Run: run, Name: name, Spec: spec, Pool: pool, Status: "queued", Created: s.now}
+	j := &Job{ID: s.newID(), Run: run, Name: name, Spec: spec, Pool: pool, Status: status, Created: s.now, stage: run.stage}
 	run.Jobs = append(run.Jobs, j)
 	s.jobs = append(s.jobs, j)
 	s.jobsByID[j.ID] = j
-	if spec.Environment != "" {
-		j.Gated, j.Status = true, "waiting"
+	return j
+}
+
+// enter moves a new job, or a GitLab job whose stage has come, on: to an approval (GitLab:
+// a person playing the manual job), or to the queue.
+func (s *sim) enter(j *Job) {
+	if j.Spec.Environment != "" {
+		j.Gated, j.Status, j.Manual = true, "waiting", s.now
 		s.emitJob(j, "waiting")
 		wait := s.r.minutes(s.w.Config.Approvals.Minutes)
 		s.at(s.now.Add(wait), func() {
@@ -113,6 +131,7 @@ func (s *sim) createJob(run *Run, spec *JobSpec, name string) {
 		})
 		return
 	}
+	j.Status = "queued"
 	s.queue(j)
 }
 
@@ -120,9 +139,12 @@ func (s *sim) createJob(run *Run, spec *JobSpec, name string) {
 // (VanishRate) or its run is to be cancelled while it waits (QueueCancelRate). The chances
 // are drawn only when set, so worlds without them play exactly as before.
 func (s *sim) queue(j *Job) {
+	j.Pending = s.now
 	s.emitJob(j, "queued")
 	cfg := &s.w.Config
-	if cfg.VanishRate > 0 && s.r.chance(cfg.VanishRate) {
+	// GitLab forgets no single job (a deleted pipeline takes all of its own), so its
+	// groups ignore VanishRate.
+	if cfg.VanishRate > 0 && !j.Run.gitlab() && s.r.chance(cfg.VanishRate) {
 		j.Vanished = true
 		return
 	}
@@ -150,6 +172,9 @@ func (s *sim) startJob(j *Job) {
 	if r.Pool.Config.Hosted {
 		s.hosted++
 		r.ID, r.Name = 100_000+s.hosted, fmt.Sprintf("GitHub Actions %d", s.hosted)
+		if j.Run.gitlab() {
+			r.Name = sharedRunnerName(s.hosted)
+		}
 	}
 	j.Status, j.Started = "in_progress", s.now
 	j.RunnerID, j.RunnerName = r.ID, r.Name
@@ -181,10 +206,13 @@ func (s *sim) finishJob(j *Job) {
 func (s *sim) advanceRun(run *Run) {
 	failed := false
 	for _, j := range run.Jobs {
+		if j.stage > run.stage {
+			continue // a GitLab job of a later stage, still created
+		}
 		if j.Status != "completed" {
 			return
 		}
-		failed = failed || j.Conclusion == "failure"
+		failed = failed || j.Conclusion == "failure" && !(run.gitlab() && j.Spec.AllowFailure)
 	}
 	if run.Status == "completed" {
 		return
@@ -198,8 +226,9 @@ func (s *sim) advanceRun(run *Run) {
 	if failed {
 		run.Conclusion = "failure"
 	}
+	s.skipRest(run)
 	s.completeRun(run)
-	if failed && run.Attempt == 1 {
+	if failed && run.Attempt == 1 && !run.gitlab() { // GitLab's retries are not simulated
 		p := s.w.Config.RerunOther
 		if flakyFailure(run) {
 			p = s.w.Config.RerunFlaky
@@ -224,7 +253,7 @@ func (s *sim) cancelRun(run *Run) {
 		if j.Status == "completed" || j.Vanished {
 			continue // a forgotten job gets no more events
 		}
-		if j.Status != "in_progress" {
+		if j.Status != "in_progress" && !run.gitlab() {
 			j.Started = s.now // GitHub reports a never-started job as started when cancelled
 		}
 		j.Status, j.Completed, j.Conclusion = "completed", s.now, "cancelled"

@@ -114,13 +114,22 @@ func (x *Simulator) step(ctx context.Context, until time.Time) error {
 			return err
 		}
 		x.seq++
-		batch = append(batch, Delivery{Seq: x.seq, GUID: guid(x.w.idBase, x.seq), Event: e.Kind, Action: e.Action,
-			At: e.At, Org: e.Org, RepoID: e.Run.Repo().ID, Body: body})
+		d := Delivery{Seq: x.seq, GUID: guid(x.w.idBase, x.seq), Event: e.Kind, Action: e.Action,
+			At: e.At, Org: e.Org, RepoID: e.Run.Repo().ID, Body: body}
+		if e.Org.GitLab() {
+			d.Forge = ForgeGitLab
+			d.Event, d.Action = gitlabEvent(e)
+			if e.Job != nil && e.Job.RunnerName != "" {
+				d.job = e.Job.ID
+			}
+		}
+		batch = append(batch, d)
 	}
 	x.mu.Lock()
 	x.counts.Events += len(batch)
 	send, dropped := x.z.apply(batch, &x.counts)
 	x.mu.Unlock()
+	x.s.noteTags(send)
 	for _, d := range dropped {
 		x.record(d, 0, 0, false)
 	}
@@ -172,7 +181,7 @@ func (x *Simulator) deliver(ctx context.Context, d Delivery) {
 }
 
 func (x *Simulator) record(d Delivery, code int, took time.Duration, redelivery bool) {
-	if x.opts.Hooks == nil {
+	if x.opts.Hooks == nil || d.Forge == ForgeGitLab { // GitHub's hook log: GitLab's hooks are not in it
 		return
 	}
 	x.opts.Hooks.Record(fakegithub.HookDelivery{GUID: d.GUID, Event: d.Event, Action: d.Action, Org: d.Org.Name,

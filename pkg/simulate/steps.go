@@ -124,6 +124,10 @@ func (t *Truth) addSteps(jobs []*Job) {
 		if j.Vanished {
 			continue // the store holds it as gone, never as completed by GitHub
 		}
+		if j.Run.gitlab() {
+			t.gitlabSteps(j)
+			continue
+		}
 		steps := JobSteps(j)
 		for _, s := range steps {
 			k := StepKey(j.Run.Workflow.Config.Name, j.Name, s.Name)

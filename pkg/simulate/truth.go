@@ -52,6 +52,11 @@ type Truth struct {
 	Cost            map[string]float64 `json:"cost"`
 	// PeakConcurrency is per runner type (github-hosted, self-hosted).
 	PeakConcurrency map[string]Peak `json:"peak_concurrency"`
+	// Forges splits Jobs, Runs and RunsByEvent by forge (github, gitlab); ManualWaits is
+	// per label set: GitLab's manual jobs played by a person, and the seconds they waited
+	// (gitlabtruth.go). Approvals, steps, cost and peaks are GitHub's.
+	Forges      map[string]*ForgeTruth `json:"forges"`
+	ManualWaits map[string]Stats       `json:"manual_waits"`
 }
 
 // Fate is what one job should become: "completed/gone" for a job GitHub forgot (the API
@@ -128,29 +133,35 @@ func (s *sim) truth() Truth {
 	t := Truth{Seed: s.w.Seed, Start: s.w.Start, End: s.now, Jobs: map[string]int{}, Runs: map[string]int{},
 		RunsByEvent: map[string]int{}, NightlyFailures: map[string]map[string]int{}, Abandoned: map[string]int{}}
 	queue, ungated, approvals := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	manual := map[string][]float64{}
 	sigs := map[*FailureConfig]*Signature{}
 	sigRepos := map[*FailureConfig]map[*Repo]bool{}
 	for _, j := range s.jobs {
-		status, conclusion := j.Status, j.Conclusion
+		status, conclusion := jobStatus(j), j.Conclusion
 		if j.Vanished {
 			status, conclusion = "completed", "gone"
 		}
 		t.Jobs[statusKey(status, conclusion)]++
-		abandoned := status == "completed" && j.RunnerName == ""
+		t.forge(j.Run.Repo().Org.Forge).Jobs[statusKey(status, conclusion)]++
+		key := s.labelKeyOf(j)
+		abandoned := status == "completed" && j.RunnerName == "" && conclusion != "skipped"
 		if abandoned {
-			t.Abandoned[j.Pool.Key]++
+			t.Abandoned[key]++
 		}
 		if j.Vanished || j.QueueCancelled {
-			t.Fates = append(t.Fates, Fate{JobID: j.ID, LabelKey: j.Pool.Key, Becomes: statusKey(status, conclusion), Abandoned: abandoned})
+			t.Fates = append(t.Fates, Fate{JobID: j.ID, LabelKey: key, Becomes: statusKey(status, conclusion), Abandoned: abandoned})
 		}
 		if q, ok := j.QueueTime(); ok {
-			queue[j.Pool.Key] = append(queue[j.Pool.Key], q.Seconds())
-			if !j.Gated {
-				ungated[j.Pool.Key] = append(ungated[j.Pool.Key], q.Seconds())
+			queue[key] = append(queue[key], q.Seconds())
+			if !j.Gated || j.Run.gitlab() { // GitLab's queue never holds the manual wait
+				ungated[key] = append(ungated[key], q.Seconds())
 			}
 		}
-		if j.Gated && !j.Approved.IsZero() {
-			approvals[j.Pool.Key] = append(approvals[j.Pool.Key], j.Approved.Sub(j.Created).Seconds())
+		if j.Gated && !j.Approved.IsZero() && !j.Run.gitlab() {
+			approvals[key] = append(approvals[key], j.Approved.Sub(j.Created).Seconds())
+		}
+		if w, ok := gitlabManualWait(j); ok {
+			manual[key] = append(manual[key], w.Seconds())
 		}
 		if f := j.Failure; f != nil && j.Conclusion == "failure" {
 			sg := sigs[f]
@@ -171,8 +182,11 @@ func (s *sim) truth() Truth {
 	}
 	for _, r := range s.runs {
 		t.Runs[statusKey(r.Status, r.Conclusion)]++
+		ft := t.forge(r.Repo().Org.Forge)
+		ft.Runs[statusKey(r.Status, r.Conclusion)]++
 		if r.Attempt == 1 {
-			t.RunsByEvent[r.Event]++
+			t.RunsByEvent[storeEvent(r)]++
+			ft.RunsByEvent[storeEvent(r)]++
 		}
 		if r.Event == "schedule" && s.runsByID[r.ID] == r && r.Conclusion == "failure" {
 			day := r.Created.Format(time.DateOnly)
@@ -183,6 +197,7 @@ func (s *sim) truth() Truth {
 		}
 	}
 	t.QueueTime, t.QueueTimeUngated, t.Approvals = summariseAll(queue), summariseAll(ungated), summariseAll(approvals)
+	t.ManualWaits = summariseAll(manual)
 	t.addSteps(s.jobs)
 	for f, sg := range sigs {
 		sg.Repos = len(sigRepos[f])

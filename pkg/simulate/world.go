@@ -13,6 +13,11 @@ type World struct {
 	Orgs   []*Org
 	Repos  []*Repo
 	idBase int64 // job, run and runner ids count up from here
+	// GitLabURL is the GitLab instance the GitLab organisations live on (DefaultGitLabURL
+	// unless set before the simulator starts): their hooks' web URLs, and so the store's
+	// forge_url, are under it, and a reconciler reading the world's fake GitLab API must be
+	// given the same URL.
+	GitLabURL string
 }
 
 // Org is an organisation with its org webhook and its runner pools.
@@ -20,7 +25,9 @@ type Org struct {
 	Name   string
 	ID     int64
 	HookID int64
+	Forge  string // ForgeGitHub or ForgeGitLab
 	Pools  []*Pool
+	world  *World
 	Repos  []*Repo
 }
 
@@ -59,12 +66,13 @@ func NewWorld(cfg Config, seed uint64, start time.Time) (*World, error) {
 		return nil, fmt.Errorf("world config: %w", err)
 	}
 	start = start.UTC().Truncate(time.Second)
-	w := &World{Config: cfg, Seed: seed, Start: start}
+	w := &World{Config: cfg, Seed: seed, Start: start, GitLabURL: DefaultGitLabURL}
 	// Ids stay below 2^53 so that JavaScript clients read them exactly.
 	w.idBase = int64(hash64(seed, uint64(start.Unix()))%(1<<44)) + 1<<44
 	r := newRNG(seed, 1)
 	for oi, oc := range cfg.Orgs {
-		org := &Org{Name: oc.Name, ID: 9_000_000 + int64(oi)*1000 + int64(seed%997), HookID: 400_000_000 + int64(oi)}
+		org := &Org{Name: oc.Name, ID: 9_000_000 + int64(oi)*1000 + int64(seed%997), HookID: 400_000_000 + int64(oi),
+			Forge: forgeOf(oc), world: w}
 		for pi := range cfg.Pools {
 			org.Pools = append(org.Pools, newPool(w, org, &cfg.Pools[pi], pi))
 		}

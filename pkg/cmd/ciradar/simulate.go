@@ -26,11 +26,12 @@ type simulateFlags struct {
 	noise                                               simulate.Noise
 	vanish, queueCancel                                 *float64 // nil: the world's own
 	logs                                                *logFlags
+	gitlab                                              simGitLabFlags // simulate_gitlab.go
 }
 
 var simulateCommand = command{
 	name:    "simulate",
-	summary: "play a simulated GitHub Actions world into a receiver, with a fake REST API and ground truth",
+	summary: "play a simulated GitHub Actions and GitLab CI world into a receiver, with fake APIs and ground truth",
 	setup: func(cfg *config) func(context.Context) error {
 		f := &simulateFlags{}
 		cfg.URL(&f.url, "url", "CIRADAR_SIMULATE_URL", "http://127.0.0.1:8080/webhook", "the receiver's webhook URL", false)
@@ -52,6 +53,7 @@ var simulateCommand = command{
 		cfg.String(&f.truth, "truth", "CIRADAR_SIMULATE_TRUTH", "", "write the ground truth JSON here when the run ends")
 		cfg.Addr(&f.apiAddr, "api-addr", "CIRADAR_SIMULATE_API_ADDR", "", "serve the fake GitHub REST API on this address (e.g. :8081)", true)
 		cfg.Secret(&f.apiToken, "api-token", "CIRADAR_SIMULATE_API_TOKEN", "token the fake API requires; empty: any")
+		addSimGitLabFlags(cfg, &f.gitlab)
 		f.logs = addLogFlags(cfg)
 		cfg.Check(f.check)
 		return func(ctx context.Context) error { return runSimulate(ctx, f, f.logs.logger()) }
@@ -59,7 +61,7 @@ var simulateCommand = command{
 }
 
 func (f *simulateFlags) check() error {
-	var errs []error
+	errs := []error{f.gitlab.check()}
 	rate := func(name, v string, into *float64) {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil || x < 0 || x > 1 {
@@ -145,6 +147,7 @@ type simulation struct {
 	issues   *fakegithub.Issues // the fake API's issue tracker; nil without -api-addr
 	rejected chan struct{}      // closed at the receiver's first 401
 	once     sync.Once
+	glRefuse refusal // the receiver's GitLab endpoint refused a hook (simulate_gitlab.go)
 }
 
 func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
@@ -158,17 +161,27 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 	if f.queueCancel != nil {
 		cfg.QueueCancelRate = *f.queueCancel
 	}
+	if err := f.gitlab.apply(&cfg); err != nil {
+		return nil, err
+	}
 	start := f.window(time.Now().UTC().Truncate(time.Second))
 	w, err := simulate.NewWorld(cfg, uint64(f.seed), start)
 	if err != nil {
 		return nil, err
 	}
-	s := &simulation{f: f, start: start, repos: len(w.Repos), stopAPI: func() {}, rejected: make(chan struct{})}
+	s := &simulation{f: f, start: start, repos: len(w.Repos), stopAPI: func() {}, rejected: make(chan struct{}),
+		glRefuse: refusal{c: make(chan struct{}), receiver: f.url}}
 	target := simulate.HTTPTarget{URL: f.url, Secret: f.secret, Client: &http.Client{Timeout: 30 * time.Second}}
+	if err := f.gitlab.prepare(w, &target); err != nil {
+		return nil, err
+	}
 	hooks := fakegithub.NewHookLog(72*time.Hour, func(ctx context.Context, d fakegithub.HookDelivery) (int, error) {
 		return s.watch(target.Resend(ctx, d.Headers, d.Body))
 	})
 	deliver := func(ctx context.Context, d simulate.Delivery) (int, error) {
+		if d.Forge == simulate.ForgeGitLab {
+			return s.glRefuse.watch(target.Deliver(ctx, d))
+		}
 		return s.watch(target.Deliver(ctx, d))
 	}
 	s.sim, err = simulate.New(w, simulate.Options{Noise: f.noise, Deliver: deliver, Concurrency: f.concurrency,
@@ -183,6 +196,9 @@ func newSimulation(f *simulateFlags, log *slog.Logger) (*simulation, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if s.stopAPI, err = f.gitlab.serve(s.sim, s.stopAPI, log); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -208,6 +224,8 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 		select {
 		case <-s.rejected:
 			cancel(errSignatureRejected)
+		case <-s.glRefuse.c:
+			cancel(s.glRefuse.err)
 		case <-playCtx.Done():
 		}
 	}()
@@ -226,6 +244,11 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 			"so -webhook-secret (CIRADAR_WEBHOOK_SECRET) is not one the receiver was given; stopped after %d deliveries",
 			f.url, truth.Deliveries.Sent)
 	}
+	select {
+	case <-s.glRefuse.c:
+		return fmt.Errorf("%w; stopped after %d deliveries", s.glRefuse.err, truth.Deliveries.Sent)
+	default:
+	}
 	log.Info("simulation ended", "simulated_until", truth.End, "events", truth.Deliveries.Events,
 		"sent", truth.Deliveries.Sent, "failed", truth.Deliveries.Failed, "dropped", truth.Deliveries.Dropped)
 	if werr := writeTruth(f.truth, truth); werr != nil {
@@ -234,8 +257,8 @@ func (s *simulation) run(ctx context.Context, log *slog.Logger) error {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	if f.apiAddr != "" && ctx.Err() == nil {
-		log.Info("the fake GitHub API stays up until interrupted", "addr", f.apiAddr)
+	if (f.apiAddr != "" || f.gitlab.apiAddr != "") && ctx.Err() == nil {
+		log.Info("the fake APIs stay up until interrupted", "github", f.apiAddr, "gitlab", f.gitlab.apiAddr)
 		<-ctx.Done()
 	}
 	return nil
