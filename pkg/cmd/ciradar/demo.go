@@ -22,6 +22,7 @@ import (
 
 type demoFlags struct {
 	listen, apiAddr, repo, speed string
+	forge, gitlabAPIAddr         string
 	history, duration            time.Duration
 	readerPassword               string
 	logs                         *logFlags
@@ -29,12 +30,16 @@ type demoFlags struct {
 
 var demoCommand = command{
 	name:    "demo",
-	summary: "run CI Radar here without Docker: a throwaway Postgres, the receiver, the simulator and its fake GitHub API",
+	summary: "run CI Radar here without Docker: a throwaway Postgres, the receiver, the simulator and its fake GitHub and GitLab APIs",
 	setup: func(cfg *config) func(context.Context) error {
 		f := &demoFlags{}
 		cfg.Addr(&f.listen, "demo-listen", "CIRADAR_DEMO_LISTEN", "127.0.0.1:8080", "address of the demo's receiver", false)
 		cfg.Addr(&f.apiAddr, "demo-api-addr", "CIRADAR_DEMO_API_ADDR", "127.0.0.1:8081",
 			"address of the simulator's fake GitHub API, which the demo's reconciler reads", false)
+		cfg.String(&f.forge, "demo-forge", "CIRADAR_DEMO_FORGE", simulate.ForgeMixed,
+			"where the simulated organisations live: github, gitlab, or mixed (the first on GitHub, the second a GitLab group)")
+		cfg.Addr(&f.gitlabAPIAddr, "demo-gitlab-api-addr", "CIRADAR_DEMO_GITLAB_API_ADDR", "127.0.0.1:8082",
+			"address of the simulator's fake GitLab API, which the demo's GitLab reconciler reads", false)
 		cfg.Duration(&f.history, "demo-history", "CIRADAR_DEMO_HISTORY", 7*24*time.Hour,
 			"simulated history sent first, as fast as the receiver takes it")
 		cfg.String(&f.speed, "demo-speed", "CIRADAR_DEMO_SPEED", "1", "simulated seconds per wall second after the history")
@@ -44,10 +49,16 @@ var demoCommand = command{
 			"password the demo gives the read-only role ciradar_reader; empty: a random one (both only in the demo's 0600 env file)")
 		f.logs = addLogFlags(cfg)
 		cfg.Check(func() error {
+			var errs []error
 			if strings.ContainsRune(f.readerPassword, 0) {
-				return errors.New("-reader-password holds a NUL byte")
+				errs = append(errs, errors.New("-reader-password holds a NUL byte"))
 			}
-			return nil
+			switch f.forge {
+			case simulate.ForgeGitHub, simulate.ForgeGitLab, simulate.ForgeMixed:
+			default:
+				errs = append(errs, fmt.Errorf("-demo-forge %q: want github, gitlab or mixed", f.forge))
+			}
+			return errors.Join(errs...)
 		})
 		return func(ctx context.Context) error { return runDemo(ctx, f, os.Stdout, f.logs.logger()) }
 	},
@@ -91,7 +102,8 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 		return err
 	}
 	secret, token := randomHex(), randomHex()
-	sf, hooks, orgs, err := demoSimulation(f, secret, token)
+	gitlabSecret, gitlabToken := randomHex(), randomHex()
+	sf, hooks, orgs, err := demoSimulation(f, secret, token, gitlabSecret, gitlabToken)
 	if err != nil {
 		return err
 	}
@@ -102,14 +114,17 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 		return err
 	}
 	defer sim.close()
+	// The GitLab reconciler reads the fake GitLab API (nil when the world has no GitLab group).
 	rf := &reconcileFlags{interval: 20 * time.Second, stuckAfter: 30 * time.Minute, recheck: 15 * time.Minute,
-		maxRedeliveries: 100, maxStuck: 50, maxLogs: 200, logBytes: logscan.DefaultMaxBytes}
+		maxRedeliveries: 100, maxStuck: 50, maxLogs: 200, logBytes: logscan.DefaultMaxBytes, gitlab: sim.gitlabReconciler()}
 	serveF := &serveFlags{listen: f.listen, writers: 2, maxBatch: 256, commitTimeout: 1500 * time.Millisecond,
-		shutdown: 10 * time.Second, startupWait: time.Minute, reconcile: rf,
+		shutdown: 10 * time.Second, startupWait: time.Minute, reconcile: rf, gitlabSecret: gitlabSecret,
 		github: &githubFlags{url: "http://" + f.apiAddr + "/api/v3/", token: token, orgs: orgs, hooks: hooks}}
 	db := &databaseFlags{url: dbURL, maxConns: 8}
 	envFile, err := writeDemoEnv(dir, demoCredentials{receiver: "http://" + f.listen + "/webhook", secret: secret,
-		api: serveF.github.url, token: token, socketDir: cluster.SocketDir(), readerPassword: readerPassword})
+		api: serveF.github.url, token: token, socketDir: cluster.SocketDir(), readerPassword: readerPassword,
+		gitlabReceiver: "http://" + f.listen + "/webhook/gitlab", gitlabSecret: gitlabSecret, gitlabAPI: demoGitLabAPI(rf.gitlab),
+		gitlabToken: gitlabToken})
 	if err != nil {
 		return err
 	}
@@ -207,17 +222,22 @@ func requireReaderPassword(c *pgtest.Cluster) error {
 }
 
 // demoSimulation configures the simulator like `ciradar simulate`: history first, then
-// live, with a few dropped deliveries for the reconciler to redeliver through the fake API.
-// It returns the hooks and orgs of the built-in world for the reconciler.
-func demoSimulation(f *demoFlags, secret, token string) (*simulateFlags, string, string, error) {
+// live, with a few dropped deliveries for the reconcilers to repair through the fake APIs.
+// Its organisations live on the forge -demo-forge says; it returns the hooks and orgs of
+// the built-in world's GitHub organisations for the GitHub reconciler.
+func demoSimulation(f *demoFlags, secret, token, gitlabSecret, gitlabToken string) (*simulateFlags, string, string, error) {
 	sf := &simulateFlags{url: "http://" + f.listen + "/webhook", secret: secret, seed: 1, since: f.history,
 		speedS: f.speed, concurrency: 8, dupS: "0.01", reorderS: "0.02", dropS: "0.005",
-		apiAddr: f.apiAddr, apiToken: token, logs: f.logs}
+		apiAddr: f.apiAddr, apiToken: token, logs: f.logs,
+		gitlab: simGitLabFlags{forge: f.forge, secret: gitlabSecret, apiAddr: f.gitlabAPIAddr, apiToken: gitlabToken}}
 	if err := sf.check(); err != nil {
 		return nil, "", "", err
 	}
 	cfg, err := simulate.LoadConfig("")
 	if err != nil {
+		return nil, "", "", err
+	}
+	if err := cfg.SetForge(f.forge); err != nil {
 		return nil, "", "", err
 	}
 	w, err := simulate.NewWorld(cfg, uint64(sf.seed), time.Now())
@@ -226,10 +246,22 @@ func demoSimulation(f *demoFlags, secret, token string) (*simulateFlags, string,
 	}
 	var hooks, orgs []string
 	for _, o := range w.Orgs {
+		if o.GitLab() {
+			continue
+		}
 		hooks = append(hooks, fmt.Sprintf("%s:%d", o.Name, o.HookID))
 		orgs = append(orgs, o.Name)
 	}
 	return sf, strings.Join(hooks, ","), strings.Join(orgs, ","), nil
+}
+
+// demoGitLabAPI is the fake GitLab API's v4 URL the GitLab reconciler reads, or "" when the
+// world has no GitLab group.
+func demoGitLabAPI(g *gitlabFlags) string {
+	if g == nil {
+		return ""
+	}
+	return strings.TrimSuffix(g.url, "/") + "/api/v4/"
 }
 
 func waitHealthy(ctx context.Context, url string, served <-chan error) error {

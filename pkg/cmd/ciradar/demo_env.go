@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/ciradar/ciradar/pkg/simulate"
 	"io"
 	"net/url"
 	"os"
@@ -55,6 +56,8 @@ func checkDist(repo, goos, goarch string) *distProblem {
 type demoCredentials struct {
 	receiver, secret, api, token string
 	socketDir, readerPassword    string
+	// GitLab's side; gitlabAPI is "" when the world has no GitLab group.
+	gitlabReceiver, gitlabSecret, gitlabAPI, gitlabToken string
 }
 
 // readerURL is a libpq connection URL for ciradar_reader over the demo's socket.
@@ -85,6 +88,15 @@ func writeDemoEnv(dir string, c demoCredentials) (string, error) {
 		{"CIRADAR_READER_PASSWORD", c.readerPassword},
 		{"CIRADAR_DEMO_DATABASE_URL", c.readerURL()},
 		{"CIRADAR_DEMO_PSQL", "psql " + shellQuote(c.readerURL())},
+	}
+	if c.gitlabAPI != "" {
+		fmt.Fprintf(&b, "# The fake GitLab API:\n#   curl -H \"PRIVATE-TOKEN: $CIRADAR_DEMO_GITLAB_API_TOKEN\" \"${CIRADAR_DEMO_GITLAB_API_URL}projects\"\n")
+		vars = append(vars, []struct{ name, value string }{
+			{"CIRADAR_DEMO_GITLAB_RECEIVER_URL", c.gitlabReceiver},
+			{"CIRADAR_GITLAB_WEBHOOK_SECRET", c.gitlabSecret},
+			{"CIRADAR_DEMO_GITLAB_API_URL", c.gitlabAPI},
+			{"CIRADAR_DEMO_GITLAB_API_TOKEN", c.gitlabToken},
+		}...)
 	}
 	for _, v := range vars {
 		fmt.Fprintf(&b, "export %s=%s\n", v.name, shellQuote(v.value))
@@ -139,9 +151,14 @@ CI Radar demo is running. Ctrl-C stops it and deletes its database.
   Postgres          unix socket in %[3]s, port 5432, database ciradar
   history           %[4]s of simulated activity, then live at speed %[5]s
   credentials       %[6]s
-                    (0600: the API token, the webhook secret, the reader's password and a
+                    (0600: the API tokens, the webhook secrets, the reader's password and a
                     psql command; load them with ". %[6]s")
 `, f.listen, f.apiAddr, socketDir, f.history, f.speed, envFile)
+	if f.forge != simulate.ForgeGitHub {
+		fmt.Fprintf(w, `  GitLab hooks      http://%[1]s/webhook/gitlab   (organisations on %[2]s: the GitLab ones are groups)
+  fake GitLab API   http://%[3]s/api/v4/   (the GitLab reconciler in the receiver reads it)
+`, f.listen, f.forge, f.gitlabAPIAddr)
+	}
 	if missing != nil {
 		fmt.Fprintf(w, `
 WARNING: the data source is not built (%s missing), so Grafana cannot load it.

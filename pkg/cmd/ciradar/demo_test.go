@@ -25,10 +25,10 @@ import (
 // reconciler finds the fake API from its first cycle, and Ctrl-C stops everything and
 // deletes the database.
 func TestDemo(t *testing.T) {
-	listen, api := freeAddr(t), freeAddr(t)
+	listen, api, gitlabAPI := freeAddr(t), freeAddr(t), freeAddr(t)
 	out := &syncBuffer{}
 	// -demo-repo is this package's directory, which has no dist/.
-	cmd := exec.Command(binary, "demo", "-demo-listen", listen, "-demo-api-addr", api, "-demo-history", "6h",
+	cmd := exec.Command(binary, "demo", "-demo-listen", listen, "-demo-api-addr", api, "-demo-gitlab-api-addr", gitlabAPI, "-demo-history", "6h",
 		"-log-format", "text", "-log-level", "info")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -64,7 +64,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the env file's mode is %v, want 0600", fi.Mode().Perm())
 	}
 	env := sourceEnv(t, envFile, "CIRADAR_WEBHOOK_SECRET", "CIRADAR_DEMO_API_URL", "CIRADAR_DEMO_API_TOKEN",
-		"CIRADAR_READER_PASSWORD", "CIRADAR_DEMO_DATABASE_URL", "CIRADAR_DEMO_PSQL", "CIRADAR_PG_HOST")
+		"CIRADAR_READER_PASSWORD", "CIRADAR_DEMO_DATABASE_URL", "CIRADAR_DEMO_PSQL", "CIRADAR_PG_HOST",
+		"CIRADAR_GITLAB_WEBHOOK_SECRET", "CIRADAR_DEMO_GITLAB_API_URL", "CIRADAR_DEMO_GITLAB_API_TOKEN", "CIRADAR_DEMO_GITLAB_RECEIVER_URL")
 	if env["CIRADAR_PG_HOST"] != socketDir {
 		t.Errorf("CIRADAR_PG_HOST is %q, the socket directory printed is %q", env["CIRADAR_PG_HOST"], socketDir)
 	}
@@ -89,6 +90,24 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the fake API answered %d to a wrong token, want 401", code)
 	}
 
+	// The fake GitLab API, which the GitLab reconciler reads, takes the env file's token.
+	gitlabStatus := func(token string) int {
+		req, _ := http.NewRequest(http.MethodGet, env["CIRADAR_DEMO_GITLAB_API_URL"]+"groups/acme-platform/projects", nil)
+		req.Header.Set("PRIVATE-TOKEN", token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("fake GitLab API: %v", err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := gitlabStatus(env["CIRADAR_DEMO_GITLAB_API_TOKEN"]); code != http.StatusOK {
+		t.Errorf("the fake GitLab API answered %d to the env file's token, want 200", code)
+	}
+	if code := gitlabStatus("not-the-token"); code != http.StatusUnauthorized {
+		t.Errorf("the fake GitLab API answered %d to a wrong token, want 401", code)
+	}
+
 	reader := func(connString string) (int, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -104,6 +123,19 @@ func TestDemo(t *testing.T) {
 	waitFor(t, 60*time.Second, "deliveries in the store, read as ciradar_reader", func() bool {
 		n, err := reader(env["CIRADAR_DEMO_DATABASE_URL"])
 		return err == nil && n > 0
+	})
+	// Both forges: the mixed world's GitLab group sends its hooks to /webhook/gitlab.
+	waitFor(t, 60*time.Second, "jobs of both forges", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, env["CIRADAR_DEMO_DATABASE_URL"])
+		if err != nil {
+			return false
+		}
+		defer conn.Close(context.Background())
+		var forges int
+		err = conn.QueryRow(ctx, "SELECT count(DISTINCT forge) FROM workflow_jobs").Scan(&forges)
+		return err == nil && forges == 2
 	})
 	wrong := strings.Replace(env["CIRADAR_DEMO_DATABASE_URL"], url.UserPassword("ciradar_reader", env["CIRADAR_READER_PASSWORD"]).String(),
 		"ciradar_reader:wrong-password", 1)
@@ -140,6 +172,9 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(out.String(), "connection refused") {
 		t.Errorf("something was reached before it listened:\n%s", out)
 	}
+	if !regexp.MustCompile(`msg="reconcile cycle".* gitlab_api_requests=[1-9]`).MatchString(out.String()) {
+		t.Errorf("the reconcile cycle did not read the fake GitLab API:\n%s", out)
+	}
 	if !regexp.MustCompile(`msg="reconcile cycle".* took=[0-9.]+(µs|ms|s)\b`).MatchString(out.String()) {
 		t.Errorf("the reconcile cycle's duration is not written as a duration:\n%s", out)
 	}
@@ -159,7 +194,8 @@ func TestDemo(t *testing.T) {
 	case <-time.After(45 * time.Second):
 		t.Fatalf("demo did not stop after SIGINT\n%s", out)
 	}
-	for _, name := range []string{"CIRADAR_WEBHOOK_SECRET", "CIRADAR_DEMO_API_TOKEN", "CIRADAR_READER_PASSWORD"} {
+	for _, name := range []string{"CIRADAR_WEBHOOK_SECRET", "CIRADAR_DEMO_API_TOKEN", "CIRADAR_READER_PASSWORD",
+		"CIRADAR_GITLAB_WEBHOOK_SECRET", "CIRADAR_DEMO_GITLAB_API_TOKEN"} {
 		if strings.Contains(out.String(), env[name]) {
 			t.Errorf("the demo printed %s", name)
 		}
