@@ -32,7 +32,7 @@ func TestStepsMatchSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim, err := simulate.New(w, simulate.Options{
-		Noise: simulate.Noise{Duplicate: 0.05, Reorder: 0.05},
+		Noise:   simulate.Noise{Duplicate: 0.05, Reorder: 0.05},
 		Deliver: storeDeliveries(st),
 	})
 	if err != nil {
