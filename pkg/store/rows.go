@@ -33,7 +33,7 @@ func rowKeysOf(items []Item) rowKeys {
 	var k rowKeys
 	seenRun := map[runKey]bool{}
 	for _, it := range items {
-		if j := it.Projection.Job; j != nil {
+		for _, j := range it.Projection.jobs() {
 			k.jobIDs = append(k.jobIDs, j.JobID)
 			if j.QueuedLastAt != nil || j.WaitingSince != nil {
 				k.originIDs = append(k.originIDs, it.Delivery.ID)
@@ -139,7 +139,7 @@ type rowSet struct {
 func foldRows(items []Item) rowSet {
 	s := rowSet{jobs: map[jobKey]*Job{}, runs: map[runKey]*Run{}, items: items}
 	for _, it := range items {
-		if j := it.Projection.Job; j != nil {
+		for _, j := range it.Projection.jobs() {
 			foldJob(s.jobs, j)
 		}
 		if r := it.Projection.Run; r != nil {
