@@ -151,6 +151,18 @@ func TestForgesStayApart(t *testing.T) {
 					t.Errorf("row %d: job_url %q, want GitLab's: %v", i, u, tc.gitlab)
 				}
 			}
+			if tc.queryType == "pipeline" {
+				// The stage is GitLab's (job.json's build_stage); GitHub has none.
+				want := map[bool]string{true: "coordinated:tag", false: ""}[tc.gitlab]
+				if fl, _ := f.FieldByName("stage"); fl == nil {
+					t.Errorf("no stage field")
+				}
+				for i := 0; i < f.Rows(); i++ {
+					if got := text(f, "stage", i); got != want {
+						t.Errorf("row %d: stage %q, want %q", i, got, want)
+					}
+				}
+			}
 			if tc.gitlab && f.Rows() == 1 {
 				if u := text(f, "job_url", 0); !strings.HasSuffix(u, "/-/jobs/"+itoa(jobID)) {
 					t.Errorf("job_url %q is not GitLab's job page of %d", u, jobID)
