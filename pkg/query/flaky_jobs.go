@@ -68,7 +68,8 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("last_flake", nil, []*time.Time{}),
 		link(data.NewField("failed_job_url", nil, []*string{}), "Open a failed job"),
 	)
-	return table(ctx, env.DB, st, f)
+	frames, err := table(ctx, env.DB, st, f)
+	return repoDimURLs(ctx, env, req, "repo", frames, err)
 }
 
 // flakeWindowRows writes, for the first failures created in w, rows of (repo, workflow,
