@@ -95,7 +95,9 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	}
 	series := finish(wide("ingest_health", pts, func(p point) (time.Time, string, float64) {
 		return p.t, p.key, p.n
-	}, func(p point) data.Labels { return data.Labels{"event": p.event, "forge": p.forge, "outcome": p.outcome} }, "deliveries"), st, data.FrameTypeTimeSeriesWide)
+	}, func(p point) data.Labels {
+		return data.Labels{"event": p.event, "forge": p.forge, "outcome": p.outcome}
+	}, "deliveries"), st, data.FrameTypeTimeSeriesWide)
 
 	age := newStmt("ingest_health_newest")
 	at := age.arg(req.To)
