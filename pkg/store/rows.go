@@ -21,6 +21,10 @@ const lockRowsSQL = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) AS 
 
 // rowKeys are the job and run rows a batch touches.
 type rowKeys struct {
+	// unlocked says the caller holds the projection tables exclusively (Reproject), so the
+	// per-row advisory locks are not taken: held to the end of the transaction, one per
+	// job of a whole store would exhaust Postgres' shared lock table.
+	unlocked            bool
 	locks               []int64
 	jobIDs              []int64
 	runIDs, runAttempts []int64
@@ -58,7 +62,9 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 	if len(k.locks) == 0 {
 		return
 	}
-	b.Queue(lockRowsSQL, k.locks)
+	if !k.unlocked {
+		b.Queue(lockRowsSQL, k.locks)
+	}
 	if len(k.jobIDs) > 0 {
 		b.Queue(selectJobsByIDSQL, k.jobIDs)
 		b.Queue(selectStepsByJobSQL, k.jobIDs)
@@ -85,8 +91,10 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 	if len(k.locks) == 0 {
 		return st, nil
 	}
-	if _, err := br.Exec(); err != nil {
-		return st, fmt.Errorf("lock projection rows: %w", err)
+	if !k.unlocked {
+		if _, err := br.Exec(); err != nil {
+			return st, fmt.Errorf("lock projection rows: %w", err)
+		}
 	}
 	if len(k.jobIDs) > 0 {
 		rows, err := br.Query()
@@ -189,9 +197,11 @@ func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
 	return what, nil
 }
 
-// applyProjections merges the items' job and run rows into the tables, inside tx.
-func applyProjections(ctx context.Context, tx pgx.Tx, items []Item) error {
+// applyProjections merges the items' job and run rows into the tables, inside tx; locked
+// says to take the rows' advisory locks (every writer but Reproject, see rowKeys).
+func applyProjections(ctx context.Context, tx pgx.Tx, items []Item, locked bool) error {
 	keys := rowKeysOf(items)
+	keys.unlocked = !locked
 	if len(keys.locks) == 0 {
 		return nil
 	}
