@@ -232,7 +232,7 @@ func activeJobsPanel(h uint32) (uint32, uint32, *table.PanelBuilder) {
 		byName("workflow", runLinks("run_url")),
 		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()),
 		byName("job_id", hidden()), byName("run_id", hidden()), byName("created_at", hidden()),
-		byName("job_url", hidden()), byName("run_url", hidden()))
+		byName("job_url", hidden()), byName("run_url", hidden()), byName("forge", hidden()))
 }
 
 // repoLinks makes a repository cell open it on its forge (the row's urlField, which the
@@ -252,11 +252,11 @@ func repoLinks(urlField string) dashboard.DynamicConfigValue {
 }
 
 // runLinks makes a cell that names a run open it on its forge (the row's urlField) or on the
-// Pipeline dashboard (the row's run_id).
+// Pipeline dashboard (the row's run_id and forge: a run id is only unique within a forge).
 func runLinks(urlField string) dashboard.DynamicConfigValue {
 	return prop("links", []map[string]any{
 		{"title": "Open run", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
-		{"title": "Pipeline of this run", "url": "/d/ciradar-pipeline?var-run_id=${__data.fields.run_id}&${__url_time_range}"},
+		{"title": "Pipeline of this run", "url": "/d/ciradar-pipeline?var-run_id=${__data.fields.run_id}&var-forge=${__data.fields.forge}&${__url_time_range}"},
 	})
 }
 

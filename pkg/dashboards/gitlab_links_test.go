@@ -20,8 +20,8 @@ const gitLabProject = "http://192.168.64.1:3005/gitlab-org/gitlab-test"
 
 // TestGitLabRepositoryLinks: over a store holding only GitLab's example pipeline (a
 // scheduled one on the default branch, its jobs from its hook) every dashboard's repository
-// cells open the project on its GitLab instance, never on GitHub, and no link a panel adds
-// says GitHub.
+// cells open the project on its GitLab instance, never on GitHub, links to the Pipeline
+// dashboard name the forge with the run id, and no link a panel adds says GitHub.
 func TestGitLabRepositoryLinks(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.NewDatabase(t)
@@ -58,7 +58,7 @@ func TestGitLabRepositoryLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := 0
+	checked, pipelines := 0, 0
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -79,8 +79,11 @@ func TestGitLabRepositoryLinks(t *testing.T) {
 			}
 			for _, pn := range d.Panels {
 				links := panelLinks(pn, nil)
-				var repoLinks []fieldLink
+				var repoLinks, pipeLinks []fieldLink
 				for _, l := range links {
+					if strings.Contains(l.url, "/d/ciradar-pipeline?") {
+						pipeLinks = append(pipeLinks, l)
+					}
 					if strings.Contains(strings.ToLower(l.url), "github") {
 						t.Errorf("panel %q: link %q is GitHub's", pn.Title, l.url)
 					}
@@ -88,7 +91,7 @@ func TestGitLabRepositoryLinks(t *testing.T) {
 						repoLinks = append(repoLinks, l)
 					}
 				}
-				if len(repoLinks) == 0 {
+				if len(repoLinks)+len(pipeLinks) == 0 {
 					continue
 				}
 				iv, err := interval(r, pn.Interval)
@@ -111,12 +114,21 @@ func TestGitLabRepositoryLinks(t *testing.T) {
 						}
 					}
 				}
+				// A run id is only unique within a forge: the Pipeline dashboard is told which.
+				for _, l := range pipeLinks {
+					if url, ok := resolveLink(l, frames, vars); ok {
+						pipelines++
+						if !strings.Contains(url, "var-run_id=31&var-forge=gitlab&") {
+							t.Errorf("panel %q: the pipeline link %q does not name GitLab's pipeline 31", pn.Title, url)
+						}
+					}
+				}
 			}
 		})
 	}
 	// Recent jobs, Top repositories, nights, default branches, the pipeline's jobs, ...
-	if checked < 6 {
-		t.Errorf("only %d repository links resolved on GitLab's rows", checked)
+	if checked < 6 || pipelines < 4 {
+		t.Errorf("only %d repository and %d pipeline links resolved on GitLab's rows", checked, pipelines)
 	}
-	t.Logf("%d repository links checked", checked)
+	t.Logf("%d repository and %d pipeline links checked", checked, pipelines)
 }

@@ -25,7 +25,7 @@ func Nightly() (dashboard.Dashboard, error) {
 	b.add(24, 10, tablePanel("Nights and their commits", "Every scheduled run, newest night first, with the commit it ran. On the first failing night after a passing one, compare_url lists what changed between the two nights' commits. Workflow cells open the run or its pipeline, commit cells the commit or the branch's commit grid.",
 		target(Query{QueryType: "nightly_failures"}), nightlyLinks()...).
 		WithTransformation(keep("night", "repo", "workflow", "head_branch", "conclusion", "commit", "compare_url", "failing_jobs",
-			"run_id", "run_url", "commit_url", "repo_url")))
+			"run_id", "run_url", "commit_url", "repo_url", "forge")))
 
 	b.add(24, 10, tablePanel("Failing nightly jobs", "Scheduled runs that did not succeed: the failed jobs and the error signatures they hit; new_signatures counts those first seen that night. compare_url, on the first failing night after a passing one, lists what changed. Workflow cells open the run.",
 		target(Query{QueryType: "nightly_failures"}), append(nightlyLinks(),
@@ -57,6 +57,6 @@ func nightlyLinks() []override {
 		byName("commit", commitLinks("commit_url", "head_branch")),
 		byName("compare_url", linkTo("What changed since the last good night", "compare_url")),
 		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()),
-		byName("run_id", hidden()), byName("run_url", hidden()), byName("commit_url", hidden()),
+		byName("run_id", hidden()), byName("run_url", hidden()), byName("commit_url", hidden()), byName("forge", hidden()),
 	}
 }

@@ -33,7 +33,7 @@ func Org() (dashboard.Dashboard, error) {
 		byName("failure_rate", cellProp(common.TableCellDisplayModeColorText), thresholdsProp(steps("green", 0.1, "orange", 0.25, "red")), thresholdColor()),
 		byName("queue_p95", prop("unit", "dtdurations"), cellProp(common.TableCellDisplayModeColorText),
 			thresholdsProp(steps("green", 300, "orange", 1800, "red")), thresholdColor()),
-		byName("run_id", hidden()), byName("repo_url", hidden()), byName("run_url", hidden()), byName("commit_url", hidden())))
+		byName("run_id", hidden()), byName("forge", hidden()), byName("repo_url", hidden()), byName("run_url", hidden()), byName("commit_url", hidden())))
 
 	stats := func(metric string) Query {
 		return target(Query{QueryType: "repo_stats", Dimension: "repo", Metric: metric, Limit: 15})

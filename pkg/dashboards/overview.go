@@ -29,7 +29,7 @@ func Overview() (dashboard.Dashboard, error) {
 		byName("repo", repoLinks("repo_url")),
 		byName("age_seconds", prop("unit", "dtdurations"), prop("displayName", "age")),
 		byName("job_id", hidden()), byName("run_id", hidden()), byName("job_url", hidden()), byName("run_url", hidden()),
-		byName("commit_url", hidden()), byName("repo_url", hidden()), byName("pull_request_url", linkTo("Open pull request", "pull_request_url")),
+		byName("commit_url", hidden()), byName("repo_url", hidden()), byName("forge", hidden()), byName("pull_request_url", linkTo("Open pull request", "pull_request_url")),
 	))
 
 	b.add(activeJobsPanel(10))

@@ -46,7 +46,7 @@ func Pipeline() (dashboard.Dashboard, error) {
 		byName("run_id", runLinks("run_url")),
 		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()),
 		byName("queue_seconds", prop("unit", "dtdurations")), byName("duration_seconds", prop("unit", "dtdurations")),
-		byName("job_id", hidden()), byName("job_url", hidden()), byName("run_url", hidden()),
+		byName("job_id", hidden()), byName("job_url", hidden()), byName("run_url", hidden()), byName("forge", hidden()),
 		byName("start_offset_seconds", hidden()),
 	}
 	b.add(24, 12, tablePanel("Jobs", "The run's jobs in start order: result, wait and run time, runner and labels. Job cells open the job on its forge, run cells the run.",

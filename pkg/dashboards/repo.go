@@ -32,7 +32,7 @@ func Repo() (dashboard.Dashboard, error) {
 			byName("repo", repoLinks("repo_url")),
 			byName("last_activity", prop("unit", "dateTimeFromNow")), byName("completed_at", prop("unit", "dateTimeFromNow")),
 			byName("queue_p95", prop("unit", "dtdurations")),
-		}, urls("run_id", "repo_url", "run_url", "commit_url")...)...))
+		}, urls("run_id", "repo_url", "run_url", "commit_url", "forge")...)...))
 
 	b.add(24, 10, tablePanel("Pull requests", "Pull requests with a run in the range, newest first, and the result of the runs on each one's latest commit (a failure wins). The store keeps runs, not pull request events, so one closed in the range is listed too. Number cells open the pull request, commit cells the commit, result cells the run to look at.",
 		target(Query{QueryType: "pull_requests", Limit: 100}), append([]override{
@@ -41,7 +41,7 @@ func Repo() (dashboard.Dashboard, error) {
 			byName("repo", repoLinks("repo_url")),
 			result("run_url"),
 			byName("last_run_at", prop("unit", "dateTimeFromNow")),
-		}, urls("run_id", "pull_request_url", "commit_url", "run_url", "repo_url")...)...))
+		}, urls("run_id", "pull_request_url", "commit_url", "run_url", "repo_url", "forge")...)...))
 
 	refs := func(title, desc, kind, name string) {
 		b.add(12, 10, tablePanel(title, desc, target(Query{QueryType: "refs", Kind: kind, Limit: 50}), append([]override{
@@ -49,7 +49,7 @@ func Repo() (dashboard.Dashboard, error) {
 			byName("repo", repoLinks("repo_url")),
 			result("run_url"),
 			byName("last_run_at", prop("unit", "dateTimeFromNow")),
-		}, urls("run_id", "commit_url", "run_url", "repo_url")...)...))
+		}, urls("run_id", "commit_url", "run_url", "repo_url", "forge")...)...))
 	}
 	refs("Recent pushes", "Branches pushed to in the range, newest first: the latest commit, how many commits ran, and their runs' result. Commit cells open the commit or the branch's commit grid.", "branches", "branch")
 	refs("Releases and tags", "Releases published in the range (their workflows run on the release's tag), newest first, and the result of those runs.", "releases", "tag")

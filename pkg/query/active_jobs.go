@@ -104,6 +104,7 @@ type activeColumns struct {
 	age                                                        []float64
 	queue, run                                                 []*float64
 	status, labels, repo, workflow, job, runner, group, branch []string
+	forge                                                      []string
 	jobURL, runURL, repoURL                                    []*string
 }
 
@@ -145,7 +146,7 @@ func (c *activeColumns) add(r *activeRow, now time.Time) {
 	c.workflow, c.job, c.runner = append(c.workflow, r.workflow), append(c.job, r.job), append(c.runner, r.runner)
 	c.group, c.branch = append(c.group, r.group), append(c.branch, r.branch)
 	c.jobURL, c.runURL = append(c.jobURL, nonEmpty(r.url)), append(c.runURL, r.runURL)
-	c.repoURL = append(c.repoURL, nonEmpty(r.repoURL))
+	c.repoURL, c.forge = append(c.repoURL, nonEmpty(r.repoURL)), append(c.forge, r.forge)
 }
 
 func nonEmpty(s string) *string {
@@ -184,6 +185,7 @@ func (c *activeColumns) frame() *data.Frame {
 		link(data.NewField("job_url", nil, nonNil(c.jobURL)), "Open job"),
 		link(data.NewField("run_url", nil, nonNil(c.runURL)), "Open run"),
 		link(data.NewField("repo_url", nil, nonNil(c.repoURL)), "Open repository"),
+		data.NewField("forge", nil, nonNil(c.forge)), // github or gitlab: the Pipeline dashboard's links name it
 	)
 }
 
