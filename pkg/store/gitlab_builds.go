@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -35,7 +36,7 @@ type gitlabBuild struct {
 // Hook carries the job, and the raw log keeps the whole hook.
 func jobsFromPipeline(ev *gitlabPipelineHook, received time.Time) []*Job {
 	builds := slices.Clone(ev.Builds)
-	slices.SortStableFunc(builds, func(a, b gitlabBuild) int { return compareInt(a.ID, b.ID) })
+	slices.SortStableFunc(builds, func(a, b gitlabBuild) int { return cmp.Compare(a.ID, b.ID) })
 	var jobs []*Job
 	for _, b := range builds {
 		if b.ID <= 0 {
@@ -60,14 +61,4 @@ func jobsFromPipeline(ev *gitlabPipelineHook, received time.Time) []*Job {
 		jobs = append(jobs, j)
 	}
 	return jobs
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
