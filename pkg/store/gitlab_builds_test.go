@@ -93,3 +93,33 @@ func TestGitLabPipelineHookBadBuilds(t *testing.T) {
 		t.Fatal("a build id sent as text was accepted")
 	}
 }
+
+// BenchmarkProjectGitLabPipelineHook parses GitLab's real Pipeline Hook into its run and
+// jobs, as sent (5 builds) and with its builds repeated up to the projected cap.
+func BenchmarkProjectGitLabPipelineHook(b *testing.B) {
+	for _, n := range []int{5, store.MaxPipelineBuilds} {
+		body := fixtures.GitLabEdited("pipeline", func(doc map[string]any) {
+			real := doc["builds"].([]any)
+			builds := make([]any, 0, n)
+			for i := range n {
+				c := map[string]any{}
+				for k, v := range real[i%len(real)].(map[string]any) {
+					c[k] = v
+				}
+				c["id"] = 1000 + i
+				builds = append(builds, c)
+			}
+			doc["builds"] = builds
+		})
+		b.Run(fmt.Sprintf("builds=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			d := store.Delivery{ID: "pl", Event: store.GitLabPipelineHook, Payload: body, ReceivedAt: time.Now(), Forge: store.ForgeGitLab}
+			for b.Loop() {
+				if p, err := store.Project(d); err != nil || len(p.Jobs) != n {
+					b.Fatalf("%d jobs: %v", len(p.Jobs), err)
+				}
+			}
+		})
+	}
+}
