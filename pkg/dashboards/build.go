@@ -223,47 +223,48 @@ func hidden() dashboard.DynamicConfigValue { return prop("custom.hidden", true) 
 // cap: the job an "oldest queued" alert is about is always on it. The backend's order is
 // kept (no sort in the panel).
 func activeJobsPanel(h uint32) (uint32, uint32, *table.PanelBuilder) {
-	return 24, h, tablePanel("Active jobs", "Every job queued, waiting for approval or running now, oldest first, however many. Age, queue and run times are seconds so far; job and workflow cells open GitHub.",
+	return 24, h, tablePanel("Active jobs", "Every job queued, waiting for approval or running now, oldest first, however many. Age, queue and run times are seconds so far; job and workflow cells open the job and its run on their forge.",
 		target(Query{QueryType: "active_jobs"}),
 		stateColors("status"),
 		byName("age", prop("unit", "dtdurations")), byName("queue_seconds", prop("unit", "dtdurations")),
 		byName("run_seconds", prop("unit", "dtdurations")),
-		byName("job_name", linkTo("Open job on GitHub", "job_url")),
+		byName("job_name", linkTo("Open job", "job_url")),
 		byName("workflow", runLinks("run_url")),
-		byName("repo", repoLinks()),
+		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()),
 		byName("job_id", hidden()), byName("run_id", hidden()), byName("created_at", hidden()),
-		byName("job_url", hidden()), byName("run_url", hidden()))
+		byName("job_url", hidden()), byName("run_url", hidden()), byName("forge", hidden()))
 }
 
-// gitHub is the configured GitHub web address (the data source's githubWebURL, through
-// the hidden github_url variable), unescaped: links put paths after it.
-const gitHub = "${github_url:raw}"
-
-// repoLinks makes a repository cell open it on GitHub, its Repository dashboard, or narrow
-// the dashboards to it.
-func repoLinks() dashboard.DynamicConfigValue {
-	return prop("links", []map[string]any{
-		{"title": "Open ${__value.raw} on GitHub", "url": gitHub + "/${__value.raw}", "targetBlank": true},
+// repoLinks makes a repository cell open it on its forge (the row's urlField, which the
+// query builds from the row's own forge and instance: GitHub, or a GitLab project on its
+// instance), its Repository dashboard, or narrow the dashboards to it. Without a urlField
+// (a panel whose transformation keeps no such column) the forge link is left out.
+func repoLinks(urlField string) dashboard.DynamicConfigValue {
+	var links []map[string]any
+	if urlField != "" {
+		links = append(links, map[string]any{"title": "Open ${__value.raw}", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true})
+	}
+	return prop("links", append(links, []map[string]any{
 		{"title": "Repository dashboard of ${__value.raw}", "url": "/d/ciradar-repo?var-repo=${__value.raw}&${__url_time_range}"},
 		{"title": "Commits on main of ${__value.raw}", "url": "/d/ciradar-commits?var-repo=${__value.raw}&var-branch=main&${__url_time_range}"},
 		{"title": "Show only ${__value.raw}", "url": "/d/ciradar-overview?var-repo=${__value.raw}&${__url_time_range}"},
-	})
+	}...))
 }
 
-// runLinks makes a cell that names a run open it on GitHub (the row's urlField) or on the
-// Pipeline dashboard (the row's run_id).
+// runLinks makes a cell that names a run open it on its forge (the row's urlField) or on the
+// Pipeline dashboard (the row's run_id and forge: a run id is only unique within a forge).
 func runLinks(urlField string) dashboard.DynamicConfigValue {
 	return prop("links", []map[string]any{
-		{"title": "Open run on GitHub", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
-		{"title": "Pipeline of this run", "url": "/d/ciradar-pipeline?var-run_id=${__data.fields.run_id}&${__url_time_range}"},
+		{"title": "Open run", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
+		{"title": "Pipeline of this run", "url": "/d/ciradar-pipeline?var-run_id=${__data.fields.run_id}&var-forge=${__data.fields.forge}&${__url_time_range}"},
 	})
 }
 
-// commitLinks makes a cell that names a commit open it on GitHub (the row's urlField), or
+// commitLinks makes a cell that names a commit open it on its forge (the row's urlField), or
 // the Commits dashboard of the row's repository and branchField.
 func commitLinks(urlField, branchField string) dashboard.DynamicConfigValue {
 	return prop("links", []map[string]any{
-		{"title": "Open commit on GitHub", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
+		{"title": "Open commit", "url": fmt.Sprintf("${__data.fields.%s}", urlField), "targetBlank": true},
 		{"title": "Commits of this branch", "url": fmt.Sprintf("/d/ciradar-commits?var-repo=${__data.fields.repo}&var-branch=${__data.fields.%s}&${__url_time_range}", branchField)},
 	})
 }

@@ -20,7 +20,7 @@ func Builds() (dashboard.Dashboard, error) {
 		thresholdsProp(steps("green", 0.1, "orange", 0.25, "red")),
 		thresholdColor())
 	b.add(12, 9, tablePanel("Top repositories", "Repositories by workflow runs, with jobs, failures, failure rate, runner minutes and p95 duration and queue time.",
-		stats("repo", "runs"), byName("repo", repoLinks()), rate))
+		stats("repo", "runs"), byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()), rate))
 	b.add(12, 9, tablePanel("Most run workflows", "Workflows by runs across the selected repositories.", stats("workflow", "runs"), rate))
 	b.add(12, 9, tablePanel("Longest jobs", "Jobs by 95th-percentile duration.", stats("job", "p95_duration"), rate))
 	b.add(12, 9, tablePanel("Longest-waiting labels", "Runner label sets by 95th-percentile queue time.", stats("label", "p95_queue"), rate))
@@ -72,10 +72,10 @@ func Builds() (dashboard.Dashboard, error) {
 		WithTransformation(keep("label_key", "success", "failure", "cancelled")),
 		[]override{byName("success", fixedColor("green")), byName("failure", fixedColor("red")), byName("cancelled", fixedColor("gray"))}))
 
-	b.add(24, 9, tablePanel("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on GitHub.",
+	b.add(24, 9, tablePanel("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on its forge.",
 		target(Query{QueryType: "flaky_jobs", Limit: 20}),
-		byName("job_name", linkTo("Open the failed job on GitHub", "failed_job_url")), byName("failed_job_url", hidden()),
-		byName("repo", repoLinks())))
+		byName("job_name", linkTo("Open the failed job", "failed_job_url")), byName("failed_job_url", hidden()),
+		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden())))
 	addStepPanels(b)
 	costRow(b)
 	return b.build()

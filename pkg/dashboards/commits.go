@@ -13,7 +13,7 @@ func Commits() (dashboard.Dashboard, error) {
 		"now-7d", "1m", boardVars{singleRepo: true, branch: true})
 	b.add(24, 24, tablePanel("Commits × jobs", "Newest commit first. first failure marks the commit where a job that passed before started to fail; new_failures names those jobs. An empty cell: the job did not run on that commit.",
 		target(Query{QueryType: "commit_grid", Repo: "$repo", Branch: "$branch", Limit: 100}),
-		byName("commit", linkTo("Open commit on GitHub", "commit_url"), prop("custom.width", 80), cellProp(common.TableCellDisplayModeAuto)),
+		byName("commit", linkTo("Open commit", "commit_url"), prop("custom.width", 80), cellProp(common.TableCellDisplayModeAuto)),
 		byName("time", prop("unit", "dateTimeFromNow"), prop("custom.width", 110), cellProp(common.TableCellDisplayModeAuto)),
 		byName("title", prop("custom.width", 260), cellProp(common.TableCellDisplayModeAuto)),
 		byName("new_failures", prop("custom.width", 180), cellProp(common.TableCellDisplayModeColorText), fixedColor("dark-red")),

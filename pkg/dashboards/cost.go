@@ -30,7 +30,7 @@ func costRow(b *board) {
 	top := func(dim string) Query {
 		return target(Query{QueryType: "cost", Dimension: dim, Metric: "cost", Limit: 10})
 	}
-	b.add(6, 8, tablePanel("Cost per repository", "Estimated cost and billable minutes per repository.", top("repo"), byName("repo", repoLinks())))
+	b.add(6, 8, tablePanel("Cost per repository", "Estimated cost and billable minutes per repository.", top("repo"), byName("repo", repoLinks("repo_url")), byName("repo_url", hidden())))
 	b.add(6, 8, tablePanel("Cost per workflow", "Estimated cost and billable minutes per workflow.", top("workflow")))
 	// Every label set, not a top 10: one no rate prices costs 0 and would rank last, and
 	// it must show here (unpriced_minutes, in red) for someone to add its rate.

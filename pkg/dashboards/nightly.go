@@ -12,7 +12,7 @@ func Nightly() (dashboard.Dashboard, error) {
 		"now-14d", "5m")
 	b.add(24, 12, tablePanel("Repository × night", "Each cell is the conclusion of the repository's scheduled runs that night (UTC); the latest run wins when there are several.",
 		target(Query{QueryType: "nightly_failures"}),
-		byName("repo", repoLinks(), cellProp(common.TableCellDisplayModeAuto), prop("custom.width", 220))).
+		byName("repo", repoLinks(""), cellProp(common.TableCellDisplayModeAuto), prop("custom.width", 220))).
 		Mappings(stateMappings()).
 		CellOptions(cellOptions(common.TableCellDisplayModeColorBackground)).
 		Transformations([]dashboard.DataTransformerConfig{
@@ -25,7 +25,7 @@ func Nightly() (dashboard.Dashboard, error) {
 	b.add(24, 10, tablePanel("Nights and their commits", "Every scheduled run, newest night first, with the commit it ran. On the first failing night after a passing one, compare_url lists what changed between the two nights' commits. Workflow cells open the run or its pipeline, commit cells the commit or the branch's commit grid.",
 		target(Query{QueryType: "nightly_failures"}), nightlyLinks()...).
 		WithTransformation(keep("night", "repo", "workflow", "head_branch", "conclusion", "commit", "compare_url", "failing_jobs",
-			"run_id", "run_url", "commit_url")))
+			"run_id", "run_url", "commit_url", "repo_url", "forge")))
 
 	b.add(24, 10, tablePanel("Failing nightly jobs", "Scheduled runs that did not succeed: the failed jobs and the error signatures they hit; new_signatures counts those first seen that night. compare_url, on the first failing night after a passing one, lists what changed. Workflow cells open the run.",
 		target(Query{QueryType: "nightly_failures"}), append(nightlyLinks(),
@@ -48,7 +48,7 @@ func Nightly() (dashboard.Dashboard, error) {
 	return b.build()
 }
 
-// nightlyLinks are the links of a table of nightly runs: the run (GitHub or its pipeline),
+// nightlyLinks are the links of a table of nightly runs: the run (on its forge or its pipeline),
 // the commit each night ran, the repository, and what changed since the last good night.
 func nightlyLinks() []override {
 	return []override{
@@ -56,7 +56,7 @@ func nightlyLinks() []override {
 		byName("workflow", runLinks("run_url")),
 		byName("commit", commitLinks("commit_url", "head_branch")),
 		byName("compare_url", linkTo("What changed since the last good night", "compare_url")),
-		byName("repo", repoLinks()),
-		byName("run_id", hidden()), byName("run_url", hidden()), byName("commit_url", hidden()),
+		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()),
+		byName("run_id", hidden()), byName("run_url", hidden()), byName("commit_url", hidden()), byName("forge", hidden()),
 	}
 }

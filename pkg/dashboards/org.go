@@ -22,9 +22,9 @@ func Org() (dashboard.Dashboard, error) {
 	b.add(6, 5, statPanel("Worst queue p95", "The highest 95th-percentile queue time of a repository workflow's jobs over the range.",
 		overview(), "queue_p95", "max", "s", steps("green", 300, "orange", 1800, "red")))
 
-	b.add(24, 16, tablePanel("Default branches", "One row per repository and workflow. Status is the latest completed run on the default branch; the commit is that run's. Repository cells open the repository (GitHub, its dashboard, its commits), workflow and status cells the run, commit cells the commit.",
+	b.add(24, 16, tablePanel("Default branches", "One row per repository and workflow. Status is the latest completed run on the default branch; the commit is that run's. Repository cells open the repository (on its forge, its dashboard, its commits), workflow and status cells the run, commit cells the commit.",
 		overview(),
-		byName("repo", repoLinks()),
+		byName("repo", repoLinks("repo_url")),
 		byName("default_branch_status", prop("mappings", stateMappings()), cellProp(common.TableCellDisplayModeColorBackground), runLinks("run_url")),
 		byName("workflow", runLinks("run_url")),
 		byName("commit", commitLinks("commit_url", "default_branch")),
@@ -33,7 +33,7 @@ func Org() (dashboard.Dashboard, error) {
 		byName("failure_rate", cellProp(common.TableCellDisplayModeColorText), thresholdsProp(steps("green", 0.1, "orange", 0.25, "red")), thresholdColor()),
 		byName("queue_p95", prop("unit", "dtdurations"), cellProp(common.TableCellDisplayModeColorText),
 			thresholdsProp(steps("green", 300, "orange", 1800, "red")), thresholdColor()),
-		byName("run_id", hidden()), byName("repo_url", hidden()), byName("run_url", hidden()), byName("commit_url", hidden())))
+		byName("run_id", hidden()), byName("forge", hidden()), byName("repo_url", hidden()), byName("run_url", hidden()), byName("commit_url", hidden())))
 
 	stats := func(metric string) Query {
 		return target(Query{QueryType: "repo_stats", Dimension: "repo", Metric: metric, Limit: 15})

@@ -20,16 +20,16 @@ func Overview() (dashboard.Dashboard, error) {
 		target(Query{QueryType: "job_states"}), "completed", "sum", "", steps("text")).
 		TimeFrom("now/d"))
 
-	b.add(24, 11, tablePanel("Recent jobs", "The newest jobs in every state, with the event that triggered each run and each job's age. Job cells open the job on GitHub, workflow cells the run or its pipeline, branch cells the commit or the branch's commit grid, repository cells GitHub, the repository's dashboard or narrow the dashboards.",
+	b.add(24, 11, tablePanel("Recent jobs", "The newest jobs in every state, with the event that triggered each run and each job's age. Job cells open the job on its forge, workflow cells the run or its pipeline, branch cells the commit or the branch's commit grid, repository cells the repository on its forge, its dashboard or narrow the dashboards.",
 		target(Query{QueryType: "jobs", Limit: 200}),
 		stateColors("status"), stateColors("conclusion"),
-		byName("job_name", linkTo("Open job on GitHub", "job_url")),
+		byName("job_name", linkTo("Open job", "job_url")),
 		byName("workflow", runLinks("run_url")),
 		byName("head_branch", commitLinks("commit_url", "head_branch")),
-		byName("repo", repoLinks()),
+		byName("repo", repoLinks("repo_url")),
 		byName("age_seconds", prop("unit", "dtdurations"), prop("displayName", "age")),
 		byName("job_id", hidden()), byName("run_id", hidden()), byName("job_url", hidden()), byName("run_url", hidden()),
-		byName("commit_url", hidden()), byName("repo_url", hidden()), byName("pull_request_url", linkTo("Open pull request", "pull_request_url")),
+		byName("commit_url", hidden()), byName("repo_url", hidden()), byName("forge", hidden()), byName("pull_request_url", linkTo("Open pull request", "pull_request_url")),
 	))
 
 	b.add(activeJobsPanel(10))

@@ -23,7 +23,7 @@ func Pipeline() (dashboard.Dashboard, error) {
 	b.add(6, 4, statPanel("Longest job", "The longest run time of the run's jobs.", q(), "duration_seconds", "max", "s", steps("blue")))
 
 	b.add(24, 12, withOverrides(barchart.NewPanelBuilder().Title("Timeline").
-		Description("Each job's bar starts when GitHub created it (seconds since the run's first job); orange is the wait for a runner, blue the run time. Bars open the job.").
+		Description("Each job's bar starts when its forge created it (seconds since the run's first job); orange is the wait for a runner, blue the run time. Bars open the job.").
 		WithTarget(q()).
 		XField("job_name").Orientation(common.VizOrientationHorizontal).Stacking(common.StackingModeNormal).
 		ShowValue(common.VisibilityModeNever).Unit("s").FillOpacity(80).
@@ -36,20 +36,20 @@ func Pipeline() (dashboard.Dashboard, error) {
 			byName("start_offset_seconds", fixedColor("transparent"),
 				prop("custom.hideFrom", map[string]any{"legend": true, "tooltip": false, "viz": false})),
 			byName("queue_seconds", fixedColor("orange"), prop("displayName", "waiting for a runner")),
-			byName("duration_seconds", fixedColor("blue"), prop("displayName", "running"), linkTo("Open job on GitHub", "job_url")),
+			byName("duration_seconds", fixedColor("blue"), prop("displayName", "running"), linkTo("Open job", "job_url")),
 			byName("job_url", prop("custom.hideFrom", map[string]any{"legend": true, "tooltip": true, "viz": true})),
 		}))
 
 	jobs := []override{
 		stateColors("status"), stateColors("conclusion"),
-		byName("job_name", linkTo("Open job on GitHub", "job_url")),
+		byName("job_name", linkTo("Open job", "job_url")),
 		byName("run_id", runLinks("run_url")),
-		byName("repo", repoLinks()),
+		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden()),
 		byName("queue_seconds", prop("unit", "dtdurations")), byName("duration_seconds", prop("unit", "dtdurations")),
-		byName("job_id", hidden()), byName("job_url", hidden()), byName("run_url", hidden()),
+		byName("job_id", hidden()), byName("job_url", hidden()), byName("run_url", hidden()), byName("forge", hidden()),
 		byName("start_offset_seconds", hidden()),
 	}
-	b.add(24, 12, tablePanel("Jobs", "The run's jobs in start order: result, wait and run time, runner and labels. Job cells open the job on GitHub, run cells the run.",
+	b.add(24, 12, tablePanel("Jobs", "The run's jobs in start order: result, wait and run time, runner and labels. Job cells open the job on its forge, run cells the run.",
 		q(), append(jobs, failedStepColumn()...)...))
 	return b.build()
 }

@@ -29,27 +29,27 @@ func Repo() (dashboard.Dashboard, error) {
 			byName("default_branch_status", prop("mappings", stateMappings()), cellProp(common.TableCellDisplayModeColorBackground), runLinks("run_url")),
 			byName("workflow", runLinks("run_url")),
 			byName("commit", commitLinks("commit_url", "default_branch")),
-			byName("repo", repoLinks()),
+			byName("repo", repoLinks("repo_url")),
 			byName("last_activity", prop("unit", "dateTimeFromNow")), byName("completed_at", prop("unit", "dateTimeFromNow")),
 			byName("queue_p95", prop("unit", "dtdurations")),
-		}, urls("run_id", "repo_url", "run_url", "commit_url")...)...))
+		}, urls("run_id", "repo_url", "run_url", "commit_url", "forge")...)...))
 
 	b.add(24, 10, tablePanel("Pull requests", "Pull requests with a run in the range, newest first, and the result of the runs on each one's latest commit (a failure wins). The store keeps runs, not pull request events, so one closed in the range is listed too. Number cells open the pull request, commit cells the commit, result cells the run to look at.",
 		target(Query{QueryType: "pull_requests", Limit: 100}), append([]override{
-			byName("number", linkTo("Open pull request on GitHub", "pull_request_url")),
+			byName("number", linkTo("Open pull request", "pull_request_url")),
 			byName("commit", commitLinks("commit_url", "head_branch")),
-			byName("repo", repoLinks()),
+			byName("repo", repoLinks("repo_url")),
 			result("run_url"),
 			byName("last_run_at", prop("unit", "dateTimeFromNow")),
-		}, urls("run_id", "pull_request_url", "commit_url", "run_url", "repo_url")...)...))
+		}, urls("run_id", "pull_request_url", "commit_url", "run_url", "repo_url", "forge")...)...))
 
 	refs := func(title, desc, kind, name string) {
 		b.add(12, 10, tablePanel(title, desc, target(Query{QueryType: "refs", Kind: kind, Limit: 50}), append([]override{
 			byName("commit", commitLinks("commit_url", name)),
-			byName("repo", repoLinks()),
+			byName("repo", repoLinks("repo_url")),
 			result("run_url"),
 			byName("last_run_at", prop("unit", "dateTimeFromNow")),
-		}, urls("run_id", "commit_url", "run_url", "repo_url")...)...))
+		}, urls("run_id", "commit_url", "run_url", "repo_url", "forge")...)...))
 	}
 	refs("Recent pushes", "Branches pushed to in the range, newest first: the latest commit, how many commits ran, and their runs' result. Commit cells open the commit or the branch's commit grid.", "branches", "branch")
 	refs("Releases and tags", "Releases published in the range (their workflows run on the release's tag), newest first, and the result of those runs.", "releases", "tag")
@@ -66,10 +66,10 @@ func Repo() (dashboard.Dashboard, error) {
 		target(Query{QueryType: "build_results", SplitBy: "none", Filters: branchFilters()}), "success_rate", "mean", "percentunit",
 		steps("red", 0.8, "orange", 0.95, "green")).Interval("1d"))
 
-	b.add(24, 9, tablePanel("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on GitHub.",
+	b.add(24, 9, tablePanel("Flaky jobs", "Jobs that failed and then passed on the same commit. Job cells open the failed attempt on its forge.",
 		target(Query{QueryType: "flaky_jobs", Limit: 20}),
-		byName("job_name", linkTo("Open the failed job on GitHub", "failed_job_url")), byName("failed_job_url", hidden()),
-		byName("repo", repoLinks())))
+		byName("job_name", linkTo("Open the failed job", "failed_job_url")), byName("failed_job_url", hidden()),
+		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden())))
 	return b.build()
 }
 

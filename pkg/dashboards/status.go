@@ -28,11 +28,11 @@ func Status() (dashboard.Dashboard, error) {
 
 	reconcilerPanels(b)
 
-	b.add(24, 9, timeseriesPanel("Deliveries per hour", "Webhook deliveries stored or rejected, per hour, by event.",
+	b.add(24, 9, timeseriesPanel("Deliveries per hour", "Webhook deliveries stored or rejected, per hour, by forge and event.",
 		health, "short", true, override{regexp: true, field: "/rejected/", props: []dashboard.DynamicConfigValue{fixedColor("red")}}).
 		Interval("1h").
 		WithTransformation(keep("time", "deliveries")).
-		DisplayName("${__field.labels.event} ${__field.labels.outcome}"))
+		DisplayName("${__field.labels.forge} ${__field.labels.event} ${__field.labels.outcome}"))
 	return b.build()
 }
 

@@ -15,8 +15,8 @@ func addStepPanels(b *board) {
 		WithTransformation(keep("time", "success")).
 		DisplayName("${__field.labels.warnings}").
 		Interval("1d"))
-	b.add(24, 8, tablePanel("Jobs that passed with warnings", "Jobs that succeeded while a step failed under continue-on-error, newest first, with the step. Job cells open the job on GitHub.",
+	b.add(24, 8, tablePanel("Jobs that passed with warnings", "Jobs that succeeded while a step failed under continue-on-error, newest first, with the step. Job cells open the job on its forge.",
 		target(Query{QueryType: "steps", View: "warnings", Limit: 100}),
-		byName("job", linkTo("Open job on GitHub", "job_url")), byName("job_url", hidden()), byName("job_id", hidden()),
-		byName("repo", repoLinks())))
+		byName("job", linkTo("Open job", "job_url")), byName("job_url", hidden()), byName("job_id", hidden()),
+		byName("repo", repoLinks("repo_url")), byName("repo_url", hidden())))
 }

@@ -85,10 +85,11 @@ func variables(vars boardVars) []cog.Builder[dashboard.VariableModel] {
 		v("label", "Runner labels", "labels", "", map[string]any{"org": "$org", "repo": "$repo"}))
 	if vars.runID {
 		out = append(out, dashboard.NewTextBoxVariableBuilder("run_id").Label("Run id").
-			Description("A workflow run's id, as in its address on GitHub (…/actions/runs/<id>). Empty: the newest run the filters allow.").
+			Description("A workflow run's id, as in its address on GitHub (…/actions/runs/<id>), or a GitLab pipeline's (…/-/pipelines/<id>). Empty: the newest run the filters allow.").
 			Hide(dashboard.VariableHideDontHide))
 	}
-	// Hidden: the data source's GitHub web address, which every GitHub link starts with.
+	// Hidden: the data source's GitHub web address (the answers build their GitHub links on the
+	// same setting), for links a user adds to a panel of their own.
 	return append(out, dashboard.NewQueryVariableBuilder("github_url").Label("GitHub").Hide(dashboard.VariableHideHideVariable).
 		Datasource(ciradar).
 		Query(dashboard.StringOrMap{Map: map[string]any{"refId": "Var-github_url", "name": "github_url"}}).

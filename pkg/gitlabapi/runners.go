@@ -85,27 +85,37 @@ func (s *Sync) runnerScopes() []RunnerScope {
 	return out
 }
 
-// runners lists every scope into the inventory, every runnersEvery. A scope that fails is
-// listed again next cycle; the others wait for the next listing.
+// runners lists every scope into the inventory, with each runner's tags as its labels
+// (runner_tags.go), every runnersEvery. A scope that fails is listed again next cycle; the
+// others wait for the next listing.
 func (s *Sync) runners(ctx context.Context, now time.Time) (int, error) {
 	if !s.runnersAt.IsZero() && now.Sub(s.runnersAt) < runnersEvery {
 		return 0, nil
 	}
 	n := 0
 	var errs []error
+	again := false // some runners' tags are still to read: list again next cycle
 	for _, sc := range s.runnerScopes() {
 		list, err := s.Client.Runners(ctx, sc)
-		if err == nil {
-			err = s.Store.SaveForgeRunners(ctx, store.ForgeGitLab, sc.Name(), list, now)
-		}
 		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// Runners whose tags could not be read are saved with those last read, and
+		// listed again next cycle.
+		more, tagErr := s.withTags(ctx, list, now)
+		again = again || more || tagErr != nil
+		errs = append(errs, tagErr)
+		if err := s.Store.SaveForgeRunners(ctx, store.ForgeGitLab, sc.Name(), list, now); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		n += len(list)
 	}
-	if len(errs) == 0 {
+	err := errors.Join(errs...)
+	if err == nil && !again {
 		s.runnersAt = now
+		s.forgetRunnerTags(now)
 	}
-	return n, errors.Join(errs...)
+	return n, err
 }

@@ -33,10 +33,11 @@ type Sync struct {
 	// InstanceRunners lists the instance's runners too (an administrator's token only).
 	InstanceRunners bool
 
-	listedAt  time.Time
-	projects  []string
-	timeouts  map[string]timeoutEntry // job timeout by project path
-	runnersAt time.Time               // last complete runner listing
+	listedAt   time.Time
+	projects   []string
+	timeouts   map[string]timeoutEntry // job timeout by project path
+	runnersAt  time.Time               // last complete runner listing
+	runnerTags map[int64]runnerTags    // runners' tags by runner id (runner_tags.go)
 }
 
 // SyncStats says what one GitLab cycle did and what it cost.

@@ -29,7 +29,7 @@ func TestSyncCycleCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	fake, srv := gitlabfake.Start(t)
+	fake, _, srv := startWithRunnerDetails(t)
 	c, err := New(srv.URL, gitlabfake.Token, srv.Client())
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func TestSyncCycleCost(t *testing.T) {
 		wantCalls                        int64
 		wantProjects, wantPipes, wantNew int
 	}{
-		{"first cycle: group, pipelines, 3 pages of jobs, 2 stuck jobs, timeout, 2 pages of runners, a trace", now, cycle(sync), 1 + 1 + 3 + 2 + 1 + 2 + 1, 1, 1, 6},
+		{"first cycle: group, pipelines, 3 pages of jobs, 2 stuck jobs, timeout, 2 pages of runners and their 3 tags, a trace", now, cycle(sync), 1 + 1 + 3 + 2 + 1 + 2 + 3 + 1, 1, 1, 6},
 		{"idle cycle: one request", now.Add(time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"idle again", now.Add(2 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"backfill: everything again, nothing new", now.Add(3 * time.Minute), func(at time.Time) (int64, int, int, int, error) {
@@ -95,7 +95,7 @@ func TestSyncCycleCost(t *testing.T) {
 		}, 1 + 1 + 3, 1, 1, 0},
 		{"idle after the backfill: its positions were its own", now.Add(4 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"group and runners listed again after an hour; the running job, asked again, expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1 + 1 + 2, 1, 0, 1},
-		{"timeout read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1 + 2, 1, 0, 0},
+		{"timeout and runners' tags read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1 + 2 + 3, 1, 0, 0},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -117,9 +117,9 @@ func TestSyncCycleCost(t *testing.T) {
 		t.Fatalf("%d calls, %v; want the pipelines and one page of runners", calls, err)
 	}
 	want := []string{
-		"gitlab:group:gitlab-org 12270837 4-blue.shared.runners-manager.gitlab.com/default group_type online f",
-		"gitlab:group:gitlab-org 12270838 group-runner-2 group_type online f",
-		"gitlab:group:gitlab-org 12270839 group-runner-3 group_type offline t",
+		"gitlab:group:gitlab-org 12270837 4-blue.shared.runners-manager.gitlab.com/default group_type online f docker,linux",
+		"gitlab:group:gitlab-org 12270838 group-runner-2 group_type online f gpu",
+		"gitlab:group:gitlab-org 12270839 group-runner-3 group_type offline t ",
 	}
 	if got := gitlabRunners(t, s); !slices.Equal(got, want) {
 		t.Fatalf("runners\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -152,10 +152,10 @@ func TestSyncCycleCost(t *testing.T) {
 	}
 }
 
-// gitlabRunners reads the GitLab runner inventory: id, name, group, status, removed.
+// gitlabRunners reads the GitLab runner inventory: id, name, group, status, removed, labels.
 func gitlabRunners(t *testing.T, s *store.Store) []string {
 	t.Helper()
-	rows, err := s.Pool().Query(context.Background(), `SELECT format('%s %s %s %s %s %s', scope, runner_id, name, runner_group_name, status, removed_at IS NOT NULL)
+	rows, err := s.Pool().Query(context.Background(), `SELECT format('%s %s %s %s %s %s %s', scope, runner_id, name, runner_group_name, status, removed_at IS NOT NULL, label_key)
 		FROM runners WHERE forge = 'gitlab' ORDER BY runner_id`)
 	if err != nil {
 		t.Fatal(err)

@@ -81,11 +81,13 @@ type activeRow struct {
 	status, labels, repo, workflow, job, runner, group string
 	branch, url, forge, forgeURL                       string
 	runURL                                             *string
+	repoURL                                            string
 }
 
 // links sets the job's and run's pages: GitHub's on the configured base, a GitLab job's
 // on its own instance (see weburl.go).
 func (r *activeRow) links(base string) {
+	r.repoURL = repoPage(r.forge, r.forgeURL, r.repo, base)
 	if r.forge != "gitlab" {
 		r.url = rebase(r.url, base)
 		r.runURL = runWebURL(r.url)
@@ -102,7 +104,8 @@ type activeColumns struct {
 	age                                                        []float64
 	queue, run                                                 []*float64
 	status, labels, repo, workflow, job, runner, group, branch []string
-	jobURL, runURL                                             []*string
+	forge                                                      []string
+	jobURL, runURL, repoURL                                    []*string
 }
 
 // since is the seconds from t to now, never negative; nil when t is.
@@ -143,6 +146,7 @@ func (c *activeColumns) add(r *activeRow, now time.Time) {
 	c.workflow, c.job, c.runner = append(c.workflow, r.workflow), append(c.job, r.job), append(c.runner, r.runner)
 	c.group, c.branch = append(c.group, r.group), append(c.branch, r.branch)
 	c.jobURL, c.runURL = append(c.jobURL, nonEmpty(r.url)), append(c.runURL, r.runURL)
+	c.repoURL, c.forge = append(c.repoURL, nonEmpty(r.repoURL)), append(c.forge, r.forge)
 }
 
 func nonEmpty(s string) *string {
@@ -180,6 +184,8 @@ func (c *activeColumns) frame() *data.Frame {
 		data.NewField("head_branch", nil, nonNil(c.branch)),
 		link(data.NewField("job_url", nil, nonNil(c.jobURL)), "Open job"),
 		link(data.NewField("run_url", nil, nonNil(c.runURL)), "Open run"),
+		link(data.NewField("repo_url", nil, nonNil(c.repoURL)), "Open repository"),
+		data.NewField("forge", nil, nonNil(c.forge)), // github or gitlab: the Pipeline dashboard's links name it
 	)
 }
 

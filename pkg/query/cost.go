@@ -98,7 +98,7 @@ func Cost(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if view == "unpriced" {
 		return costUnpriced(rows, rates, st), nil
 	}
-	return costTop(rows, rates, dim, metric, limit, st), nil
+	return repoDimURLs(ctx, env, req, dim, costTop(rows, rates, dim, metric, limit, st), nil)
 }
 
 // costRows writes the groups of req under plan p: the projections for what p leaves to

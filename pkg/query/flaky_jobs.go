@@ -47,10 +47,11 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	st := newStmt("flaky_jobs")
-	// The stored job address is GitHub's; its host becomes the configured one (weburl.go).
+	// A stored GitHub job address (…/OWNER/REPO/actions/runs/…) gets the configured host
+	// (weburl.go); a GitLab job's (…/-/jobs/ID) is on its own instance already.
 	base := st.arg(env.gitHubWebURL())
 	st.add("SELECT repo, workflow_name, job_name, sum(flaky)::float8, sum(failed)::float8, sum(flaky)::float8 / sum(failed),\n",
-		"  max(last_flake), regexp_replace(nullif(max(fail_url), ''), '^https?://[^/]+', ", base, "::text)\nFROM (")
+		"  max(last_flake), regexp_replace(nullif(max(fail_url), ''), '^https?://[^/]+(?=/[^/]+/[^/]+/actions/runs/)', ", base, "::text)\nFROM (")
 	unionParts(st, req, p, func(w window) { flakeWindowRows(st, w, m.Filters) }, func(from, to string) {
 		dayHourRows(st, p, from, to, "r.repo, r.workflow_name, r.job_name, r.failed, r.flaky, r.last_flake, r.fail_url",
 			"rollup_flake_day", "rollup_flake_hour", func() { m.Filters.where(st, flakeRollupFilters) })
@@ -68,7 +69,8 @@ func FlakyJobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("last_flake", nil, []*time.Time{}),
 		link(data.NewField("failed_job_url", nil, []*string{}), "Open a failed job"),
 	)
-	return table(ctx, env.DB, st, f)
+	frames, err := table(ctx, env.DB, st, f)
+	return repoDimURLs(ctx, env, req, "repo", frames, err)
 }
 
 // flakeWindowRows writes, for the first failures created in w, rows of (repo, workflow,

@@ -38,6 +38,7 @@ func seedGitLabTwin(t *testing.T, url string, runID, jobID int64) {
 		oa["id"] = runID
 		oa["created_at"], _ = stamp(0)
 		oa["finished_at"], _ = stamp(3 * time.Minute)
+		delete(doc, "builds") // the twin is one job: the pipeline's own jobs would add theirs
 	})
 	var items []store.Item
 	for _, d := range []store.Delivery{
@@ -122,6 +123,9 @@ func TestForgesStayApart(t *testing.T) {
 		{"jobs of github only", "jobs", `{"limit": 5000, "filters": {"forges": ["github"]}}`, -1, "job_id", false},
 		{"pipeline of the gitlab id", "pipeline", `{"runId": ` + itoa(runID) + `, "filters": {"forges": ["gitlab"]}}`, 1, "run_id", true},
 		{"pipeline of a shared id prefers github", "pipeline", `{"runId": ` + itoa(runID) + `}`, -2, "run_id", false},
+		{"active jobs of github only", "active_jobs", `{"filters": {"forges": ["github"]}}`, -2, "job_id", false},
+		{"top repositories of gitlab", "repo_stats", `{"dimension": "repo", "filters": {"forges": ["gitlab"]}}`, 1, "repo", true},
+		{"top repositories of github", "repo_stats", `{"dimension": "repo", "filters": {"forges": ["github"]}}`, -2, "repo", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,12 +149,34 @@ func TestForgesStayApart(t *testing.T) {
 				}
 			}
 			for i := 0; i < f.Rows(); i++ {
-				u := text(f, "job_url", i)
-				if onGitLab(u) != tc.gitlab {
-					t.Errorf("row %d: job_url %q, want GitLab's: %v", i, u, tc.gitlab)
+				if fl, _ := f.FieldByName("job_url"); fl != nil {
+					if u := text(f, "job_url", i); onGitLab(u) != tc.gitlab {
+						t.Errorf("row %d: job_url %q, want GitLab's: %v", i, u, tc.gitlab)
+					}
+				}
+				// The repository cell's page: the GitLab project's on its instance (job.json's
+				// project), a GitHub repository's on the GitHub base.
+				want := query.DefaultGitHubWebURL + "/" + text(f, "repo", i)
+				if tc.gitlab {
+					want = "http://192.168.64.1:3005/gitlab-org/gitlab-test"
+				}
+				if got := text(f, "repo_url", i); got != want {
+					t.Errorf("row %d: repo_url %q, want %q", i, got, want)
 				}
 			}
-			if tc.gitlab && f.Rows() == 1 {
+			if tc.queryType == "pipeline" {
+				// The stage is GitLab's (job.json's build_stage); GitHub has none.
+				want := map[bool]string{true: "coordinated:tag", false: ""}[tc.gitlab]
+				if fl, _ := f.FieldByName("stage"); fl == nil {
+					t.Errorf("no stage field")
+				}
+				for i := 0; i < f.Rows(); i++ {
+					if got := text(f, "stage", i); got != want {
+						t.Errorf("row %d: stage %q, want %q", i, got, want)
+					}
+				}
+			}
+			if fl, _ := f.FieldByName("job_url"); fl != nil && tc.gitlab && f.Rows() == 1 {
 				if u := text(f, "job_url", 0); !strings.HasSuffix(u, "/-/jobs/"+itoa(jobID)) {
 					t.Errorf("job_url %q is not GitLab's job page of %d", u, jobID)
 				}

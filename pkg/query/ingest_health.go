@@ -10,10 +10,11 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// IngestHealth answers ingest_health: deliveries per bucket by event and outcome (stored,
-// or rejected as unparseable) as one wide frame, the age of the newest delivery at the end
-// of the range as a numeric frame, the value "no delivery for an hour" alerts on, and the
-// jobs closed without word from GitHub (closedJobs).
+// IngestHealth answers ingest_health: deliveries per bucket by forge, event and outcome
+// (stored, or rejected as unparseable) as one wide frame, the age of the newest delivery at
+// the end of the range as a numeric frame, the value "no delivery for an hour" alerts on,
+// and the jobs closed without word from their forge (closedJobs). filters.forges applies to
+// all three: the rollup keeps the forge (migration 0028).
 func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -33,50 +34,59 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	// Rows the reconciler wrote from the REST API are not deliveries GitHub sent: counting
 	// them would keep "newest delivery" fresh while webhooks have stopped.
 	api := st.arg(store.APITarget)
-	st.add("SELECT t, event, outcome, sum(n)::float8 FROM (\n")
+	st.add("SELECT t, event, forge, outcome, sum(n)::float8 FROM (\n")
 	if p.use {
 		// Final hours from the rollup, the hours around them from the index.
 		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
-		st.add("  SELECT date_bin(", b, "::interval, h.hour, ", origin, ") AS t, h.event, 'stored' AS outcome, h.n\n",
-			"  FROM rollup_delivery_hour h WHERE h.hour >= ", rf, " AND h.hour < ", rt, "\n",
+		st.add("  SELECT date_bin(", b, "::interval, h.hour, ", origin, ") AS t, h.event, h.forge, 'stored' AS outcome, h.n\n",
+			"  FROM rollup_delivery_hour h WHERE h.hour >= ", rf, " AND h.hour < ", rt)
+		m.Filters.where(st, forgeOf("h"))
+		st.add("\n  UNION ALL\n",
+			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, d.forge, 'stored', count(*)\n",
+			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf, " AND d.target_type <> ", api)
+		m.Filters.where(st, forgeOf("d"))
+		st.add(" GROUP BY 1, 2, 3\n",
 			"  UNION ALL\n",
-			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
-			"  FROM deliveries d WHERE d.received_at >= ", from, " AND d.received_at < ", rf, " AND d.target_type <> ", api, " GROUP BY 1, 2\n",
-			"  UNION ALL\n",
-			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, 'stored', count(*)\n",
-			"  FROM deliveries d WHERE d.received_at >= ", rt, " AND d.received_at < ", to, " AND d.target_type <> ", api, " GROUP BY 1, 2\n")
+			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, d.forge, 'stored', count(*)\n",
+			"  FROM deliveries d WHERE d.received_at >= ", rt, " AND d.received_at < ", to, " AND d.target_type <> ", api)
+		m.Filters.where(st, forgeOf("d"))
+		st.add(" GROUP BY 1, 2, 3\n")
 	} else {
 		// Deliveries are counted bucket by bucket over the (received_at) INCLUDE (event)
 		// index: an index-only scan that never reads the payloads, grouped in a hash table
 		// Postgres sizes right because it knows the number of buckets (for date_bin over
 		// the whole table it guesses one group per row and sorts millions of rows instead).
-		st.add("  SELECT g.t, d.event, 'stored' AS outcome, count(*) AS n\n",
+		st.add("  SELECT g.t, d.event, d.forge, 'stored' AS outcome, count(*) AS n\n",
 			"  FROM generate_series(date_bin(", b, "::interval, ", from, ", ", origin, "), ", to, ", ", b, "::interval) AS g(t)\n",
 			"  JOIN deliveries d ON d.received_at >= greatest(g.t, ", from, ") AND d.received_at < least(g.t + ", b, "::interval, ", to, ")\n",
-			"    AND d.target_type <> ", api, "\n",
-			"  GROUP BY 1, 2\n")
+			"    AND d.target_type <> ", api)
+		m.Filters.where(st, forgeOf("d"))
+		st.add("\n  GROUP BY 1, 2, 3\n")
 	}
 	st.add("  UNION ALL\n",
-		"  SELECT date_bin(", b, "::interval, x.received_at, ", origin, "), x.event, 'rejected', count(*)\n",
-		"  FROM delivery_rejections x WHERE x.received_at >= ", from, " AND x.received_at < ", to, " GROUP BY 1, 2\n",
-		") c GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
+		"  SELECT date_bin(", b, "::interval, x.received_at, ", origin, "), x.event, x.forge, 'rejected', count(*)\n",
+		"  FROM delivery_rejections x WHERE x.received_at >= ", from, " AND x.received_at < ", to)
+	m.Filters.where(st, forgeOf("x"))
+	st.add(" GROUP BY 1, 2, 3\n",
+		") c GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")
 
 	type point struct {
-		t                   time.Time
-		event, outcome, key string
-		n                   float64
+		t                          time.Time
+		event, forge, outcome, key string
+		n                          float64
 	}
 	var pts []point
 	var pt point
-	var event, outcome pgtype.DriverBytes
+	var event, forge, outcome pgtype.DriverBytes
 	var key []byte
 	names := interner{}
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		if err := r.Scan(&pt.t, &event, &outcome, &pt.n); err != nil {
+		if err := r.Scan(&pt.t, &event, &forge, &outcome, &pt.n); err != nil {
 			return err
 		}
-		key = append(append(append(key[:0], event...), 0), outcome...)
-		pt.t, pt.event, pt.outcome, pt.key = pt.t.UTC(), names.get(event), names.get(outcome), names.get(key)
+		key = append(append(append(append(append(key[:0], event...), 0), forge...), 0), outcome...)
+		pt.t, pt.event, pt.forge, pt.outcome = pt.t.UTC(), names.get(event), names.get(forge), names.get(outcome)
+		pt.key = names.get(key)
 		pts = append(pts, pt)
 		return nil
 	})
@@ -85,13 +95,16 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	}
 	series := finish(wide("ingest_health", pts, func(p point) (time.Time, string, float64) {
 		return p.t, p.key, p.n
-	}, func(p point) data.Labels { return data.Labels{"event": p.event, "outcome": p.outcome} }, "deliveries"), st, data.FrameTypeTimeSeriesWide)
+	}, func(p point) data.Labels {
+		return data.Labels{"event": p.event, "forge": p.forge, "outcome": p.outcome}
+	}, "deliveries"), st, data.FrameTypeTimeSeriesWide)
 
 	age := newStmt("ingest_health_newest")
 	at := age.arg(req.To)
 	apiAge := age.arg(store.APITarget)
 	age.add("SELECT extract(epoch FROM ", at, " - max(d.received_at))::float8 FROM deliveries d WHERE d.received_at <= ", at,
 		" AND d.target_type <> ", apiAge)
+	m.Filters.where(age, forgeOf("d"))
 	var newest *float64
 	if err := collect(ctx, env.DB, age, func(r pgx.Rows) error { return r.Scan(&newest) }); err != nil {
 		return nil, err
@@ -102,7 +115,7 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	} else {
 		frames = append(frames, finish(data.NewFrame("newest_delivery_age_seconds"), age, data.FrameTypeNumericMulti))
 	}
-	closed, err := closedJobs(ctx, env, req, bucket)
+	closed, err := closedJobs(ctx, env, req, m.Filters, bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +126,13 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 // Radar closed because GitHub never reported on them again, one field per kind (label
 // closed_by: expired, past GitHub's limits; gone, answered 404 by the REST API). Each is
 // a delivery GitHub should have sent and did not, so it belongs with ingest health.
-func closedJobs(ctx context.Context, env Env, req Request, bucket time.Duration) (*data.Frame, error) {
+func closedJobs(ctx context.Context, env Env, req Request, filters Filters, bucket time.Duration) (*data.Frame, error) {
 	st := newStmt("ingest_health_closed")
 	st.add("SELECT date_bin(", st.arg(seconds(bucket)), "::interval, j.completed_at, ", st.arg(bucketOrigin), ") AS t, j.closed_by, count(*)::float8\n",
 		"FROM workflow_jobs j WHERE j.closed_by IN (", st.arg(store.ClosedExpired), ", ", st.arg(store.ClosedGone), ")",
-		" AND j.completed_at >= ", st.arg(req.From), " AND j.completed_at < ", st.arg(req.To), "\nGROUP BY 1, 2 ORDER BY 1, 2")
+		" AND j.completed_at >= ", st.arg(req.From), " AND j.completed_at < ", st.arg(req.To))
+	filters.where(st, forgeOf("j"))
+	st.add("\nGROUP BY 1, 2 ORDER BY 1, 2")
 	type point struct {
 		t  time.Time
 		by string
@@ -146,6 +161,12 @@ func closedJobs(ctx context.Context, env Env, req Request, bucket time.Duration)
 		}
 	}
 	return finish(f, st, data.FrameTypeTimeSeriesWide), nil
+}
+
+// forgeOf is the forges filter over a table aliased alias: the only filter ingest_health
+// takes, the deliveries naming no repository the plugin reads.
+func forgeOf(alias string) filterTarget {
+	return filterTarget{"forges": alias + ".forge = ANY(%s)"}
 }
 
 // hasLabel reports whether a field of f carries label key=value.

@@ -44,11 +44,11 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return "date_bin(" + b + "::interval, CASE WHEN " + col + " >= " + sn + " THEN " + col + " END, " + origin + ")"
 	}
 	st.add("SELECT GROUPING(bq, bs, bc), coalesce(bq, bs, bc), count(*), count(s_at)\n",
-		"FROM (SELECT ", at("j.created_at + make_interval(secs => j.approval_wait_s)"), " AS bq,\n",
+		"FROM (SELECT ", at(queueEntry), " AS bq,\n",
 		"    ", at("s.s_at"), " AS bs, ", at("j.completed_at"), " AS bc,\n",
 		"    CASE WHEN j.completed_at >= ", sn, " THEN s.s_at END AS s_at\n  FROM ")
 	activeJobs(st, raw, m.Filters, jobFilters.without("conclusions"),
-		"j.created_at, j.approval_wait_s, j.runner_name, j.started_at, j.completed_at, j.status")
+		"j.created_at, j.approval_wait_s, j.runner_name, j.started_at, j.completed_at, j.status, j.forge, j.queued_at")
 	// Only a job a runner took has really started; a job waiting for an approval is not
 	// queued for a runner yet.
 	st.add("\n  CROSS JOIN LATERAL (SELECT CASE WHEN j.runner_name <> '' THEN j.started_at END AS s_at) s\n",
@@ -95,6 +95,15 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	}
 	return series.result("job_states", st), nil
 }
+
+// queueEntry is when a job began waiting for a runner (s.s_at is its real start). GitHub's:
+// its creation, after any environment approval. A GitLab job is created with its pipeline
+// and first waits for its earlier stages, which is not queueing: it enters the queue at
+// queued_at ('pending'). One whose hooks never said when is taken as queued from its start,
+// or, never started (skipped, or cancelled while held), in and out at its end, which raises
+// no level. rollup_hours (migration 0028) applies the same rule.
+const queueEntry = "CASE WHEN j.forge = 'gitlab' THEN coalesce(j.queued_at, s.s_at, j.completed_at)" +
+	" ELSE j.created_at + make_interval(secs => j.approval_wait_s) END"
 
 // transitionFilters applies to rollup_job_transitions aliased r.
 var transitionFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runnerGroups": "r.runner_group_name = ANY(%s)"}

@@ -45,7 +45,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"  greatest(extract(epoch FROM ", st.arg(req.To), " - j.created_at), 0)::float8, j.queue_s,\n",
 		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8,\n",
 		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", ", w.run("j.repo", "j.run_id"), ", ", w.commit("j.repo", "j.head_sha"), ",\n",
-		"  ", w.pull("j.repo", "r.pull_requests[1]"), ", ", w.repo("j.repo"), "\n",
+		"  ", w.pull("j.repo", "r.pull_requests[1]"), ", ", w.repo("j.repo"), ", j.forge\n",
 		"FROM workflow_jobs j LEFT JOIN workflow_runs r ON r.run_id = j.run_id AND r.run_attempt = j.run_attempt AND r.forge = j.forge\n",
 		"WHERE j.status = ANY(", st.arg(states), ") AND j.created_at < ", st.arg(req.To),
 		" AND (j.status <> 'completed' OR j.created_at >= ", st.arg(req.From), ")")
@@ -77,6 +77,7 @@ func Jobs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		link(data.NewField("pull_request_url", nil, []*string{}), "Open pull request"),
 		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
+		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -48,7 +48,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.steps, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
 		"  left(r.head_sha, 7), ", w.commit("r.repo", "r.head_sha"), ",\n",
 		"  CASE WHEN r.conclusion IN ", failed, " AND ", prev("r.conclusion"), " = 'success' AND ", prev("r.head_sha"), " <> r.head_sha\n",
-		"    THEN ", w.compare("r.repo", prev("r.head_sha"), "r.head_sha"), " END\n",
+		"    THEN ", w.compare("r.repo", prev("r.head_sha"), "r.head_sha"), " END, ", w.repo("r.repo"), ", r.forge\n",
 		"FROM (\n",
 		"  SELECT ", nightExpr, " AS night, r.*\n",
 		"  FROM workflow_runs r\n",
@@ -87,6 +87,8 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		data.NewField("commit", nil, []string{}),
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		link(data.NewField("compare_url", nil, []*string{}), "What changed since the last good night"),
+		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
+		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -47,7 +47,7 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 	st.add("\n  GROUP BY j.repo, j.workflow_name\n)\n",
 		"SELECT a.repo, a.workflow_name, a.default_branch, coalesce(h.conclusion, ''), left(h.head_sha, 7), h.updated_at, a.last_activity,\n",
 		"  a.runs, a.failure_rate, q.p95, h.run_id,\n",
-		"  ", w.repo("a.repo"), ", ", w.run("a.repo", "h.run_id"), ", ", w.commit("a.repo", "h.head_sha"), "\n",
+		"  ", w.repo("a.repo"), ", ", w.run("a.repo", "h.run_id"), ", ", w.commit("a.repo", "h.head_sha"), ", coalesce(h.forge, '')\n",
 		"FROM agg a LEFT JOIN head h USING (repo, workflow_name) LEFT JOIN q USING (repo, workflow_name)\n",
 		"ORDER BY (h.conclusion IN ", failed, ") DESC NULLS LAST, a.repo, a.workflow_name LIMIT 5000")
 
@@ -66,6 +66,7 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
+		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -36,7 +36,7 @@ func (m pipelineModel) runID() (int64, error) {
 }
 
 // Pipeline answers pipeline: the jobs of one run's latest attempt, in start order, with
-// their times for a timeline panel: start_offset_seconds, queue_seconds and
+// their stage (GitLab's) and times for a timeline panel: start_offset_seconds, queue_seconds and
 // duration_seconds stacked are each job's bar on a Gantt chart.
 func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m pipelineModel
@@ -78,7 +78,7 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"  j.queue_s, greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, j.runner_name, j.label_key,\n",
 		"  ", w.job("j.repo", "j.run_id", "j.job_id"), ", j.repo, ", w.run("j.repo", "j.run_id"), ",\n",
 		// Where each job's bar starts on a Gantt chart: seconds since the run's first job.
-		"  extract(epoch FROM j.created_at - min(j.created_at) OVER ())::float8\n",
+		"  extract(epoch FROM j.created_at - min(j.created_at) OVER ())::float8, j.stage, ", w.repo("j.repo"), ", j.forge\n",
 		"FROM workflow_jobs j JOIN run USING (run_id, run_attempt, forge)\n",
 		"ORDER BY coalesce(j.started_at, j.created_at), j.job_id")
 
@@ -101,6 +101,9 @@ func Pipeline(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		data.NewField("repo", nil, []string{}),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 		unit(data.NewField("start_offset_seconds", nil, []*float64{}), "s"),
+		data.NewField("stage", nil, []string{}), // GitLab's stage; '' for GitHub, which has none
+		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
+		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -56,7 +56,7 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 		"  ORDER BY h.created_at DESC, h.repo, h.pr LIMIT ", st.arg(limit), "\n",
 		")\n",
 		"SELECT repo, pr, display_title, head_branch, left(head_sha, 7), created_at, result, failing, workflows, run_id,\n",
-		"  ", w.pull("repo", "pr"), ", ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), "\n",
+		"  ", w.pull("repo", "pr"), ", ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), ", forge\n",
 		"FROM pr ORDER BY created_at DESC, repo, pr")
 
 	f := data.NewFrame("pull_requests",
@@ -74,6 +74,7 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
+		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
 	return table(ctx, env.DB, st, f)
 }

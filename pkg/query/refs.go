@@ -64,7 +64,7 @@ func Refs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"  ORDER BY h.created_at DESC, h.repo, h.head_branch LIMIT ", st.arg(limit), "\n",
 		")\n",
 		"SELECT repo, head_branch, left(head_sha, 7), display_title, actor, created_at, commits, result, run_id,\n",
-		"  ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), "\n",
+		"  ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), ", forge\n",
 		"FROM ref ORDER BY created_at DESC, repo, head_branch")
 
 	name := "branch"
@@ -84,6 +84,7 @@ func Refs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		link(data.NewField("run_url", nil, []*string{}), "Open run"),
 		link(data.NewField("repo_url", nil, []*string{}), "Open repository"),
+		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
 	return table(ctx, env.DB, st, f)
 }

@@ -82,7 +82,8 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		unit(data.NewField("p95_queue", nil, []*float64{}), "s"),
 	)
 	if p.use {
-		return repoStatsRolled(ctx, env, req, m.Filters, dim, metric, limit, p, f)
+		frames, err := repoStatsRolled(ctx, env, req, m.Filters, dim, metric, limit, p, f)
+		return repoDimURLs(ctx, env, req, dim, frames, err)
 	}
 	st := newStmt("repo_stats")
 	st.add("SELECT value, count(*) FILTER (WHERE opens)::float8, count(*)::float8,\n",
@@ -98,7 +99,10 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err != nil {
 		return nil, err
 	}
-	return frames, addAbandoned(ctx, env, req, m.Filters, d.col, frames[0])
+	if err := addAbandoned(ctx, env, req, m.Filters, d.col, frames[0]); err != nil {
+		return nil, err
+	}
+	return repoDimURLs(ctx, env, req, dim, frames, nil)
 }
 
 // jobStatsRows writes a subquery (aliased x) of the completed jobs created in w, each with

@@ -344,9 +344,9 @@ func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool
 // that succeeded while a step failed, newest first.
 func failingSteps(ctx context.Context, env Env, req Request, m stepsModel, warnings bool) (data.Frames, error) {
 	st := newStmt("steps")
-	w := webLinks(st, env)
+	w := webLinks(st, env).at("j.forge", "j.forge_url")
 	st.add("SELECT j.job_id, j.completed_at, j.repo, j.workflow_name, j.job_name, nullif(j.failed_step, ''), j.conclusion,\n",
-		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, ", w.job("j.repo", "j.run_id", "j.job_id"), "\n",
+		"  greatest(extract(epoch FROM j.completed_at - j.started_at), 0)::float8, ", w.job("j.repo", "j.run_id", "j.job_id"), ", ", w.repo("j.repo"), "\n",
 		"FROM workflow_jobs j WHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To))
 	if warnings {
 		st.add(" AND j.passed_with_warnings") // the partial index of migration 0017
@@ -365,6 +365,7 @@ func failingSteps(ctx context.Context, env Env, req Request, m stepsModel, warni
 		data.NewField("repo", nil, []string{}), data.NewField("workflow", nil, []string{}), data.NewField("job", nil, []string{}),
 		data.NewField(stepField, nil, []*string{}), data.NewField("conclusion", nil, []string{}),
 		unit(data.NewField("duration_seconds", nil, []*float64{}), "s"),
-		link(data.NewField("job_url", nil, []*string{}), "Open job"))
+		link(data.NewField("job_url", nil, []*string{}), "Open job"),
+		link(data.NewField("repo_url", nil, []*string{}), "Open repository"))
 	return table(ctx, env.DB, st, f)
 }

@@ -67,6 +67,7 @@ type gitlabPipelineHook struct {
 		Title   string `json:"title"`
 		Message string `json:"message"`
 	} `json:"commit"`
+	Builds []gitlabBuild `json:"builds"`
 }
 
 type gitlabProject struct {

@@ -12,7 +12,7 @@ const ClosedGitLab = "gitlab"
 
 // parseGitLab decodes a GitLab delivery into its projection: a Job Hook into a job, a
 // Pipeline Hook into a run (GitLab's pipeline has one attempt: a retried job is a new job of
-// the same pipeline). Every other event is only checked to be JSON and kept raw. The
+// the same pipeline) and the jobs its "builds" list (gitlab_builds.go). Every other event is only checked to be JSON and kept raw. The
 // projection's action is GitLab's status, which is what GitHub's action says too.
 func parseGitLab(d Delivery) (Projection, error) {
 	switch d.Event {
@@ -33,7 +33,8 @@ func parseGitLab(d Delivery) (Projection, error) {
 		if ev.Attrs == nil || ev.Attrs.ID == 0 {
 			return Projection{}, fmt.Errorf("%w: %s without object_attributes.id", ErrMalformed, d.Event)
 		}
-		return Projection{Action: clean(ev.Attrs.Status), Run: runFromGitLab(&ev, d.ReceivedAt)}, nil
+		return Projection{Action: clean(ev.Attrs.Status), Run: runFromGitLab(&ev, d.ReceivedAt),
+			Jobs: jobsFromPipeline(&ev, d.ReceivedAt)}, nil
 	default:
 		var head struct {
 			ObjectKind string `json:"object_kind"`

@@ -29,6 +29,17 @@ type Projection struct {
 	Action string // the payload's top-level "action", when it has one
 	Job    *Job
 	Run    *Run
+	// Jobs are the further jobs one delivery carries: a GitLab Pipeline Hook's builds,
+	// already checked to be storable. They merge like Job.
+	Jobs []*Job
+}
+
+// jobs is every job row the projection contributes.
+func (p Projection) jobs() []*Job {
+	if p.Job == nil {
+		return p.Jobs
+	}
+	return append([]*Job{p.Job}, p.Jobs...)
 }
 
 // ErrMalformed marks a payload that is not valid JSON, or not the shape its event promises.

@@ -75,7 +75,8 @@ func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error
 				st.Projected++
 				items = append(items, Item{Delivery: d, Projection: p})
 			}
-			if err := applyProjections(ctx, tx, items); err != nil {
+			// The tables are held exclusively: no per-row locks (rowKeys.unlocked).
+			if err := applyProjections(ctx, tx, items, false); err != nil {
 				return err
 			}
 			last := ds[len(ds)-1]

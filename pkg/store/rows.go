@@ -21,6 +21,10 @@ const lockRowsSQL = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) AS 
 
 // rowKeys are the job and run rows a batch touches.
 type rowKeys struct {
+	// unlocked says the caller holds the projection tables exclusively (Reproject), so the
+	// per-row advisory locks are not taken: held to the end of the transaction, one per
+	// job of a whole store would exhaust Postgres' shared lock table.
+	unlocked            bool
 	locks               []int64
 	jobIDs              []int64
 	runIDs, runAttempts []int64
@@ -33,7 +37,7 @@ func rowKeysOf(items []Item) rowKeys {
 	var k rowKeys
 	seenRun := map[runKey]bool{}
 	for _, it := range items {
-		if j := it.Projection.Job; j != nil {
+		for _, j := range it.Projection.jobs() {
 			k.jobIDs = append(k.jobIDs, j.JobID)
 			if j.QueuedLastAt != nil || j.WaitingSince != nil {
 				k.originIDs = append(k.originIDs, it.Delivery.ID)
@@ -58,7 +62,9 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 	if len(k.locks) == 0 {
 		return
 	}
-	b.Queue(lockRowsSQL, k.locks)
+	if !k.unlocked {
+		b.Queue(lockRowsSQL, k.locks)
+	}
 	if len(k.jobIDs) > 0 {
 		b.Queue(selectJobsByIDSQL, k.jobIDs)
 		b.Queue(selectStepsByJobSQL, k.jobIDs)
@@ -85,8 +91,10 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 	if len(k.locks) == 0 {
 		return st, nil
 	}
-	if _, err := br.Exec(); err != nil {
-		return st, fmt.Errorf("lock projection rows: %w", err)
+	if !k.unlocked {
+		if _, err := br.Exec(); err != nil {
+			return st, fmt.Errorf("lock projection rows: %w", err)
+		}
 	}
 	if len(k.jobIDs) > 0 {
 		rows, err := br.Query()
@@ -139,7 +147,7 @@ type rowSet struct {
 func foldRows(items []Item) rowSet {
 	s := rowSet{jobs: map[jobKey]*Job{}, runs: map[runKey]*Run{}, items: items}
 	for _, it := range items {
-		if j := it.Projection.Job; j != nil {
+		for _, j := range it.Projection.jobs() {
 			foldJob(s.jobs, j)
 		}
 		if r := it.Projection.Run; r != nil {
@@ -189,9 +197,11 @@ func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
 	return what, nil
 }
 
-// applyProjections merges the items' job and run rows into the tables, inside tx.
-func applyProjections(ctx context.Context, tx pgx.Tx, items []Item) error {
+// applyProjections merges the items' job and run rows into the tables, inside tx; locked
+// says to take the rows' advisory locks (every writer but Reproject, see rowKeys).
+func applyProjections(ctx context.Context, tx pgx.Tx, items []Item, locked bool) error {
 	keys := rowKeysOf(items)
+	keys.unlocked = !locked
 	if len(keys.locks) == 0 {
 		return nil
 	}

@@ -186,8 +186,9 @@ func TestGitLabThroughTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deliveries != 2 || jobs != 1 || runs != 1 || rejections != 1 {
-		t.Fatalf("deliveries %d, jobs %d, runs %d, rejections %d; want 2, 1, 1, 1", deliveries, jobs, runs, rejections)
+	// Jobs: the Job Hook's, and the five the Pipeline Hook's builds list carries.
+	if deliveries != 2 || jobs != 6 || runs != 1 || rejections != 1 {
+		t.Fatalf("deliveries %d, jobs %d, runs %d, rejections %d; want 2, 6, 1, 1", deliveries, jobs, runs, rejections)
 	}
 }
 
