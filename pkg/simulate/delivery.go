@@ -23,7 +23,7 @@ type Delivery struct {
 	RepoID int64
 	Body   []byte
 	Forge  string // ForgeGitLab for a GitLab hook (gitlabdelivery.go); "" is GitHub
-	job    int64  // a GitLab Job Hook's job, when it names the runner's tags
+	jobs   []int64 // the GitLab jobs whose runner's tags the hook names (a Job Hook's, a Pipeline Hook's builds)
 }
 
 // guid spells a UUID from the world's id base and the delivery's sequence number.

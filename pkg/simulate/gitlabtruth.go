@@ -35,9 +35,10 @@ func jobStatus(j *Job) string {
 }
 
 // labelKeyOf is a job's label_key in the store. GitLab's labels are the tags of the runner
-// that took the job, which only its hooks carry (the API's job does not, and the
-// reconciler takes none from it): a job no runner took has none, and neither has one
-// whose every hook naming its runner was dropped. Call with the lock held.
+// that took the job, which only hooks carry (its Job Hooks, and its pipeline's hooks'
+// builds; the API's job does not, and the reconciler takes none from it): a job no runner
+// took has none, and neither has one whose every hook naming its runner was dropped. Call
+// with the lock held.
 func (s *sim) labelKeyOf(j *Job) string {
 	if j.Run.gitlab() && (j.RunnerName == "" || !s.tagged[j.ID]) {
 		return ""
@@ -50,10 +51,29 @@ func (s *sim) noteTags(sent []Delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, d := range sent {
-		if d.job != 0 {
-			s.tagged[d.job] = true
+		for _, id := range d.jobs {
+			s.tagged[id] = true
 		}
 	}
+}
+
+// taggedJobs are the jobs whose runner (with its tags) a GitLab hook of e names, as its
+// payload is rendered: a Job Hook's job once a runner took it, and every such job among a
+// Pipeline Hook's builds, which the store projects like Job Hooks.
+func taggedJobs(e Event) []int64 {
+	if e.Job != nil {
+		if e.Job.RunnerName != "" {
+			return []int64{e.Job.ID}
+		}
+		return nil
+	}
+	var ids []int64
+	for _, j := range e.Run.Jobs {
+		if j.RunnerName != "" {
+			ids = append(ids, j.ID)
+		}
+	}
+	return ids
 }
 
 // storeEvent is a run's event as the store holds it: GitLab's pipeline source.

@@ -119,9 +119,7 @@ func (x *Simulator) step(ctx context.Context, until time.Time) error {
 		if e.Org.GitLab() {
 			d.Forge = ForgeGitLab
 			d.Event, d.Action = gitlabEvent(e)
-			if e.Job != nil && e.Job.RunnerName != "" {
-				d.job = e.Job.ID
-			}
+			d.jobs = taggedJobs(e)
 		}
 		batch = append(batch, d)
 	}
