@@ -174,7 +174,8 @@ func uniqueByID(items []Item) []Item {
 // counts. Each payload arrives as stored (rawlog.go), with its codec and dictionary.
 //
 // A delivery is new when its id enters delivery_guids (migration 0024): deliveries is
-// partitioned by receipt time and holds no unique index on the id. A concurrent insert of
+// partitioned by receipt time and holds no unique index on the id. A UUID id enters as a
+// uuid, any other as text (0029); either unique index stops a repeat. A concurrent insert of
 // the same id waits for the first to commit and then finds it, as on any unique index.
 const insertDeliveriesSQL = `
 		WITH u AS (
@@ -182,9 +183,10 @@ const insertDeliveriesSQL = `
 				$11::int2[], $12::int4[], $13::text[])
 			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict, forge)),
 		fresh AS (
-			INSERT INTO delivery_guids (delivery_id, received_at) SELECT id, received_at FROM u
-			ON CONFLICT (delivery_id) DO NOTHING
-			RETURNING delivery_id)
+			INSERT INTO delivery_guids (received_at, guid, delivery_id)
+			SELECT u.received_at, k.guid, CASE WHEN k.guid IS NULL THEN u.id END FROM u, delivery_uuid(u.id) AS k(guid)
+			ON CONFLICT DO NOTHING
+			RETURNING coalesce(delivery_id, guid::text) AS delivery_id)
 		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at,
 			payload_codec, payload_dict, payload, forge)
 		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at,

@@ -28,6 +28,7 @@ type config struct {
 	batch   int
 	writers int
 	rawDict bool
+	formats string
 }
 
 func main() {
@@ -39,8 +40,12 @@ func main() {
 	flag.IntVar(&c.batch, "batch", 128, "deliveries per Store.Write (the receiver's group commit)")
 	flag.IntVar(&c.writers, "writers", 2, "concurrent writers")
 	flag.BoolVar(&c.rawDict, "raw-dict", true, "also compare dictionaries and levels, raw-content dictionaries of recent payloads included, outside the store")
+	flag.StringVar(&c.formats, "formats", "", "comma-separated formats to write (default: all); as-received is always kept, for the A/B ratio")
 	flag.Parse()
 	var errs []error
+	if err := selectFormats(c.formats); err != nil {
+		errs = append(errs, err)
+	}
 	if c.hours < 1 || c.batch < 1 || c.writers < 1 {
 		errs = append(errs, errors.New("-hours, -batch and -writers must be at least 1"))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,30 @@ var formats = []format{
 	{name: "zstd-raw256k", retrained: "raw256k"},
 	{name: "zstd-raw512k", retrained: "raw512k"},
 	{name: "zstd-raw1m", retrained: "raw1m"},
+}
+
+// selectFormats keeps only the named formats (and as-received, the ratio's base).
+func selectFormats(list string) error {
+	if list == "" {
+		return nil
+	}
+	want := map[string]bool{"as-received": true}
+	for _, n := range strings.Split(list, ",") {
+		want[strings.TrimSpace(n)] = true
+	}
+	var kept []format
+	for _, f := range formats {
+		if want[f.name] {
+			kept = append(kept, f)
+			delete(want, f.name)
+		}
+	}
+	delete(want, "as-received")
+	if len(want) > 0 {
+		return fmt.Errorf("-formats: unknown %v", slices.Sorted(maps.Keys(want)))
+	}
+	formats = kept
+	return nil
 }
 
 // trainings are the dictionaries trained on the earlier stream, by name.
