@@ -5,4 +5,6 @@ var (
 	SelectJobsByIDSQL  = selectJobsByIDSQL
 	SelectRunsByKeySQL = selectRunsByKeySQL
 	PlanSettings       = planSettings
+	JobHTMLURL         = jobHTMLURL
+	JobRunURL          = jobRunURL
 )
