@@ -7,4 +7,5 @@ var (
 	PlanSettings       = planSettings
 	JobHTMLURL         = jobHTMLURL
 	JobRunURL          = jobRunURL
+	DeliveryGUID       = deliveryGUID
 )

@@ -363,3 +363,37 @@ func TestMigrationDerivesJobURLs(t *testing.T) {
 		}
 	})
 }
+
+// The write path's Go reading of an id (deliveryGUID) and the SQL one that delivery_guids'
+// CHECK and the lookups use (delivery_uuid) agree on every spelling.
+func TestDeliveryGUIDMatchesSQL(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const canonical = "0f0e0d0c-0b0a-4909-8807-060504030201"
+	cases := []struct{ name, id string }{
+		{"canonical", canonical},
+		{"all hex letters", "abcdefab-cdef-abcd-efab-cdefabcdefab"},
+		{"uppercase", strings.ToUpper(canonical)},
+		{"one uppercase letter", "0f0e0d0c-0b0a-4909-8807-06050403020A"},
+		{"no hyphens", strings.ReplaceAll(canonical, "-", "")},
+		{"braces", "{" + canonical + "}"},
+		{"hyphen moved", "0f0e0d0-c0b0a-4909-8807-060504030201"},
+		{"a letter past f", "0f0e0d0c-0b0a-4909-8807-06050403020g"},
+		{"trailing newline", canonical + "\n"},
+		{"one short", canonical[:35]},
+		{"empty", ""},
+		{"a reconciler id", "api:run:1:1:completed:success"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var sql *string
+			if err := s.Pool().QueryRow(ctx, "SELECT delivery_uuid($1)::text", c.id).Scan(&sql); err != nil {
+				t.Fatal(err)
+			}
+			g := store.DeliveryGUID(c.id)
+			if (sql != nil) != g.Valid || sql != nil && *sql != c.id {
+				t.Errorf("SQL reads %q as %v, Go as %v", c.id, sql, g)
+			}
+		})
+	}
+}
