@@ -110,11 +110,12 @@ func run(ctx context.Context, c config) error {
 			if err != nil {
 				return err
 			}
-			r, err := writeAll(ctx, db, f, items, c.batch, c.writers)
+			r, err := writeAll(ctx, db, f, items, c.batch, c.writers, cluster.Pid())
 			if err != nil {
 				return fmt.Errorf("%s round %d: %w", f.name, round, err)
 			}
-			fmt.Printf("round %d %-14s %7.0f deliveries/s  writer cpu %5.1f µs/delivery\n", round, f.name, r.perSecond(), r.cpuPerDelivery())
+			fmt.Printf("round %d %-14s %7.0f deliveries/s  writer cpu %5.1f µs/delivery  postgres cpu %5.1f µs/delivery\n",
+				round, f.name, r.perSecond(), r.cpuPerDelivery(), r.pgPerDelivery())
 			results[f.name] = append(results[f.name], r)
 			last[f.name] = db
 		}
