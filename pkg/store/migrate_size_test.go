@@ -397,3 +397,25 @@ func TestDeliveryGUIDMatchesSQL(t *testing.T) {
 		})
 	}
 }
+
+// The plugin reads through the reader role: it may derive a job's URLs as the queries do.
+func TestReaderDerivesJobURLs(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	body := fixtures.Edited("workflow_job.completed.1", fixtures.SetJobField("html_url",
+		"https://github.com/Codertocat/Hello-World/actions/runs/2202229078/job/289782451"))
+	if _, err := s.Write(ctx, []store.Item{item(t, "reader-urls", "workflow_job", body, time.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	var link string
+	err := pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL ROLE ciradar_reader"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT job_html_url(html_url, forge_url, repo, run_id, job_id) FROM workflow_jobs
+			WHERE job_id = 289782451 AND html_url IS NULL`).Scan(&link)
+	})
+	if want := "https://github.com/Codertocat/Hello-World/actions/runs/2202229078/job/289782451"; err != nil || link != want {
+		t.Errorf("as the reader: %q, %v; want %q", link, err, want)
+	}
+}
