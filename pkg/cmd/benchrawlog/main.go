@@ -29,6 +29,7 @@ type config struct {
 	writers int
 	rawDict bool
 	formats string
+	whatIf  bool
 }
 
 func main() {
@@ -41,6 +42,7 @@ func main() {
 	flag.IntVar(&c.writers, "writers", 2, "concurrent writers")
 	flag.BoolVar(&c.rawDict, "raw-dict", true, "also compare dictionaries and levels, raw-content dictionaries of recent payloads included, outside the store")
 	flag.StringVar(&c.formats, "formats", "", "comma-separated formats to write (default: all); as-received is always kept, for the A/B ratio")
+	flag.BoolVar(&c.whatIf, "what-if", false, "also size what issue 18's 4 KB a job would need: payloads against their job's first one, compact steps, a narrower delivery index")
 	flag.Parse()
 	var errs []error
 	if err := selectFormats(c.formats); err != nil {
@@ -133,6 +135,14 @@ func run(ctx context.Context, c config) error {
 			break
 		}
 		if err := printSizes(ctx, last[f.name], f.name); err != nil {
+			return err
+		}
+	}
+	if c.whatIf && c.rounds > 0 {
+		if err := printWhatIfs(ctx, last[formats[len(formats)-1].name]); err != nil {
+			return err
+		}
+		if err := deltas(items, trained["raw512k"]); err != nil {
 			return err
 		}
 	}
