@@ -176,8 +176,9 @@ func uniqueByID(items []Item) []Item {
 //
 // A delivery is new when its id enters delivery_guids (migration 0024): deliveries is
 // partitioned by receipt time and holds no unique index on the id. A UUID id enters as a
-// uuid (deliveryGUID), any other as text (0029); either unique index stops a repeat. A concurrent insert of
-// the same id waits for the first to commit and then finds it, as on any unique index.
+// uuid (deliveryGUID), any other as text (0029); either unique index stops a repeat. A
+// concurrent insert of the same id waits for the first to commit and then finds it, as on
+// any unique index.
 const insertDeliveriesSQL = `
 		WITH u AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[],
