@@ -43,7 +43,9 @@ func ActiveJobs(ctx context.Context, env Env, req Request) (data.Frames, error) 
 	// interval arithmetic, string searches) they were most of the database's time per row.
 	st.add("SELECT j.job_id, j.run_id, j.created_at, j.status, j.started_at,\n",
 		"  CASE WHEN j.queued_last_at > j.waiting_last_at THEN j.queued_last_at END, j.queue_s,\n",
-		"  j.label_key, j.repo, j.workflow_name, j.job_name, j.runner_name, j.runner_group_name, j.head_branch, j.html_url,\n",
+		"  j.label_key, j.repo, j.workflow_name, j.job_name, j.runner_name, j.runner_group_name, j.head_branch,\n",
+		// NULL html_url: the URL its columns spell (migration 0030).
+		"  job_html_url(j.html_url, j.forge_url, j.repo, j.run_id, j.job_id),\n",
 		"  j.forge, j.forge_url\n",
 		"FROM workflow_jobs j\n",
 		// The partial index on open jobs by creation (migration 0015) holds only these rows,

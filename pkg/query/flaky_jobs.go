@@ -84,7 +84,8 @@ func flakeWindowRows(st *stmt, w window, f Filters) {
 	// Failures are read from the lookback before w to its end (workflow_jobs_failures_idx,
 	// migration 0011), passes from its start to the lookback after it.
 	jobs := func(conclusion, lo, hi string) {
-		st.add("SELECT j.job_id, j.created_at, j.completed_at, j.repo, j.workflow_name, j.job_name, j.head_sha, j.html_url\n",
+		st.add("SELECT j.job_id, j.created_at, j.completed_at, j.repo, j.workflow_name, j.job_name, j.head_sha,\n",
+			"      job_html_url(j.html_url, j.forge_url, j.repo, j.run_id, j.job_id) AS html_url\n",
 			"      FROM workflow_jobs j WHERE j.created_at >= ", lo, " AND j.created_at < ", hi,
 			" AND j.status = 'completed' AND j.conclusion = '", conclusion, "' AND j.head_sha <> ''")
 		f.where(st, jobFilters.without("conclusions"))

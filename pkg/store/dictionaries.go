@@ -272,7 +272,8 @@ func (s *Store) RawPayload(ctx context.Context, id string) ([]byte, error) {
 	var stored []byte
 	// The id's receipt time, from delivery_guids, prunes the read to one partition.
 	err := s.pool.QueryRow(ctx, `SELECT d.payload_codec, d.payload_dict, d.payload FROM delivery_guids g
-		JOIN deliveries d ON d.received_at = g.received_at AND d.delivery_id = g.delivery_id WHERE g.delivery_id = $1`, id).
+		JOIN deliveries d ON d.received_at = g.received_at AND d.delivery_id = $1
+		WHERE g.guid = delivery_uuid($1) OR g.delivery_id = $1`, id).
 		Scan(&codec, &dictID, &stored)
 	if err != nil {
 		return nil, fmt.Errorf("read payload of %q: %w", id, err)

@@ -5,4 +5,7 @@ var (
 	SelectJobsByIDSQL  = selectJobsByIDSQL
 	SelectRunsByKeySQL = selectRunsByKeySQL
 	PlanSettings       = planSettings
+	JobHTMLURL         = jobHTMLURL
+	JobRunURL          = jobRunURL
+	DeliveryGUID       = deliveryGUID
 )

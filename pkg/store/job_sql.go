@@ -71,16 +71,18 @@ func scanJobs(rows pgx.Rows) ([]*Job, error) {
 		var inconsistent, warnings bool
 		var failedStep string
 		var manualWait *float64
+		var htmlURL, runURL *string
 		if err := rows.Scan(&j.JobID, &j.RunID, &j.RunAttempt, &j.Org, &j.Repo, &j.RepoID, &j.WorkflowName, &j.JobName,
 			&j.HeadBranch, &j.HeadSHA, &j.Labels, &j.LabelKey, &j.RunnerID, &j.RunnerName, &j.RunnerGroupID,
 			&j.RunnerGroupName, &j.Status, &j.Conclusion, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
 			&j.WaitingSince, &j.WaitingLastAt, &j.QueuedLastAt, &approval, &queue,
-			&j.HTMLURL, &j.RunURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent,
+			&htmlURL, &runURL, &j.FirstSeenAt, &j.LastSeenAt, &j.ClosedBy, &abandoned, &inconsistent,
 			&failedStep, &warnings, &j.StepsFlagged, &j.RepoVisibility,
 			&j.Forge, &j.ForgeURL, &j.Stage, &j.AllowFailure, &j.QueuedAt, &j.ManualSince, &manualWait,
 			&j.FailureReason); err != nil {
 			return nil, fmt.Errorf("scan job: %w", err)
 		}
+		j.HTMLURL, j.RunURL = loadedURL(&j, htmlURL, jobHTMLURL), loadedURL(&j, runURL, jobRunURL)
 		normaliseJob(&j)
 		out = append(out, &j)
 	}
@@ -128,7 +130,8 @@ type jobArrays struct {
 	ids, runIDs, attempts, repoIDs                                     []int64
 	orgs, repos, workflows, names, branches, shas, labels, labelKeys   []string
 	runnerIDs, groupIDs                                                []*int64
-	runners, groups, statuses, conclusions, htmlURLs, runURLs          []string
+	runners, groups, statuses, conclusions                             []string
+	htmlURLs, runURLs                                                  []*string
 	created, started, completed, waitingSince, waitingLast, queuedLast []*time.Time
 	approval                                                           []float64
 	queue                                                              []*float64
@@ -158,7 +161,8 @@ func (a *jobArrays) add(j *Job) error {
 	a.waitingSince, a.waitingLast = append(a.waitingSince, j.WaitingSince), append(a.waitingLast, j.WaitingLastAt)
 	a.queuedLast = append(a.queuedLast, j.QueuedLastAt)
 	a.approval, a.queue = append(a.approval, j.ApprovalWait().Seconds()), append(a.queue, j.QueueSeconds())
-	a.htmlURLs, a.runURLs = append(a.htmlURLs, j.HTMLURL), append(a.runURLs, j.RunURL)
+	a.htmlURLs = append(a.htmlURLs, storedURL(j, j.HTMLURL, jobHTMLURL))
+	a.runURLs = append(a.runURLs, storedURL(j, j.RunURL, jobRunURL))
 	a.firstSeen, a.lastSeen = append(a.firstSeen, j.FirstSeenAt), append(a.lastSeen, j.LastSeenAt)
 	a.closedBy, a.abandoned = append(a.closedBy, j.ClosedBy), append(a.abandoned, j.AbandonedWaitSeconds())
 	a.inconsistent = append(a.inconsistent, j.Inconsistent())

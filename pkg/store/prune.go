@@ -81,7 +81,8 @@ func dropPartition(ctx context.Context, conn *pgx.Conn, name string) (int64, err
 	for b := int64(0); b < blocks; b += pruneBlocks {
 		var n int64
 		err := conn.QueryRow(ctx, `WITH chunk AS (SELECT delivery_id FROM `+table+` WHERE ctid >= $1::text::tid AND ctid < $2::text::tid),
-			forgotten AS (DELETE FROM delivery_guids g USING chunk WHERE g.delivery_id = chunk.delivery_id)
+			forgotten AS (DELETE FROM delivery_guids g USING chunk WHERE g.guid = delivery_uuid(chunk.delivery_id)),
+			forgotten_text AS (DELETE FROM delivery_guids g USING chunk WHERE g.delivery_id = chunk.delivery_id AND g.delivery_id IS NOT NULL)
 			SELECT count(*) FROM chunk`, fmt.Sprintf("(%d,0)", b), fmt.Sprintf("(%d,0)", b+pruneBlocks)).Scan(&n)
 		if err != nil {
 			return rows, fmt.Errorf("forget ids: %w", err)
@@ -111,7 +112,8 @@ func pruneDefault(ctx context.Context, conn *pgx.Conn, cutoff time.Time) (int64,
 				DELETE FROM `+DefaultPartition+` WHERE ctid = ANY (ARRAY(
 					SELECT ctid FROM `+DefaultPartition+` WHERE received_at < $1 ORDER BY received_at LIMIT 5000))
 				RETURNING delivery_id),
-			forgotten AS (DELETE FROM delivery_guids g USING gone WHERE g.delivery_id = gone.delivery_id)
+			forgotten AS (DELETE FROM delivery_guids g USING gone WHERE g.guid = delivery_uuid(gone.delivery_id)),
+			forgotten_text AS (DELETE FROM delivery_guids g USING gone WHERE g.delivery_id = gone.delivery_id AND g.delivery_id IS NOT NULL)
 			SELECT count(*) FROM gone`, cutoff).Scan(&n)
 		if err != nil {
 			return total, fmt.Errorf("delete from %s: %w", DefaultPartition, err)

@@ -117,9 +117,9 @@ func TestCompactRewritesOnlyWhenAsked(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	p := fixtures.All()[0]
-	// A row as stored before 0023, with its id recorded as Write records it (0024).
+	// A row as stored before 0023, with its id recorded as Write records a text id (0024, 0029).
 	if _, err := s.Pool().Exec(ctx, `WITH d AS (INSERT INTO deliveries (delivery_id, event, received_at, payload)
-		VALUES ('old', $1, now(), $2) RETURNING delivery_id, received_at) INSERT INTO delivery_guids SELECT * FROM d`, p.Event, p.Body); err != nil {
+		VALUES ('old', $1, now(), $2) RETURNING delivery_id, received_at) INSERT INTO delivery_guids (delivery_id, received_at) SELECT * FROM d`, p.Event, p.Body); err != nil {
 		t.Fatal(err)
 	}
 	for _, rewrite := range []bool{false, true} {
@@ -197,7 +197,7 @@ func TestPayloadFallbacks(t *testing.T) {
 	}
 
 	if _, err := s.Pool().Exec(ctx, `WITH d AS (INSERT INTO deliveries (delivery_id, event, received_at, payload_codec, payload_dict, payload)
-		VALUES ('orphan', 'push', now(), 1, 99, '\x00') RETURNING delivery_id, received_at) INSERT INTO delivery_guids SELECT * FROM d`); err != nil {
+		VALUES ('orphan', 'push', now(), 1, 99, '\x00') RETURNING delivery_id, received_at) INSERT INTO delivery_guids (delivery_id, received_at) SELECT * FROM d`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.RawPayload(ctx, "orphan"); !errors.Is(err, store.ErrMissingDictionary) {

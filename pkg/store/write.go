@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -174,17 +175,20 @@ func uniqueByID(items []Item) []Item {
 // counts. Each payload arrives as stored (rawlog.go), with its codec and dictionary.
 //
 // A delivery is new when its id enters delivery_guids (migration 0024): deliveries is
-// partitioned by receipt time and holds no unique index on the id. A concurrent insert of
-// the same id waits for the first to commit and then finds it, as on any unique index.
+// partitioned by receipt time and holds no unique index on the id. A UUID id enters as a
+// uuid (deliveryGUID), any other as text (0029); either unique index stops a repeat. A
+// concurrent insert of the same id waits for the first to commit and then finds it, as on
+// any unique index.
 const insertDeliveriesSQL = `
 		WITH u AS (
 			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::int8[], $7::timestamptz[], $9::int4[], $10::int4[],
-				$11::int2[], $12::int4[], $13::text[])
-			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict, forge)),
+				$11::int2[], $12::int4[], $13::text[], $14::uuid[])
+			AS u(id, event, action, hook_id, target_type, target_id, received_at, off, len, codec, dict, forge, guid)),
 		fresh AS (
-			INSERT INTO delivery_guids (delivery_id, received_at) SELECT id, received_at FROM u
-			ON CONFLICT (delivery_id) DO NOTHING
-			RETURNING delivery_id)
+			INSERT INTO delivery_guids (received_at, guid, delivery_id)
+			SELECT u.received_at, u.guid, CASE WHEN u.guid IS NULL THEN u.id END FROM u
+			ON CONFLICT DO NOTHING
+			RETURNING coalesce(delivery_id, guid::text) AS delivery_id)
 		INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at,
 			payload_codec, payload_dict, payload, forge)
 		SELECT u.id, u.event, u.action, u.hook_id, u.target_type, u.target_id, u.received_at,
@@ -202,6 +206,7 @@ func queueInsertDeliveries(b *pgx.Batch, items []Item, stored []encoded) error {
 	offsets, lengths := make([]int32, n), make([]int32, n)
 	codecs, dicts := make([]int16, n), make([]*int32, n)
 	forges := make([]string, n)
+	guids := make([]pgtype.UUID, n)
 	total := 0
 	for _, p := range stored {
 		total += len(p.bytes)
@@ -216,13 +221,14 @@ func queueInsertDeliveries(b *pgx.Batch, items []Item, stored []encoded) error {
 		ids[i], events[i], actions[i], targetTypes[i] = d.ID, d.Event, clean(d.Action), d.TargetType
 		hookIDs[i], targetIDs[i] = nullable(d.HookID), nullable(d.TargetID)
 		received[i], forges[i] = d.ReceivedAt, forgeOf(d)
+		guids[i] = deliveryGUID(d.ID)
 		p := stored[i]
 		offsets[i], lengths[i] = int32(len(payloads)+1), int32(len(p.bytes))
 		codecs[i], dicts[i] = p.codec, p.dict
 		payloads = append(payloads, p.bytes...)
 	}
 	b.Queue(insertDeliveriesSQL, ids, events, actions, hookIDs, targetTypes, targetIDs, received, payloads, offsets, lengths,
-		codecs, dicts, forges)
+		codecs, dicts, forges, guids)
 	return nil
 }
 

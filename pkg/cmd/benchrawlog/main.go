@@ -28,6 +28,8 @@ type config struct {
 	batch   int
 	writers int
 	rawDict bool
+	formats string
+	whatIf  bool
 }
 
 func main() {
@@ -39,8 +41,13 @@ func main() {
 	flag.IntVar(&c.batch, "batch", 128, "deliveries per Store.Write (the receiver's group commit)")
 	flag.IntVar(&c.writers, "writers", 2, "concurrent writers")
 	flag.BoolVar(&c.rawDict, "raw-dict", true, "also compare dictionaries and levels, raw-content dictionaries of recent payloads included, outside the store")
+	flag.StringVar(&c.formats, "formats", "", "comma-separated formats to write (default: all); as-received is always kept, for the A/B ratio")
+	flag.BoolVar(&c.whatIf, "what-if", false, "also size what issue 18's 4 KB a job would need: payloads against their job's first one, compact steps, a narrower delivery index")
 	flag.Parse()
 	var errs []error
+	if err := selectFormats(c.formats); err != nil {
+		errs = append(errs, err)
+	}
 	if c.hours < 1 || c.batch < 1 || c.writers < 1 {
 		errs = append(errs, errors.New("-hours, -batch and -writers must be at least 1"))
 	}
@@ -105,11 +112,12 @@ func run(ctx context.Context, c config) error {
 			if err != nil {
 				return err
 			}
-			r, err := writeAll(ctx, db, f, items, c.batch, c.writers)
+			r, err := writeAll(ctx, db, f, items, c.batch, c.writers, cluster.Pid())
 			if err != nil {
 				return fmt.Errorf("%s round %d: %w", f.name, round, err)
 			}
-			fmt.Printf("round %d %-14s %7.0f deliveries/s  writer cpu %5.1f µs/delivery\n", round, f.name, r.perSecond(), r.cpuPerDelivery())
+			fmt.Printf("round %d %-14s %7.0f deliveries/s  writer cpu %5.1f µs/delivery  postgres cpu %5.1f µs/delivery\n",
+				round, f.name, r.perSecond(), r.cpuPerDelivery(), r.pgPerDelivery())
 			results[f.name] = append(results[f.name], r)
 			last[f.name] = db
 		}
@@ -127,6 +135,14 @@ func run(ctx context.Context, c config) error {
 			break
 		}
 		if err := printSizes(ctx, last[f.name], f.name); err != nil {
+			return err
+		}
+	}
+	if c.whatIf && c.rounds > 0 {
+		if err := printWhatIfs(ctx, last[formats[len(formats)-1].name]); err != nil {
+			return err
+		}
+		if err := deltas(items, trained["raw512k"]); err != nil {
 			return err
 		}
 	}

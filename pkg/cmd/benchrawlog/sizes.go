@@ -72,33 +72,33 @@ func printSizes(ctx context.Context, url, name string) error {
 }
 
 // printPerJob divides every table the write path fills, indexes and TOAST included, by
-// the jobs stored.
+// the jobs stored, and breaks each one down into heap, TOAST and every index (partitions
+// summed into their parent).
 func printPerJob(ctx context.Context, conn *pgx.Conn) error {
 	var jobs int64
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM workflow_jobs").Scan(&jobs); err != nil {
 		return fmt.Errorf("count jobs: %w", err)
 	}
-	tables, err := conn.Query(ctx, `SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c
-		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm', 'p') AND c.relname <> 'payload_dictionaries'
-		ORDER BY 2 DESC`)
+	rels, err := conn.Query(ctx, relationSizes)
 	if err != nil {
 		return fmt.Errorf("table sizes: %w", err)
 	}
 	var sum int64
 	var lines []string
-	for tables.Next() {
-		var n string
+	for rels.Next() {
+		var table, part string
 		var b int64
-		if err := tables.Scan(&n, &b); err != nil {
+		if err := rels.Scan(&table, &part, &b); err != nil {
 			return err
 		}
-		sum += b
-		if b > 16<<10 {
-			lines = append(lines, fmt.Sprintf("   %-28s %7.0f bytes/job", n, float64(b)/float64(jobs)))
+		if part == "" {
+			sum += b
+		}
+		if b > 16<<10 || part == "" && b > 0 {
+			lines = append(lines, fmt.Sprintf("   %-28s %-44s %7.0f bytes/job", table, part, float64(b)/float64(jobs)))
 		}
 	}
-	if err := tables.Err(); err != nil {
+	if err := rels.Err(); err != nil {
 		return err
 	}
 	fmt.Printf("   per job (%d jobs): %.0f bytes, every table, index and TOAST included (the dictionaries apart)\n", jobs, float64(sum)/float64(jobs))
@@ -107,3 +107,27 @@ func printPerJob(ctx context.Context, conn *pgx.Conn) error {
 	}
 	return nil
 }
+
+// relationSizes lists, for every table (a partitioned one as the sum of its leaves), its
+// total size on a row with an empty part, then its heap, TOAST and each index.
+const relationSizes = `WITH leaf AS (
+	SELECT c.oid AS root, c.oid AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm') AND NOT c.relispartition
+	UNION ALL
+	SELECT c.oid, t.relid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+		pg_partition_tree(c.oid) t
+	WHERE n.nspname = 'public' AND c.relkind = 'p' AND t.isleaf
+), parts AS (
+	SELECT l.root, '' AS part, pg_total_relation_size(l.rel) AS b FROM leaf l
+	UNION ALL SELECT l.root, 'heap', pg_relation_size(l.rel) FROM leaf l
+	UNION ALL SELECT l.root, 'toast', coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)
+		FROM leaf l JOIN pg_class c ON c.oid = l.rel
+	UNION ALL SELECT l.root, 'index ' || coalesce(pi.relname, ic.relname), pg_relation_size(i.indexrelid)
+		FROM leaf l JOIN pg_index i ON i.indrelid = l.rel JOIN pg_class ic ON ic.oid = i.indexrelid
+		LEFT JOIN pg_inherits h ON h.inhrelid = i.indexrelid LEFT JOIN pg_class pi ON pi.oid = h.inhparent
+), sums AS (
+	SELECT root, part, sum(b)::bigint AS b FROM parts
+	WHERE root <> 'payload_dictionaries'::regclass GROUP BY 1, 2
+)
+SELECT s.root::regclass::text, s.part, s.b FROM sums s JOIN sums t ON t.root = s.root AND t.part = ''
+ORDER BY t.b DESC, s.root, s.part <> '', s.b DESC`

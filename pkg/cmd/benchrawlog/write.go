@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,30 @@ var formats = []format{
 	{name: "zstd-raw256k", retrained: "raw256k"},
 	{name: "zstd-raw512k", retrained: "raw512k"},
 	{name: "zstd-raw1m", retrained: "raw1m"},
+}
+
+// selectFormats keeps only the named formats (and as-received, the ratio's base).
+func selectFormats(list string) error {
+	if list == "" {
+		return nil
+	}
+	want := map[string]bool{"as-received": true}
+	for _, n := range strings.Split(list, ",") {
+		want[strings.TrimSpace(n)] = true
+	}
+	var kept []format
+	for _, f := range formats {
+		if want[f.name] {
+			kept = append(kept, f)
+			delete(want, f.name)
+		}
+	}
+	delete(want, "as-received")
+	if len(want) > 0 {
+		return fmt.Errorf("-formats: unknown %v", slices.Sorted(maps.Keys(want)))
+	}
+	formats = kept
+	return nil
 }
 
 // trainings are the dictionaries trained on the earlier stream, by name.
@@ -122,16 +147,20 @@ type writeResult struct {
 	n    int
 	wall time.Duration
 	cpu  time.Duration // this process: the receiver's share of the write path
+	pg   time.Duration // the Postgres server's, over the same write
 }
 
 func (r writeResult) perSecond() float64 { return float64(r.n) / r.wall.Seconds() }
 func (r writeResult) cpuPerDelivery() float64 {
 	return float64(r.cpu.Microseconds()) / float64(r.n)
 }
+func (r writeResult) pgPerDelivery() float64 {
+	return float64(r.pg.Microseconds()) / float64(r.n)
+}
 
 // writeAll writes items through Store.Write in batches from writers goroutines, as the
 // receiver's group commit does, and times it.
-func writeAll(ctx context.Context, url string, f format, items []store.Item, batch, writers int) (writeResult, error) {
+func writeAll(ctx context.Context, url string, f format, items []store.Item, batch, writers, serverPid int) (writeResult, error) {
 	s, err := store.Open(ctx, url, store.Options{AsReceived: f.asReceived, MaxConns: int32(writers + 1)})
 	if err != nil {
 		return writeResult{}, err
@@ -143,7 +172,7 @@ func writeAll(ctx context.Context, url string, f format, items []store.Item, bat
 	batches := make(chan []store.Item)
 	errs := make(chan error, writers)
 	var wg sync.WaitGroup
-	cpu0, t0 := processCPU(), time.Now()
+	cpu0, pg0, t0 := processCPU(), serverCPU(serverPid), time.Now()
 	for range writers {
 		wg.Add(1)
 		go func() {
@@ -161,7 +190,7 @@ func writeAll(ctx context.Context, url string, f format, items []store.Item, bat
 	}
 	close(batches)
 	wg.Wait()
-	r := writeResult{n: len(items), wall: time.Since(t0), cpu: processCPU() - cpu0}
+	r := writeResult{n: len(items), wall: time.Since(t0), cpu: processCPU() - cpu0, pg: serverCPU(serverPid) - pg0}
 	select {
 	case err := <-errs:
 		return r, err
@@ -183,16 +212,16 @@ func report(results map[string][]writeResult) {
 		slices.Sort(xs)
 		return xs[len(xs)/2]
 	}
-	tput, cpu := map[string]float64{}, map[string]float64{}
+	tput, cpu, pg := map[string]float64{}, map[string]float64{}, map[string]float64{}
 	for _, f := range formats {
-		var t, c []float64
+		var t, c, p []float64
 		for _, r := range results[f.name] {
-			t, c = append(t, r.perSecond()), append(c, r.cpuPerDelivery())
+			t, c, p = append(t, r.perSecond()), append(c, r.cpuPerDelivery()), append(p, r.pgPerDelivery())
 		}
-		tput[f.name], cpu[f.name] = median(t), median(c)
+		tput[f.name], cpu[f.name], pg[f.name] = median(t), median(c), median(p)
 	}
-	fmt.Println("\nformat          deliveries/s (median)  writer cpu µs/delivery (median)  throughput vs as-received")
+	fmt.Println("\nformat          deliveries/s (median)  writer cpu µs/delivery (median)  postgres cpu µs/delivery (median)  throughput vs as-received")
 	for _, f := range formats {
-		fmt.Printf("%-15s %22.0f %32.1f %26.2f×\n", f.name, tput[f.name], cpu[f.name], tput[f.name]/tput["as-received"])
+		fmt.Printf("%-15s %22.0f %32.1f %34.1f %26.2f×\n", f.name, tput[f.name], cpu[f.name], pg[f.name], tput[f.name]/tput["as-received"])
 	}
 }
