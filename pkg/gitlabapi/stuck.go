@@ -13,13 +13,19 @@ import (
 
 // Stuck-job checks: a GitLab job pending or running longer than StuckAfter (default 30m)
 // is asked about, at most MaxStuck a cycle (default 50), and again after RecheckAfter
-// (default 15m) while GitLab says it is still open. They cost nothing while no job is
-// that old.
+// (default 15m) while GitLab says it is still open; one created or manual for a day, daily
+// (heldAfter). They cost nothing while no job is that old.
 const (
 	defaultStuckAfter   = 30 * time.Minute
 	defaultRecheckAfter = 15 * time.Minute
 	defaultMaxStuck     = 50
 )
+
+// heldAfter is when a job still created (held by its earlier stages) or manual is asked
+// about, and how long GitLab's "still so" holds before it is asked again. GitLab keeps such
+// jobs open for ever, rightly, but a deleted pipeline's jobs would then stay open in the
+// store for ever too: once a day finds those (404, closed as gone) for a request a job.
+const heldAfter = 24 * time.Hour
 
 // stuckJobs asks GitLab about its old open jobs. A job GitLab reports further along is
 // merged through the same path as a hook; one GitLab no longer knows (404: erased, or its
@@ -38,6 +44,13 @@ func (s *Sync) stuckJobs(ctx context.Context, now time.Time) (checked, corrected
 	jobs, err := s.Store.StuckJobsOf(ctx, store.ForgeGitLab, []string{"queued", "in_progress"}, now.Add(-after), now.Add(-recheck), limit)
 	if err != nil {
 		return 0, 0, err
+	}
+	if len(jobs) < limit {
+		held, err := s.Store.StuckJobsOf(ctx, store.ForgeGitLab, []string{"created", "waiting"}, now.Add(-heldAfter), now.Add(-heldAfter), limit-len(jobs))
+		if err != nil {
+			return 0, 0, err
+		}
+		jobs = append(jobs, held...)
 	}
 	var errs []error
 	for _, oj := range jobs {

@@ -51,7 +51,11 @@ func TestSyncCycleCost(t *testing.T) {
 	// longer knows.
 	fake.Single = map[string]any{"999": map[string]any{"id": 999, "name": "slow", "stage": "test", "status": "running",
 		"started_at": started.Format(time.RFC3339), "created_at": started.Format(time.RFC3339),
-		"pipeline": map[string]any{"id": 31, "project_id": 1, "ref": "main", "sha": "abc"}}}
+		"pipeline": map[string]any{"id": 31, "project_id": 1, "ref": "main", "sha": "abc"}},
+		// The pipeline's staging deploy, held by its earlier stages for good: asked about
+		// once it has been so for a day, and still so.
+		"379": map[string]any{"id": 379, "name": "staging", "stage": "deploy", "status": "created",
+			"created_at": "2016-08-12T15:23:28Z", "pipeline": map[string]any{"id": 31, "project_id": 1, "ref": "main", "sha": "abc"}}}
 	gone := fixtures.GitLabEdited("job", func(doc map[string]any) {
 		doc["build_id"], doc["build_status"], doc["pipeline_id"] = 1001, "running", 31
 		doc["build_started_at_iso"] = started.Format(time.RFC3339)
@@ -95,7 +99,8 @@ func TestSyncCycleCost(t *testing.T) {
 		}, 1 + 1 + 3, 1, 1, 0},
 		{"idle after the backfill: its positions were its own", now.Add(4 * time.Minute), cycle(sync), 1, 1, 0, 0},
 		{"group and runners listed again after an hour; the running job, asked again, expires", now.Add(2 * time.Hour), cycle(sync), 1 + 1 + 1 + 2, 1, 0, 1},
-		{"timeout and runners' tags read again after a day", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1 + 2 + 3, 1, 0, 0},
+		{"timeout and runners' tags read again after a day, and the job held for a day asked about", now.Add(26 * time.Hour), cycle(sync), 1 + 1 + 1 + 1 + 2 + 3, 1, 0, 0},
+		{"the held job is not asked again within a day", now.Add(27 * time.Hour), cycle(sync), 1 + 1 + 2, 1, 0, 0},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -113,8 +118,16 @@ func TestSyncCycleCost(t *testing.T) {
 	fake.Mu.Lock()
 	fake.Runners = fake.Runners[:2]
 	fake.Mu.Unlock()
-	if calls, _, _, _, err := cycle(sync)(now.Add(26*time.Hour + 30*time.Minute)); err != nil || calls != 1+1 {
-		t.Fatalf("%d calls, %v; want the pipelines and one page of runners", calls, err)
+	if calls, _, _, _, err := cycle(sync)(now.Add(28 * time.Hour)); err != nil || calls != 1+1+1 {
+		t.Fatalf("%d calls, %v; want the group, the pipelines and one page of runners", calls, err)
+	}
+	// The held job's pipeline is deleted: GitLab forgets the job, and the next day's check
+	// closes it as gone rather than leaving it open for ever.
+	fake.Mu.Lock()
+	delete(fake.Single, "379")
+	fake.Mu.Unlock()
+	if _, _, _, _, err := cycle(sync)(now.Add(51 * time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	want := []string{
 		"gitlab:group:gitlab-org 12270837 4-blue.shared.runners-manager.gitlab.com/default group_type online f docker,linux",
@@ -142,6 +155,9 @@ func TestSyncCycleCost(t *testing.T) {
 			t.Fatalf("job 1001 closed_by %q, want gone", j.ClosedBy)
 		}
 		found = found || j.JobID == 999
+		if j.JobID == 379 && j.ClosedBy != store.ClosedGone {
+			t.Fatalf("job 379 (held, then forgotten) closed_by %q, want gone", j.ClosedBy)
+		}
 		if j.JobID == 999 && (j.Forge != store.ForgeGitLab || j.ClosedBy != store.ClosedExpired || j.CompletedAt == nil ||
 			!j.CompletedAt.Equal(started.Add(2*time.Hour))) {
 			t.Fatalf("job 999: forge %s closed_by %q end %v, want expired at the 2h timeout", j.Forge, j.ClosedBy, j.CompletedAt)
