@@ -5,7 +5,7 @@ import "github.com/grafana/grafana-foundation-sdk/go/dashboard"
 // Status shows GitHub's own status and the health of CI Radar's ingest.
 func Status() (dashboard.Dashboard, error) {
 	b := newDashboard("ciradar-status", "CI Radar / Status",
-		"GitHub's status page (components and unresolved incidents) and CI Radar's own ingest: deliveries per hour by event and outcome, rejections, the age of the newest delivery, and the reconciler's API requests, rate limit left, redeliveries and closures.",
+		"GitHub's status page (components and unresolved incidents) and CI Radar's own ingest, by forge: deliveries per hour by event and outcome, rejections, the age of the newest delivery, and the reconciler's API requests, rate limit left, redeliveries and closures.",
 		"now-24h", "1m")
 	b.add(12, 10, tablePanel("GitHub components", "Components of the configured status page (githubstatus.com by default).",
 		Query{QueryType: "github_status", View: "components"}, stateColors("status")))
@@ -13,7 +13,9 @@ func Status() (dashboard.Dashboard, error) {
 		Query{QueryType: "github_status", View: "incidents"},
 		byName("name", linkTo("Open incident", "url")), byName("url", hidden())))
 
-	health := Query{QueryType: "ingest_health"}
+	// The ingest panels follow the forge variable; GitHub's status and the reconciler's
+	// GitHub API figures are GitHub's alone.
+	health := Query{QueryType: "ingest_health", Filters: &Filters{Forges: []string{"$forge"}}}
 	b.add(8, 5, statPanel("Newest delivery age", "Time since the newest webhook delivery was stored. The alert fires past 60 minutes.",
 		health, "newest_delivery_age_seconds", "lastNotNull", "s", steps("green", 900, "orange", 3600, "red")))
 	b.add(8, 5, statPanel("Deliveries received", "Deliveries stored or rejected within the range.", health, "deliveries", "sum", "short", steps("blue")))
@@ -22,7 +24,7 @@ func Status() (dashboard.Dashboard, error) {
 		WithTransformation(dashboard.DataTransformerConfig{Id: "filterFieldsByName", Options: map[string]any{
 			"include": map[string]any{"pattern": `/outcome="rejected"/`}}}))
 
-	b.add(24, 5, statPanel("Jobs closed without word from GitHub", "Jobs CI Radar closed itself within the range: expired past GitHub's own limits (queued 48 h, running 6 h hosted or 5 days self-hosted, a run 35 days), or gone when the REST API answered 404. A real event arriving later still wins.",
+	b.add(24, 5, statPanel("Jobs closed without word from their forge", "Jobs CI Radar closed itself within the range: expired past their forge's own limits (GitHub: queued 48 h, running 6 h hosted or 5 days self-hosted, a run 35 days; GitLab: pending a day, running past the project's job timeout), or gone when the API answered 404. A real event arriving later still wins.",
 		health, "jobs", "sum", "short", steps("green", 1, "orange")).
 		DisplayName("${__field.labels.closed_by}").NoValue("0"))
 
