@@ -81,6 +81,11 @@ func jobTimes(j *Job, at time.Time) (queued, duration *float64) {
 		duration = glSeconds(end.Sub(j.Started))
 	case j.Status == "queued":
 		queued = glSeconds(at.Sub(j.Pending))
+	case j.Status == "completed" && !j.Pending.IsZero():
+		// Ended without a runner after entering 'pending' (cancelled or dropped while
+		// queued): GitLab still counts its queue, to its end. A job that never left
+		// 'created' has none.
+		queued = glSeconds(j.Completed.Sub(j.Pending))
 	}
 	return queued, duration
 }

@@ -144,7 +144,9 @@ func (s *sim) truth() Truth {
 		t.Jobs[statusKey(status, conclusion)]++
 		t.forge(j.Run.Repo().Org.Forge).Jobs[statusKey(status, conclusion)]++
 		key := s.labelKeyOf(j)
-		abandoned := status == "completed" && j.RunnerName == "" && conclusion != "skipped"
+		// A GitLab job abandoned had entered 'pending': one cancelled while its earlier
+		// stages held it never asked for a runner.
+		abandoned := status == "completed" && j.RunnerName == "" && conclusion != "skipped" && (!j.Run.gitlab() || !j.Pending.IsZero())
 		if abandoned {
 			t.Abandoned[key]++
 		}

@@ -62,18 +62,28 @@ func (j *Job) mergeClosure(o *Job) {
 // then about nothing: the approval wait is taken off, see AbandonedWaitSeconds). Skipped
 // jobs never asked for a runner. The approval itself is not a condition: receipt order,
 // which bounds it, is not reliable enough to decide what a job is.
+//
+// A GitLab job asks for a runner when it enters 'pending' (queued_at): one cancelled while
+// its earlier stages held it, or while manual, never did, and is not abandoned.
 func (j *Job) Abandoned() bool {
+	if j.Forge == ForgeGitLab && j.QueuedAt == nil {
+		return false
+	}
 	return j.Status == "completed" && j.RunnerName == "" && j.Conclusion != "skipped" && j.CreatedAt != nil && j.CompletedAt != nil
 }
 
-// AbandonedWaitSeconds is an abandoned job's wait: from creation to its end, less the
-// approval wait, never negative. It is a lower bound of a queue time that never ended. Nil
+// AbandonedWaitSeconds is an abandoned job's wait: from creation (GitLab: from entering
+// 'pending') to its end, less the approval wait, never negative. It is a lower bound of a queue time that never ended. Nil
 // for every other job.
 func (j *Job) AbandonedWaitSeconds() *float64 {
 	if !j.Abandoned() {
 		return nil
 	}
-	s := max(j.CompletedAt.Sub(*j.CreatedAt)-j.ApprovalWait(), 0).Seconds()
+	from := *j.CreatedAt
+	if j.Forge == ForgeGitLab {
+		from = *j.QueuedAt // the wait for a runner starts in 'pending', as its queue time does
+	}
+	s := max(j.CompletedAt.Sub(from)-j.ApprovalWait(), 0).Seconds()
 	return &s
 }
 

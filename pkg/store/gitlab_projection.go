@@ -120,6 +120,17 @@ func jobFromGitLab(ev *gitlabJobHook, received time.Time) *Job {
 		at := rt.Add(-seconds(*queued))
 		j.QueuedAt = &at
 	}
+	if (raw == "canceled" || raw == "failed") && queued != nil && firstTime(ev.BuildStartedAtISO, ev.BuildStartedAt) == nil {
+		// Cancelled or failed (stuck) without starting, after a queue (GitLab counts it to
+		// the end): it asked for a runner, so it was abandoned. Without a queue it never
+		// left 'created'. (A skipped job may carry a queue too, and asked for nothing.)
+		end := firstTime(ev.BuildFinishedAtISO, ev.BuildFinishedAt)
+		if end == nil {
+			end = &rt
+		}
+		at := end.Add(-seconds(*queued))
+		j.QueuedAt = &at
+	}
 	if jobRank(status) >= jobRank("in_progress") {
 		j.StartedAt = firstTime(ev.BuildStartedAtISO, ev.BuildStartedAt)
 		if j.StartedAt != nil && queued != nil {
