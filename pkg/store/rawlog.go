@@ -31,7 +31,7 @@ const maxDecoded = 32 << 20
 
 // rawCodec compresses payloads on the way in and decodes them on the way out. It holds
 // dictionaries of payload_dictionaries, keyed by id, which is also the zstd frame's
-// dictionary id; the newest one encodes. A raw-content dictionary is 512 KB by default, so
+// dictionary id; the newest one encodes. A raw-content dictionary is 1 MB by default, so
 // besides the newest only the heldDictionaries most recently loaded are kept, with their
 // decoders (see hold); an older row loads its dictionary again. Encoders and decoders are
 // safe for concurrent EncodeAll and DecodeAll, and are built once per dictionary held.
