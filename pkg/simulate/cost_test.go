@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/githubapi"
-	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/query"
 	"github.com/ciradar/ciradar/pkg/reconcile"
 	"github.com/ciradar/ciradar/pkg/simulate"
@@ -41,13 +40,7 @@ func costWorld() simulate.Config {
 // fake API equals the estimate day by day.
 func TestCostMatchesTruth(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	committer := store.NewCommitter(st, store.CommitterOptions{})
-	defer committer.Close()
+	st, committer := newStoreAndCommitter(t)
 	var clock atomic.Int64
 	h, err := webhook.NewHandler(webhook.Config{Secrets: []string{secret}, Sink: committer, Rejections: st, Timeout: 10 * time.Second,
 		Now: func() time.Time { return time.Unix(clock.Load(), 0) }})

@@ -22,7 +22,7 @@ type Delivery struct {
 	Org    *Org
 	RepoID int64
 	Body   []byte
-	Forge  string // ForgeGitLab for a GitLab hook (gitlabdelivery.go); "" is GitHub
+	Forge  string  // ForgeGitLab for a GitLab hook (gitlabdelivery.go); "" is GitHub
 	jobs   []int64 // the GitLab jobs whose runner's tags the hook names (a Job Hook's, a Pipeline Hook's builds)
 }
 

@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/simulate"
-	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/ciradar/ciradar/pkg/webhook"
 )
 
@@ -50,13 +48,7 @@ func TestStoreMatchesTruth(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			committer := store.NewCommitter(st, store.CommitterOptions{})
-			defer committer.Close()
+			st, committer := newStoreAndCommitter(t)
 			var clock atomic.Int64
 			cfg := webhook.Config{Secrets: []string{secret}, Sink: committer, Rejections: st, Timeout: 10 * time.Second}
 			if c.simClock {

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/gitlabapi"
-	"github.com/ciradar/ciradar/pkg/pgtest"
 	"github.com/ciradar/ciradar/pkg/simulate"
-	"github.com/ciradar/ciradar/pkg/store"
 )
 
 // TestGitLabLifecycleMatchesTruth is TestLifecycleMatchesTruth for a GitLab world:
@@ -21,13 +19,7 @@ import (
 // takes away), and each job cancelled while it waited is cancelled.
 func TestGitLabLifecycleMatchesTruth(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	committer := store.NewCommitter(st, store.CommitterOptions{})
-	defer committer.Close()
+	st, committer := newStoreAndCommitter(t)
 	var clock atomic.Int64
 	recv := receivers(t, committer, st, true, &clock)
 

@@ -50,13 +50,7 @@ func TestGitLabStoreMatchesTruth(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.Open(ctx, pgtest.NewDatabase(t), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			committer := store.NewCommitter(st, store.CommitterOptions{})
-			defer committer.Close()
+			st, committer := newStoreAndCommitter(t)
 			var clock atomic.Int64
 			receiver := receivers(t, committer, st, c.simClock, &clock)
 
