@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -146,20 +145,7 @@ func TestMigrationCompactsDeliveryGuids(t *testing.T) {
 			}
 		}
 	})
-	t.Run("reproject equals live", func(t *testing.T) {
-		want := snapshot(t, live)
-		if len(want.Jobs) == 0 {
-			t.Fatal("live ingest projected no jobs")
-		}
-		st, err := s.Reproject(ctx, 50)
-		if err != nil || st.Deliveries != len(items) || st.Skipped != 0 {
-			t.Fatalf("reproject: %+v, %v; want all %d deliveries read", st, err, len(items))
-		}
-		if got := snapshot(t, s); !reflect.DeepEqual(got, want) {
-			t.Errorf("reprojected the migrated log into %d jobs and %d runs; live ingest made %d and %d, or they differ",
-				len(got.Jobs), len(got.Runs), len(want.Jobs), len(want.Runs))
-		}
-	})
+	t.Run("reproject equals live", func(t *testing.T) { reprojectEqualsLive(t, s, live, len(items)) })
 }
 
 // An id is a duplicate exactly when the same string was stored before, however it is

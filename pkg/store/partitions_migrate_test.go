@@ -149,18 +149,23 @@ func TestMigrationPartitionsAFilledStore(t *testing.T) {
 			t.Errorf("%d ids recorded (%v), want %d", guids, err, len(before))
 		}
 	})
-	t.Run("reproject equals live", func(t *testing.T) {
-		want := snapshot(t, live)
-		if len(want.Jobs) == 0 {
-			t.Fatal("live ingest projected no jobs")
-		}
-		st, err := s.Reproject(ctx, 50)
-		if err != nil || st.Deliveries != len(before) || st.Skipped != 0 {
-			t.Fatalf("reproject: %+v, %v; want all %d deliveries read", st, err, len(before))
-		}
-		if got := snapshot(t, s); !reflect.DeepEqual(got, want) {
-			t.Errorf("reprojected the migrated log into %d jobs and %d runs; live ingest made %d and %d, or they differ",
-				len(got.Jobs), len(got.Runs), len(want.Jobs), len(want.Runs))
-		}
-	})
+	t.Run("reproject equals live", func(t *testing.T) { reprojectEqualsLive(t, s, live, len(before)) })
+}
+
+// reprojectEqualsLive reprojects s's whole log (n deliveries, after a migration) and
+// requires the projections live ingest made in the store live.
+func reprojectEqualsLive(t *testing.T, s, live *store.Store, n int) {
+	t.Helper()
+	want := snapshot(t, live)
+	if len(want.Jobs) == 0 {
+		t.Fatal("live ingest projected no jobs")
+	}
+	st, err := s.Reproject(context.Background(), 50)
+	if err != nil || st.Deliveries != n || st.Skipped != 0 {
+		t.Fatalf("reproject: %+v, %v; want all %d deliveries read", st, err, n)
+	}
+	if got := snapshot(t, s); !reflect.DeepEqual(got, want) {
+		t.Errorf("reprojected the migrated log into %d jobs and %d runs; live ingest made %d and %d, or they differ",
+			len(got.Jobs), len(got.Runs), len(want.Jobs), len(want.Runs))
+	}
 }
