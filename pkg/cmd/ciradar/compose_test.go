@@ -79,18 +79,7 @@ func TestComposeReceiverAndSimulator(t *testing.T) {
 	}
 	t.Cleanup(func() { sim.Process.Kill(); sim.Wait() })
 
-	waitFor(t, 90*time.Second, "jobs of both forges from compose's simulator", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, db)
-		if err != nil {
-			return false
-		}
-		defer conn.Close(context.Background())
-		var forges int
-		err = conn.QueryRow(ctx, "SELECT count(DISTINCT forge) FROM workflow_jobs").Scan(&forges)
-		return err == nil && forges == 2
-	})
+	waitFor(t, 90*time.Second, "jobs of both forges from compose's simulator", func() bool { return forges(db) == 2 })
 	// The receiver's reconcile interval is compose's 30s: its first cycle runs at start,
 	// before the simulator's APIs may listen, so wait for the second.
 	cycle := regexp.MustCompile(`msg="reconcile cycle".* api_requests=[1-9].* gitlab_api_requests=[1-9]`)
@@ -100,4 +89,20 @@ func TestComposeReceiverAndSimulator(t *testing.T) {
 	if strings.Contains(r.logs.String()+simLogs.String(), "401") {
 		t.Errorf("a token did not match between compose's services:\n%s\n%s", tail(r.logs.String(), 3000), tail(simLogs.String(), 3000))
 	}
+}
+
+// forges counts the forges the jobs in the store at db came from (0 when it cannot be read).
+func forges(db string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(DISTINCT forge) FROM workflow_jobs").Scan(&n); err != nil {
+		return 0
+	}
+	return n
 }
