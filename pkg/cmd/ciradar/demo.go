@@ -103,7 +103,7 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 	}
 	secret, token := randomHex(), randomHex()
 	gitlabSecret, gitlabToken := randomHex(), randomHex()
-	sf, hooks, orgs, err := demoSimulation(f, secret, token, gitlabSecret, gitlabToken)
+	sf, err := demoSimulation(f, secret, token, gitlabSecret, gitlabToken)
 	if err != nil {
 		return err
 	}
@@ -114,6 +114,7 @@ func runDemo(ctx context.Context, f *demoFlags, out io.Writer, log *slog.Logger)
 		return err
 	}
 	defer sim.close()
+	hooks, orgs := sim.githubOrgs()
 	// The GitLab reconciler reads the fake GitLab API (nil when the world has no GitLab group).
 	rf := &reconcileFlags{interval: 20 * time.Second, stuckAfter: 30 * time.Minute, recheck: 15 * time.Minute,
 		maxRedeliveries: 100, maxStuck: 50, maxLogs: 200, logBytes: logscan.DefaultMaxBytes, gitlab: sim.gitlabReconciler()}
@@ -223,36 +224,28 @@ func requireReaderPassword(c *pgtest.Cluster) error {
 
 // demoSimulation configures the simulator like `ciradar simulate`: history first, then
 // live, with a few dropped deliveries for the reconcilers to repair through the fake APIs.
-// Its organisations live on the forge -demo-forge says; it returns the hooks and orgs of
-// the built-in world's GitHub organisations for the GitHub reconciler.
-func demoSimulation(f *demoFlags, secret, token, gitlabSecret, gitlabToken string) (*simulateFlags, string, string, error) {
+// Its organisations live on the forge -demo-forge says.
+func demoSimulation(f *demoFlags, secret, token, gitlabSecret, gitlabToken string) (*simulateFlags, error) {
 	sf := &simulateFlags{url: "http://" + f.listen + "/webhook", secret: secret, seed: 1, since: f.history,
 		speedS: f.speed, concurrency: 8, dupS: "0.01", reorderS: "0.02", dropS: "0.005",
 		apiAddr: f.apiAddr, apiToken: token, logs: f.logs,
 		gitlab: simGitLabFlags{forge: f.forge, secret: gitlabSecret, apiAddr: f.gitlabAPIAddr, apiToken: gitlabToken}}
 	if err := sf.check(); err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	cfg, err := simulate.LoadConfig("")
-	if err != nil {
-		return nil, "", "", err
-	}
-	if err := cfg.SetForge(f.forge); err != nil {
-		return nil, "", "", err
-	}
-	w, err := simulate.NewWorld(cfg, uint64(sf.seed), time.Now())
-	if err != nil {
-		return nil, "", "", err
-	}
-	var hooks, orgs []string
-	for _, o := range w.Orgs {
-		if o.GitLab() {
-			continue
+	return sf, nil
+}
+
+// githubOrgs are the hooks and names of the simulated world's GitHub organisations, for
+// the GitHub reconciler (a GitLab group is the GitLab reconciler's, gitlabReconciler).
+func (s *simulation) githubOrgs() (hooks, orgs string) {
+	var h, o []string
+	for _, org := range s.sim.World().Orgs {
+		if !org.GitLab() {
+			h, o = append(h, fmt.Sprintf("%s:%d", org.Name, org.HookID)), append(o, org.Name)
 		}
-		hooks = append(hooks, fmt.Sprintf("%s:%d", o.Name, o.HookID))
-		orgs = append(orgs, o.Name)
 	}
-	return sf, strings.Join(hooks, ","), strings.Join(orgs, ","), nil
+	return strings.Join(h, ","), strings.Join(o, ",")
 }
 
 // demoGitLabAPI is the fake GitLab API's v4 URL the GitLab reconciler reads, or "" when the
