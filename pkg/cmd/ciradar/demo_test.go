@@ -73,39 +73,28 @@ func TestDemo(t *testing.T) {
 		t.Errorf("CIRADAR_DEMO_PSQL is %q, want %q", env["CIRADAR_DEMO_PSQL"], want)
 	}
 
-	apiStatus := func(token string) int {
-		req, _ := http.NewRequest(http.MethodGet, env["CIRADAR_DEMO_API_URL"]+"orgs/acme/actions/runners", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("fake GitHub API: %v", err)
+	// Each fake API, which its reconciler reads, takes the env file's token and no other.
+	apis := []struct{ name, url, header, prefix, token string }{
+		{"GitHub", env["CIRADAR_DEMO_API_URL"] + "orgs/acme/actions/runners", "Authorization", "Bearer ", env["CIRADAR_DEMO_API_TOKEN"]},
+		{"GitLab", env["CIRADAR_DEMO_GITLAB_API_URL"] + "groups/acme-platform/projects", "PRIVATE-TOKEN", "", env["CIRADAR_DEMO_GITLAB_API_TOKEN"]},
+	}
+	for _, api := range apis {
+		status := func(token string) int {
+			req, _ := http.NewRequest(http.MethodGet, api.url, nil)
+			req.Header.Set(api.header, api.prefix+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("fake %s API: %v", api.name, err)
+			}
+			res.Body.Close()
+			return res.StatusCode
 		}
-		res.Body.Close()
-		return res.StatusCode
-	}
-	if code := apiStatus(env["CIRADAR_DEMO_API_TOKEN"]); code != http.StatusOK {
-		t.Errorf("the fake API answered %d to the env file's token, want 200", code)
-	}
-	if code := apiStatus("not-the-token"); code != http.StatusUnauthorized {
-		t.Errorf("the fake API answered %d to a wrong token, want 401", code)
-	}
-
-	// The fake GitLab API, which the GitLab reconciler reads, takes the env file's token.
-	gitlabStatus := func(token string) int {
-		req, _ := http.NewRequest(http.MethodGet, env["CIRADAR_DEMO_GITLAB_API_URL"]+"groups/acme-platform/projects", nil)
-		req.Header.Set("PRIVATE-TOKEN", token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("fake GitLab API: %v", err)
+		if code := status(api.token); code != http.StatusOK {
+			t.Errorf("the fake %s API answered %d to the env file's token, want 200", api.name, code)
 		}
-		res.Body.Close()
-		return res.StatusCode
-	}
-	if code := gitlabStatus(env["CIRADAR_DEMO_GITLAB_API_TOKEN"]); code != http.StatusOK {
-		t.Errorf("the fake GitLab API answered %d to the env file's token, want 200", code)
-	}
-	if code := gitlabStatus("not-the-token"); code != http.StatusUnauthorized {
-		t.Errorf("the fake GitLab API answered %d to a wrong token, want 401", code)
+		if code := status("not-the-token"); code != http.StatusUnauthorized {
+			t.Errorf("the fake %s API answered %d to a wrong token, want 401", api.name, code)
+		}
 	}
 
 	reader := func(connString string) (int, error) {
