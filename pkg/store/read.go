@@ -61,8 +61,7 @@ func (s *Store) Runs(ctx context.Context) ([]Run, error) {
 // holds exactly its ids).
 func (s *Store) CountDeliveries(ctx context.Context, ids []string) (int, error) {
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM delivery_guids
-		WHERE guid = ANY(ARRAY(SELECT delivery_uuid(i) FROM unnest($1::text[]) i)) OR delivery_id = ANY($1)`, nonNil(ids)).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM delivery_guids WHERE "+guidsOf1, nonNil(ids)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count deliveries: %w", err)
 	}
 	return n, nil

@@ -113,11 +113,14 @@ func (s *Store) SetCheckpoint(ctx context.Context, name string, pos int64, at ti
 	return nil
 }
 
+// guidsOf1 matches the delivery_guids rows of the ids in $1 (text[]): a UUID id is keyed
+// by its uuid, any other by its text (migration 0029), each through its unique index.
+const guidsOf1 = "guid = ANY(ARRAY(SELECT delivery_uuid(i) FROM unnest($1::text[]) i)) OR delivery_id = ANY($1)"
+
 // StoredDeliveries says which of guids are already in the raw log. delivery_guids holds
 // exactly the ids in deliveries, indexed, where the partitions have no index on the id.
 func (s *Store) StoredDeliveries(ctx context.Context, guids []string) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT coalesce(delivery_id, guid::text) FROM delivery_guids
-		WHERE guid = ANY(ARRAY(SELECT delivery_uuid(i) FROM unnest($1::text[]) i)) OR delivery_id = ANY($1)`, nonNil(guids))
+	rows, err := s.pool.Query(ctx, "SELECT coalesce(delivery_id, guid::text) FROM delivery_guids WHERE "+guidsOf1, nonNil(guids))
 	if err != nil {
 		return nil, fmt.Errorf("look up deliveries: %w", err)
 	}
