@@ -69,7 +69,7 @@ func TestComposeReceiverAndSimulator(t *testing.T) {
 			args[i] = map[string]string{":8081": githubAPI, ":8082": gitlabAPI}[a]
 		}
 	}
-	args = append(args, "-since", "2h") // the last -since wins: a short history
+	args = append(args, "-since", "24h") // the last -since wins: a day, so both organisations are busy whatever the hour
 	sim := exec.Command(binary, args...)
 	sim.Env = env(ss, map[string]string{"CIRADAR_LOG_FORMAT": "text"})
 	simLogs := &syncBuffer{}

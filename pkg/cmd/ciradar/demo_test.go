@@ -28,7 +28,8 @@ func TestDemo(t *testing.T) {
 	listen, api, gitlabAPI := freeAddr(t), freeAddr(t), freeAddr(t)
 	out := &syncBuffer{}
 	// -demo-repo is this package's directory, which has no dist/.
-	cmd := exec.Command(binary, "demo", "-demo-listen", listen, "-demo-api-addr", api, "-demo-gitlab-api-addr", gitlabAPI, "-demo-history", "6h",
+	// A day of history: both organisations have jobs in it whatever the hour the test runs.
+	cmd := exec.Command(binary, "demo", "-demo-listen", listen, "-demo-api-addr", api, "-demo-gitlab-api-addr", gitlabAPI, "-demo-history", "24h",
 		"-log-format", "text", "-log-level", "info")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
