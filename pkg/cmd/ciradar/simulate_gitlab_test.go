@@ -58,7 +58,7 @@ func TestSimulateMixedWorld(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "simulate", "-url", r.url(), "-webhook-secret", testSecret, "-forge", "mixed",
-		"-since", "6h", "-speed", "0", "-log-format", "json")
+		"-since", "24h", "-speed", "0", "-log-format", "json") // a day: both organisations busy whatever the hour
 	cmd.Env = append(cmd.Environ(), "CIRADAR_GITLAB_WEBHOOK_SECRET="+glToken)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
