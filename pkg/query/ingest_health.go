@@ -23,8 +23,8 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 	if !req.Scope.IsZero() {
 		return nil, badQuery("ingest_health counts the deliveries of every repository (a delivery names its repository only in its payload, which the plugin does not read), so a scoped data source does not answer it: use an unscoped CI Radar data source for ingest panels and alerts")
 	}
-	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, true)
+	bucket := fineBucket(req)
+	p, err := planFine(ctx, env.DB, req, bucket, true)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 		// Final hours from the rollup, the hours around them from the index.
 		rf, rt := st.arg(p.rolledFrom), st.arg(p.rolledTo)
 		st.add("  SELECT date_bin(", b, "::interval, h.hour, ", origin, ") AS t, h.event, h.forge, 'stored' AS outcome, h.n\n",
-			"  FROM rollup_delivery_hour h WHERE h.hour >= ", rf, " AND h.hour < ", rt)
+			"  FROM ", p.table("rollup_delivery_hour"), " h WHERE h.hour >= ", rf, " AND h.hour < ", rt)
 		m.Filters.where(st, forgeOf("h"))
 		st.add("\n  UNION ALL\n",
 			"  SELECT date_bin(", b, "::interval, d.received_at, ", origin, "), d.event, d.forge, 'stored', count(*)\n",
