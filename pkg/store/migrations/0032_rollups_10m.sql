@@ -120,9 +120,19 @@ BEGIN
     GROUP BY 1, 2, 3;
 
     DELETE FROM rollup_cost_10m WHERE hour >= a AND hour < b;
+    -- cost_jobs (0031) with each job's run found through the primary key: as a join, the
+    -- planner hashed every run of the store for one day's jobs (0.4 s a day at 1M jobs).
+    -- The 10 minutes are summed per label set, visibility and event first, then per dim.
     INSERT INTO rollup_cost_10m (hour, dim, value, label_key, visibility, jobs, minutes)
-    SELECT date_bin('10 minutes', c.created_at, origin), v.dim, v.value, c.label_key, c.visibility, count(*), sum(c.minutes)
-    FROM cost_jobs(a, b) c
+    SELECT c.h, v.dim, v.value, c.label_key, c.visibility, sum(c.jobs), sum(c.minutes)
+    FROM (SELECT date_bin('10 minutes', j.created_at, origin) AS h, j.label_key, j.repo_visibility AS visibility,
+                 coalesce((SELECT r.event FROM workflow_runs r
+                           WHERE r.run_id = j.run_id AND r.run_attempt = j.run_attempt AND r.forge = j.forge), '') AS event,
+                 count(*) AS jobs, sum(ceil(greatest(extract(epoch FROM j.completed_at - j.started_at), 0) / 60)::bigint) AS minutes
+          FROM workflow_jobs j
+          WHERE j.created_at >= a AND j.created_at < b AND j.status = 'completed' AND j.runner_name <> ''
+            AND j.started_at IS NOT NULL AND j.completed_at IS NOT NULL
+          GROUP BY 1, 2, 3, 4) c
     CROSS JOIN LATERAL (VALUES ('total', ''), ('label', c.label_key), ('event', c.event)) v(dim, value)
     GROUP BY 1, 2, 3, 4, 5;
 END
