@@ -32,14 +32,6 @@ func (p plan) table(hourly string) string {
 	return hourly
 }
 
-// grain is the width of the rollup rows p reads.
-func (p plan) grain() time.Duration {
-	if p.fine {
-		return fineGrain
-	}
-	return time.Hour
-}
-
 // fineBucket is bucketFor for the panels with 10-minute rollups: a bucket between 10 and
 // 30 minutes is rounded up to whole 10 minutes, as one of 30 minutes and more is to whole
 // hours. Grafana asks a 7-day panel 1,000 points wide for 10 minutes, which bucketFor
