@@ -102,7 +102,7 @@ var rollupRanges = []struct {
 	{"partial_ends_daily", t0.Add(-5 * time.Hour), t0.Add(8*24*time.Hour + 30*time.Minute), 24 * time.Hour},
 	{"two_days_odd_interval", t0.Add(26*time.Hour + 59*time.Minute), t0.Add(74*time.Hour + time.Minute), 100 * time.Minute},
 	{"week_10m_partial_ends", t0.Add(2*time.Hour + 34*time.Minute + 9*time.Second), t0.Add(6*24*time.Hour + 20*time.Hour + 47*time.Minute), 10 * time.Minute},
-	{"week_10m_past_watermark", t0.Add(7*time.Minute), t0.Add(7*24*time.Hour - 3*time.Minute), 10 * time.Minute},
+	{"week_10m_past_watermark", t0.Add(7 * time.Minute), t0.Add(7*24*time.Hour - 3*time.Minute), 10 * time.Minute},
 	{"days_20m", t0.Add(31*time.Hour + 3*time.Minute), t0.Add(4*24*time.Hour + 5*time.Hour + 50*time.Minute), 20 * time.Minute},
 }
 
