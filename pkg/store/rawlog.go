@@ -45,6 +45,12 @@ type rawCodec struct {
 	older  []int32 // held dictionaries other than the newest, least recently loaded first
 
 	asReceived bool // Options.AsReceived: store every payload as received
+	// bases holds the first committed payload of open jobs and runs, which their later
+	// deliveries are encoded against (CodecZstdBase, rawbase.go); nil: Options.NoBases.
+	bases *baseCache
+	// baseFailures counts deltas that could not be encoded (stored with the dictionary
+	// alone instead) and rows whose base could not be read.
+	baseFailures atomic.Int64
 
 	fallbacks atomic.Int64
 	// onFallback hears each payload stored as received, with why; serve logs the first of
@@ -178,6 +184,56 @@ func (c *rawCodec) encode(raw []byte) encoded {
 
 var errIncompressible = errors.New("payload does not shrink when compressed")
 
+// encodeItem compresses an item's payload against its job's or run's committed base when
+// the codec holds one of the same week, else as encode does. A delta that fails, or does
+// not shrink the payload, is stored with the dictionary alone: counted, never lost.
+func (c *rawCodec) encodeItem(it Item) encoded {
+	if c.asReceived || c.bases == nil {
+		return c.encode(it.Delivery.Payload)
+	}
+	d := it.Delivery
+	k, ok := baseKeyOf(it)
+	if !ok {
+		return c.encode(d.Payload)
+	}
+	b := c.bases.get(k)
+	if b == nil || b.id == d.ID || !sameWeek(b.at, d.ReceivedAt) {
+		return c.encode(d.Payload)
+	}
+	out, err := encodeAgainst(b, d.Payload, d.ReceivedAt)
+	if err == nil && len(out) < len(d.Payload) {
+		return encoded{codec: CodecZstdBase, bytes: out}
+	}
+	if err != nil {
+		c.baseFailures.Add(1)
+		if f := c.onFallback.Load(); f != nil {
+			(*f)(err)
+		}
+	}
+	return c.encode(d.Payload)
+}
+
+// committed tells the codec which items a write stored, as stored: each job's or run's
+// first committed payload becomes its base, and a finished job or run lets its base go.
+func (c *rawCodec) committed(items []Item, stored []encoded, isNew map[string]bool) {
+	if c.bases == nil {
+		return
+	}
+	for i, it := range items {
+		k, ok := baseKeyOf(it)
+		if !ok || !isNew[it.Delivery.ID] {
+			continue
+		}
+		if finished(it) {
+			c.bases.drop(k)
+			continue
+		}
+		if stored[i].codec != CodecZstdBase {
+			c.bases.put(&cachedBase{key: k, id: it.Delivery.ID, at: it.Delivery.ReceivedAt, raw: it.Delivery.Payload})
+		}
+	}
+}
+
 func (c *rawCodec) fallback(raw []byte, why error) encoded {
 	c.fallbacks.Add(1)
 	if f := c.onFallback.Load(); f != nil {
@@ -187,12 +243,15 @@ func (c *rawCodec) fallback(raw []byte, why error) encoded {
 }
 
 // decode returns the payload a row holds. Dictionaries it does not know yet are loaded by
-// the caller (Store.decodePayload) and the decode tried again.
+// the caller (Store.decodePlain) and the decode tried again; a delta row (CodecZstdBase)
+// is payloadReader.decode's to read with its base.
 func (c *rawCodec) decode(codec int16, dict *int32, stored []byte) ([]byte, error) {
 	switch codec {
 	case CodecAsReceived, CodecFallback:
 		return stored, nil
 	case CodecZstd:
+	case CodecZstdBase:
+		return nil, errNeedsBase
 	default:
 		return nil, fmt.Errorf("unknown payload codec %d", codec)
 	}
@@ -210,6 +269,13 @@ func (c *rawCodec) decode(codec int16, dict *int32, stored []byte) ([]byte, erro
 	}
 	return out, nil
 }
+
+// errNeedsBase is codec.decode's answer for a delta row: payloadReader reads its base.
+var errNeedsBase = errors.New("payload needs its base")
+
+// PayloadBaseFailures counts deltas the writer could not encode (stored with the
+// dictionary alone) and delta rows a reader could not decode for want of their base.
+func (s *Store) PayloadBaseFailures() int64 { return s.codec.baseFailures.Load() }
 
 // PayloadFallbacks counts payloads stored as received because compressing them failed.
 func (s *Store) PayloadFallbacks() int64 { return s.codec.fallbacks.Load() }

@@ -38,7 +38,7 @@ func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 	s.ensureLoaded(ctx)
 	stored := make([]encoded, len(items))
 	for i, it := range items {
-		stored[i] = s.codec.encode(it.Delivery.Payload)
+		stored[i] = s.codec.encodeItem(it)
 	}
 	var res WriteResult
 	var err error
@@ -47,6 +47,9 @@ func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 		if err == nil || !retryable(err) {
 			break
 		}
+	}
+	if err == nil {
+		s.codec.committed(items, stored, res.New)
 	}
 	return res, err
 }

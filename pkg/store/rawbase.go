@@ -1,0 +1,250 @@
+package store
+
+import (
+	"container/list"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/klauspost/compress/zstd"
+)
+
+// A job's (or run's) later deliveries repeat its first almost whole: queued, in_progress
+// and completed differ in a few members and the steps. CodecZstdBase stores such a
+// delivery as zstd with the first one's payload, its base, as the only dictionary (raw
+// content, as `zstd --patch-from` does), and names the base in a short header before the
+// frame:
+//
+//	flags byte         bit 0: the base's id is a UUID, 16 bytes follow; else uvarint length + text
+//	varint             this row's received_at minus the base's, in microseconds (zigzag)
+//	base id
+//	zstd frame         dictionary id 0: the base's payload as history
+//
+// Rules that keep every row readable (docs/scaling.md "A compact raw log"):
+//   - a base is a row of another codec (0, 1 or 2), never a delta: reads chain at most once;
+//   - a base was received in the same UTC week as the delta, so it lives in the same
+//     partition: retention drops a week's partition whole, and deletes the default
+//     partition's rows a whole week at a time (prune.go), so a delta never outlives its base;
+//   - the writer only uses a base it has seen committed (baseCache), never one of its own
+//     batch, whose id might turn out a duplicate of an earlier row with other bytes.
+const CodecZstdBase int16 = 3
+
+// ErrMissingBase is a delta row whose base row is not in the store, or cannot be decoded.
+var ErrMissingBase = errors.New("payload base missing")
+
+const baseIDIsUUID = 1
+
+// appendBaseHeader appends the header naming base (id, received at baseAt) to dst, for a
+// row received at at.
+func appendBaseHeader(dst []byte, id string, baseAt, at time.Time) []byte {
+	g := deliveryGUID(id)
+	flags := byte(0)
+	if g.Valid {
+		flags = baseIDIsUUID
+	}
+	dst = append(dst, flags)
+	dst = binary.AppendVarint(dst, at.UnixMicro()-baseAt.UnixMicro())
+	if g.Valid {
+		return append(dst, g.Bytes[:]...)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(id)))
+	return append(dst, id...)
+}
+
+// baseRef names the base row of a delta.
+type baseRef struct {
+	us int64 // received_at, in microseconds since the Unix epoch
+	id string
+}
+
+func refOf(id string, at time.Time) baseRef { return baseRef{us: at.UnixMicro(), id: id} }
+
+func (r baseRef) at() time.Time { return time.UnixMicro(r.us).UTC() }
+
+// parseBaseHeader splits a delta row's bytes into its base and its zstd frame.
+func parseBaseHeader(stored []byte, at time.Time) (baseRef, []byte, error) {
+	bad := func(what string) (baseRef, []byte, error) {
+		return baseRef{}, nil, fmt.Errorf("payload against a base: %s", what)
+	}
+	if len(stored) < 2 || stored[0]&^baseIDIsUUID != 0 {
+		return bad("bad header")
+	}
+	flags, rest := stored[0], stored[1:]
+	off, n := binary.Varint(rest)
+	if n <= 0 {
+		return bad("bad time offset")
+	}
+	rest = rest[n:]
+	ref := baseRef{us: at.UnixMicro() - off}
+	if flags&baseIDIsUUID != 0 {
+		if len(rest) < 16 {
+			return bad("short id")
+		}
+		ref.id = pgtype.UUID{Bytes: [16]byte(rest[:16]), Valid: true}.String()
+		return ref, rest[16:], nil
+	}
+	l, n := binary.Uvarint(rest)
+	if n <= 0 || l > uint64(len(rest)-n) {
+		return bad("bad id length")
+	}
+	ref.id = string(rest[n : n+int(l)])
+	return ref, rest[n+int(l):], nil
+}
+
+// sameWeek reports whether a and b fall in the same partition week (UTC, from Monday).
+func sameWeek(a, b time.Time) bool { return weekStart(a).Equal(weekStart(b)) }
+
+// baseEncoders and baseDecoders are zstd coders reused across deltas: each is reset with
+// one base as its dictionary for one payload. Building one costs far more than a reset.
+var (
+	baseEncoders = sync.Pool{New: func() any {
+		e, err := newEncoder(0, nil)
+		if err != nil {
+			return err
+		}
+		return e
+	}}
+	baseDecoders = sync.Pool{New: func() any {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDecoded))
+		if err != nil {
+			return err
+		}
+		return d
+	}}
+)
+
+// encodeAgainst compresses raw with base's payload as its only history, header included.
+func encodeAgainst(b *cachedBase, raw []byte, at time.Time) ([]byte, error) {
+	got := baseEncoders.Get()
+	e, ok := got.(*zstd.Encoder)
+	if !ok {
+		return nil, fmt.Errorf("payload base encoder: %v", got)
+	}
+	defer baseEncoders.Put(e)
+	if err := e.ResetWithOptions(nil, zstd.WithEncoderDictRaw(0, b.raw)); err != nil {
+		return nil, fmt.Errorf("payload base encoder: %w", err)
+	}
+	out := appendBaseHeader(make([]byte, 0, len(raw)/8+64), b.id, b.at, at)
+	return e.EncodeAll(raw, out), nil
+}
+
+// decodeAgainst decodes a delta's frame with its base's payload.
+func decodeAgainst(base, frame []byte) ([]byte, error) {
+	got := baseDecoders.Get()
+	d, ok := got.(*zstd.Decoder)
+	if !ok {
+		return nil, fmt.Errorf("payload base decoder: %v", got)
+	}
+	defer baseDecoders.Put(d)
+	if err := d.ResetWithOptions(nil, zstd.WithDecoderDictRaw(0, base)); err != nil {
+		return nil, fmt.Errorf("payload base decoder: %w", err)
+	}
+	out, err := d.DecodeAll(frame, nil)
+	if err != nil {
+		return nil, fmt.Errorf("decode payload against its base: %w", err)
+	}
+	return out, nil
+}
+
+// baseKey is the job or run a delivery reports on.
+type baseKey struct {
+	forge string
+	run   bool
+	id    int64
+}
+
+// baseKeyOf returns the job or run whose first payload may serve it as a base: deliveries
+// the forge sent about one job or one run. Closures and REST API rows are CI Radar's own.
+func baseKeyOf(it Item) (baseKey, bool) {
+	d, p := it.Delivery, it.Projection
+	if d.TargetType == APITarget || d.Event == closureEvent || len(p.Jobs) > 0 {
+		return baseKey{}, false
+	}
+	switch {
+	case p.Job != nil && p.Run == nil:
+		return baseKey{forge: d.Forge, id: p.Job.JobID}, true
+	case p.Run != nil && p.Job == nil:
+		return baseKey{forge: d.Forge, run: true, id: p.Run.RunID}, true
+	}
+	return baseKey{}, false
+}
+
+// finished reports whether it is the last delivery its job or run expects.
+func finished(it Item) bool {
+	p := it.Projection
+	return p.Job != nil && p.Job.Status == "completed" || p.Run != nil && p.Run.Status == "completed"
+}
+
+// cachedBase is a committed row that later deliveries of its job or run are encoded
+// against.
+type cachedBase struct {
+	key baseKey
+	id  string
+	at  time.Time
+	raw []byte
+}
+
+// DefaultBaseCacheBytes bounds the payloads the writer holds as bases: the first payload
+// of each open job and run, 8–20 KB each. 16 MB holds about 1,500 open jobs; past that
+// the oldest are let go and their later deliveries stored against the dictionary alone.
+const DefaultBaseCacheBytes = 16 << 20
+
+// baseCache holds the bases of open jobs and runs, oldest first, up to max bytes.
+type baseCache struct {
+	mu    sync.Mutex
+	m     map[baseKey]*list.Element
+	order list.List
+	bytes int
+	max   int
+}
+
+func newBaseCache(max int) *baseCache { return &baseCache{m: map[baseKey]*list.Element{}, max: max} }
+
+// get returns the base of k, if held.
+func (c *baseCache) get(k baseKey) *cachedBase {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		return e.Value.(*cachedBase)
+	}
+	return nil
+}
+
+// put holds b as its key's base, unless one of the same week is held already.
+func (c *baseCache) put(b *cachedBase) {
+	if len(b.raw) > c.max/16 {
+		return // a huge payload would push out many bases for one
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[b.key]; ok {
+		if sameWeek(e.Value.(*cachedBase).at, b.at) {
+			return
+		}
+		c.remove(e)
+	}
+	c.m[b.key] = c.order.PushBack(b)
+	c.bytes += len(b.raw)
+	for c.bytes > c.max {
+		c.remove(c.order.Front())
+	}
+}
+
+// drop lets k's base go: its job or run is done.
+func (c *baseCache) drop(k baseKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok {
+		c.remove(e)
+	}
+}
+
+func (c *baseCache) remove(e *list.Element) {
+	b := e.Value.(*cachedBase)
+	c.order.Remove(e)
+	delete(c.m, b.key)
+	c.bytes -= len(b.raw)
+}
