@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -147,6 +148,122 @@ func decodeAgainst(base, frame []byte) ([]byte, error) {
 		return nil, fmt.Errorf("decode payload against its base: %w", err)
 	}
 	return out, nil
+}
+
+// encodeBatch compresses a batch's payloads: each against its job's or run's base when
+// there is one of the same week, else as encode does. The base is the one the codec holds
+// (committed by an earlier write), else the earliest received delivery of the batch that
+// is not a delta itself; such a delta records it in dep, and the write is tried again
+// without it should that base turn out a duplicate, not stored by this batch (errBaseNotStored).
+// A delta that fails, or does not shrink the payload, is stored with the dictionary
+// alone: counted, never lost.
+func (c *rawCodec) encodeBatch(items []Item) []encoded {
+	out := make([]encoded, len(items))
+	if c.asReceived || c.bases == nil {
+		for i, it := range items {
+			out[i] = c.encode(it.Delivery.Payload)
+		}
+		return out
+	}
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return items[a].Delivery.ReceivedAt.Compare(items[b].Delivery.ReceivedAt)
+	})
+	inBatch := map[baseKey]int{}
+	for _, i := range order {
+		it := items[i]
+		d := it.Delivery
+		k, ok := baseKeyOf(it)
+		if !ok {
+			out[i] = c.encode(d.Payload)
+			continue
+		}
+		b, dep := c.bases.get(k), 0
+		if b == nil || !sameWeek(b.at, d.ReceivedAt) {
+			b = nil
+			if j, ok := inBatch[k]; ok && sameWeek(items[j].Delivery.ReceivedAt, d.ReceivedAt) {
+				o := items[j].Delivery
+				b, dep = &cachedBase{key: k, id: o.ID, at: o.ReceivedAt, raw: o.Payload}, j+1
+			}
+		}
+		if b != nil && b.id != d.ID {
+			if e, ok := c.encodeAgainst(b, d); ok {
+				e.dep = dep
+				out[i] = e
+				continue
+			}
+		}
+		out[i] = c.encode(d.Payload)
+		if j, held := inBatch[k]; !finished(it) && (!held || !sameWeek(items[j].Delivery.ReceivedAt, d.ReceivedAt)) {
+			inBatch[k] = i
+		}
+	}
+	return out
+}
+
+// encodeAgainst encodes d against base b, or says it could not (counted and heard).
+func (c *rawCodec) encodeAgainst(b *cachedBase, d Delivery) (encoded, bool) {
+	out, err := encodeAgainst(b, d.Payload, d.ReceivedAt)
+	if err == nil && len(out) < len(d.Payload) {
+		return encoded{codec: CodecZstdBase, bytes: out}, true
+	}
+	if err != nil {
+		c.baseFailures.Add(1)
+		if f := c.onFallback.Load(); f != nil {
+			(*f)(err)
+		}
+	}
+	return encoded{}, false
+}
+
+// errBaseNotStored is a write that would store deltas (by index) whose base of the same
+// batch was a duplicate: Write encodes them again against the dictionary and retries.
+type errBaseNotStored struct{ items []int }
+
+func (e *errBaseNotStored) Error() string {
+	return fmt.Sprintf("%d payloads encoded against a duplicate delivery of their batch", len(e.items))
+}
+
+// basesNotStored returns the items stored as deltas against an item of their batch that
+// the insert did not store (a duplicate of an earlier delivery, whose stored bytes may
+// differ), when they themselves were stored.
+func basesNotStored(items []Item, stored []encoded, isNew map[string]bool) error {
+	var bad []int
+	for i, e := range stored {
+		if e.dep > 0 && isNew[items[i].Delivery.ID] && !isNew[items[e.dep-1].Delivery.ID] {
+			bad = append(bad, i)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &errBaseNotStored{bad}
+}
+
+// committed tells the codec which items a write stored, as stored: each job's or run's
+// first committed payload that is no delta becomes its base, and a finished job or run
+// lets its base go.
+func (c *rawCodec) committed(items []Item, stored []encoded, isNew map[string]bool) {
+	if c.bases == nil {
+		return
+	}
+	var done []baseKey
+	for i, it := range items {
+		k, ok := baseKeyOf(it)
+		switch {
+		case !ok || !isNew[it.Delivery.ID]:
+		case finished(it):
+			done = append(done, k)
+		case stored[i].codec != CodecZstdBase:
+			c.bases.put(&cachedBase{key: k, id: it.Delivery.ID, at: it.Delivery.ReceivedAt, raw: it.Delivery.Payload})
+		}
+	}
+	for _, k := range done {
+		c.bases.drop(k)
+	}
 }
 
 // baseKey is the job or run a delivery reports on.

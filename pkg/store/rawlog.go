@@ -156,6 +156,9 @@ type encoded struct {
 	codec int16
 	dict  *int32
 	bytes []byte
+	// dep is 1 + the index of the item of the same batch this delta is encoded against
+	// (0: none, or a base already committed); see encodeBatch.
+	dep int
 }
 
 // encode compresses raw with the newest dictionary. Whatever goes wrong, the payload is
@@ -183,56 +186,6 @@ func (c *rawCodec) encode(raw []byte) encoded {
 }
 
 var errIncompressible = errors.New("payload does not shrink when compressed")
-
-// encodeItem compresses an item's payload against its job's or run's committed base when
-// the codec holds one of the same week, else as encode does. A delta that fails, or does
-// not shrink the payload, is stored with the dictionary alone: counted, never lost.
-func (c *rawCodec) encodeItem(it Item) encoded {
-	if c.asReceived || c.bases == nil {
-		return c.encode(it.Delivery.Payload)
-	}
-	d := it.Delivery
-	k, ok := baseKeyOf(it)
-	if !ok {
-		return c.encode(d.Payload)
-	}
-	b := c.bases.get(k)
-	if b == nil || b.id == d.ID || !sameWeek(b.at, d.ReceivedAt) {
-		return c.encode(d.Payload)
-	}
-	out, err := encodeAgainst(b, d.Payload, d.ReceivedAt)
-	if err == nil && len(out) < len(d.Payload) {
-		return encoded{codec: CodecZstdBase, bytes: out}
-	}
-	if err != nil {
-		c.baseFailures.Add(1)
-		if f := c.onFallback.Load(); f != nil {
-			(*f)(err)
-		}
-	}
-	return c.encode(d.Payload)
-}
-
-// committed tells the codec which items a write stored, as stored: each job's or run's
-// first committed payload becomes its base, and a finished job or run lets its base go.
-func (c *rawCodec) committed(items []Item, stored []encoded, isNew map[string]bool) {
-	if c.bases == nil {
-		return
-	}
-	for i, it := range items {
-		k, ok := baseKeyOf(it)
-		if !ok || !isNew[it.Delivery.ID] {
-			continue
-		}
-		if finished(it) {
-			c.bases.drop(k)
-			continue
-		}
-		if stored[i].codec != CodecZstdBase {
-			c.bases.put(&cachedBase{key: k, id: it.Delivery.ID, at: it.Delivery.ReceivedAt, raw: it.Delivery.Payload})
-		}
-	}
-}
 
 func (c *rawCodec) fallback(raw []byte, why error) encoded {
 	c.fallbacks.Add(1)
