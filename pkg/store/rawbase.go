@@ -211,10 +211,7 @@ func (c *rawCodec) encodeAgainst(b *cachedBase, d Delivery) (encoded, bool) {
 		return encoded{codec: CodecZstdBase, bytes: out}, true
 	}
 	if err != nil {
-		c.baseFailures.Add(1)
-		if f := c.onFallback.Load(); f != nil {
-			(*f)(err)
-		}
+		c.baseFailed(err)
 	}
 	return encoded{}, false
 }

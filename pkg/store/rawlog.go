@@ -51,6 +51,8 @@ type rawCodec struct {
 	// baseFailures counts deltas that could not be encoded (stored with the dictionary
 	// alone instead) and rows whose base could not be read.
 	baseFailures atomic.Int64
+	// onBaseFailure hears each of those, with why (see SetBaseFailureHook).
+	onBaseFailure atomic.Pointer[func(error)]
 
 	fallbacks atomic.Int64
 	// onFallback hears each payload stored as received, with why; serve logs the first of
@@ -229,6 +231,19 @@ var errNeedsBase = errors.New("payload needs its base")
 // PayloadBaseFailures counts deltas the writer could not encode (stored with the
 // dictionary alone) and delta rows a reader could not decode for want of their base.
 func (s *Store) PayloadBaseFailures() int64 { return s.codec.baseFailures.Load() }
+
+// SetBaseFailureHook makes f hear why a payload could not be stored against its base, or
+// a delta row not read for want of its base; f must be cheap and safe for concurrent use
+// (serve logs the first of each kind, ratelog-limited).
+func (s *Store) SetBaseFailureHook(f func(error)) { s.codec.onBaseFailure.Store(&f) }
+
+// baseFailed counts and reports one base failure.
+func (c *rawCodec) baseFailed(err error) {
+	c.baseFailures.Add(1)
+	if f := c.onBaseFailure.Load(); f != nil {
+		(*f)(err)
+	}
+}
 
 // PayloadFallbacks counts payloads stored as received because compressing them failed.
 func (s *Store) PayloadFallbacks() int64 { return s.codec.fallbacks.Load() }

@@ -79,11 +79,11 @@ func (r *payloadReader) decode(ctx context.Context, rows []storedPayload) ([][]b
 	for i, d := range deltas {
 		base, ok := r.recent[d.ref]
 		if !ok {
-			r.s.codec.baseFailures.Add(1)
 			errs[i] = fmt.Errorf("%w: %s received %s", ErrMissingBase, d.ref.id, d.ref.at().Format(time.RFC3339Nano))
 			if readErr != nil {
 				errs[i] = fmt.Errorf("%w (%w)", errs[i], readErr)
 			}
+			r.s.codec.baseFailed(errs[i])
 			continue
 		}
 		out[i], errs[i] = decodeAgainst(base, d.frame)
