@@ -118,6 +118,10 @@ var (
 )
 
 // encodeAgainst compresses raw with base's payload as its only history, header included.
+// It goes through the encoder's stream, not EncodeAll: a new dictionary costs the fastest
+// encoder a 256 KB hash table built from it, and ResetWithOptions builds one for the
+// stream besides the one EncodeAll's own encoder would build (measured: 39 µs a job
+// delivery this way, 99 µs through EncodeAll; the bytes are the same).
 func encodeAgainst(b *cachedBase, raw []byte, at time.Time) ([]byte, error) {
 	got := baseEncoders.Get()
 	e, ok := got.(*zstd.Encoder)
@@ -125,11 +129,26 @@ func encodeAgainst(b *cachedBase, raw []byte, at time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("payload base encoder: %v", got)
 	}
 	defer baseEncoders.Put(e)
-	if err := e.ResetWithOptions(nil, zstd.WithEncoderDictRaw(0, b.raw)); err != nil {
+	out := &appender{b: appendBaseHeader(make([]byte, 0, len(raw)/8+64), b.id, b.at, at)}
+	if err := e.ResetWithOptions(out, zstd.WithEncoderDictRaw(0, b.raw)); err != nil {
 		return nil, fmt.Errorf("payload base encoder: %w", err)
 	}
-	out := appendBaseHeader(make([]byte, 0, len(raw)/8+64), b.id, b.at, at)
-	return e.EncodeAll(raw, out), nil
+	e.ResetContentSize(out, int64(len(raw)))
+	if _, err := e.Write(raw); err != nil {
+		return nil, fmt.Errorf("encode payload against its base: %w", err)
+	}
+	if err := e.Close(); err != nil {
+		return nil, fmt.Errorf("encode payload against its base: %w", err)
+	}
+	return out.b, nil
+}
+
+// appender is an io.Writer onto a byte slice.
+type appender struct{ b []byte }
+
+func (a *appender) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
 }
 
 // decodeAgainst decodes a delta's frame with its base's payload.
