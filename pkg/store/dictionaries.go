@@ -241,13 +241,15 @@ func (s *Store) recentPayloads(ctx context.Context, n int) ([]sampled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read payloads to train on: %w", err)
 	}
-	// Decoded a chunk at a time, so that a delta's base, read later in this newest-first
-	// order, is read once for the chunk, and decoding stops at maxSampleBytes.
+	// Decoded a chunk at a time, so that the bases of a chunk's deltas (older rows, often
+	// outside the sample) are read in one query, held only while the chunk is decoded (a
+	// reader a chunk: the retrain's memory stays about maxSampleBytes), and decoding stops
+	// at maxSampleBytes.
 	const chunk = 500
-	r := s.payloadReader()
 	var out []sampled
 	held := 0
 	for lo := 0; lo < len(all) && held < maxSampleBytes; lo += chunk {
+		r := s.payloadReader()
 		part := all[lo:min(lo+chunk, len(all))]
 		stored := make([]storedPayload, len(part))
 		for i, x := range part {

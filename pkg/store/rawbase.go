@@ -98,24 +98,48 @@ func parseBaseHeader(stored []byte, at time.Time) (baseRef, []byte, error) {
 // sameWeek reports whether a and b fall in the same partition week (UTC, from Monday).
 func sameWeek(a, b time.Time) bool { return weekStart(a).Equal(weekStart(b)) }
 
-// baseEncoders and baseDecoders are zstd coders reused across deltas: each is reset with
-// one base as its dictionary for one payload. Building one costs far more than a reset.
-var (
-	baseEncoders = sync.Pool{New: func() any {
-		e, err := newEncoder(0, nil)
-		if err != nil {
-			return err
-		}
-		return e
-	}}
-	baseDecoders = sync.Pool{New: func() any {
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDecoded))
-		if err != nil {
-			return err
-		}
-		return d
-	}}
-)
+// baseCoders are zstd encoders and decoders reused across deltas: each is reset with one
+// base as its dictionary for one payload. Building one costs far more than a reset, and an
+// encoder holds about 1 MB (two 256 KB hash tables, its history and block buffers), so
+// they are kept in a bounded free list, not a sync.Pool that each collection empties.
+type baseCoders struct {
+	enc chan *zstd.Encoder
+	dec chan *zstd.Decoder
+}
+
+var coders = baseCoders{enc: make(chan *zstd.Encoder, 8), dec: make(chan *zstd.Decoder, 8)}
+
+func (c baseCoders) encoder() (*zstd.Encoder, error) {
+	select {
+	case e := <-c.enc:
+		return e, nil
+	default:
+		return newEncoder(0, nil)
+	}
+}
+
+func (c baseCoders) putEncoder(e *zstd.Encoder) {
+	select {
+	case c.enc <- e:
+	default:
+	}
+}
+
+func (c baseCoders) decoder() (*zstd.Decoder, error) {
+	select {
+	case d := <-c.dec:
+		return d, nil
+	default:
+		return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxDecoded))
+	}
+}
+
+func (c baseCoders) putDecoder(d *zstd.Decoder) {
+	select {
+	case c.dec <- d:
+	default:
+	}
+}
 
 // encodeAgainst compresses raw with base's payload as its only history, header included.
 // It goes through the encoder's stream, not EncodeAll: a new dictionary costs the fastest
@@ -123,12 +147,11 @@ var (
 // stream besides the one EncodeAll's own encoder would build (measured: 39 µs a job
 // delivery this way, 99 µs through EncodeAll; the bytes are the same).
 func encodeAgainst(b *cachedBase, raw []byte, at time.Time) ([]byte, error) {
-	got := baseEncoders.Get()
-	e, ok := got.(*zstd.Encoder)
-	if !ok {
-		return nil, fmt.Errorf("payload base encoder: %v", got)
+	e, err := coders.encoder()
+	if err != nil {
+		return nil, fmt.Errorf("payload base encoder: %w", err)
 	}
-	defer baseEncoders.Put(e)
+	defer coders.putEncoder(e)
 	out := &appender{b: appendBaseHeader(make([]byte, 0, len(raw)/8+64), b.id, b.at, at)}
 	if err := e.ResetWithOptions(out, zstd.WithEncoderDictRaw(0, b.raw)); err != nil {
 		return nil, fmt.Errorf("payload base encoder: %w", err)
@@ -153,12 +176,11 @@ func (a *appender) Write(p []byte) (int, error) {
 
 // decodeAgainst decodes a delta's frame with its base's payload.
 func decodeAgainst(base, frame []byte) ([]byte, error) {
-	got := baseDecoders.Get()
-	d, ok := got.(*zstd.Decoder)
-	if !ok {
-		return nil, fmt.Errorf("payload base decoder: %v", got)
+	d, err := coders.decoder()
+	if err != nil {
+		return nil, fmt.Errorf("payload base decoder: %w", err)
 	}
-	defer baseDecoders.Put(d)
+	defer coders.putDecoder(d)
 	if err := d.ResetWithOptions(nil, zstd.WithDecoderDictRaw(0, base)); err != nil {
 		return nil, fmt.Errorf("payload base decoder: %w", err)
 	}
@@ -321,9 +343,11 @@ type cachedBase struct {
 }
 
 // DefaultBaseCacheBytes bounds the payloads the writer holds as bases: the first payload
-// of each open job and run, 8–20 KB each. 16 MB holds about 1,500 open jobs; past that
-// the oldest are let go and their later deliveries stored against the dictionary alone.
-const DefaultBaseCacheBytes = 16 << 20
+// of each open job and run, 8–20 KB each. 4 MB holds about 500 open jobs; past that the
+// oldest are let go and their later deliveries stored against the dictionary alone. It is
+// live heap, which serve's GOGC=400 lets grow fivefold: with 16 MB the receiver's peak RSS
+// was 143 MB under `benchingest` (BENCHMARKS.md "Session 10: bytes per job").
+const DefaultBaseCacheBytes = 4 << 20
 
 // baseCache holds the bases of open jobs and runs, oldest first, up to max bytes.
 type baseCache struct {
