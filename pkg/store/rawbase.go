@@ -114,9 +114,17 @@ func (c baseCoders) encoder() (*zstd.Encoder, error) {
 	case e := <-c.enc:
 		return e, nil
 	default:
-		return newEncoder(0, nil)
+		// A window of baseWindow, not the dictionary encoders' 1 MiB: the history an
+		// encoder keeps is its window plus a block, and it is live heap that serve's
+		// GOGC=400 lets grow fivefold. A base and a payload are 8–20 KB each.
+		return zstd.NewWriter(nil, zstd.WithEncoderLevel(encodeLevel), zstd.WithEncoderConcurrency(1),
+			zstd.WithEncoderCRC(false), zstd.WithZeroFrames(true), zstd.WithWindowSize(baseWindow), zstd.WithLowerEncoderMem(true))
 	}
 }
+
+// baseWindow is how far back a delta's encoder looks: base and payload together. A larger
+// pair still encodes and decodes; it only finds fewer matches.
+const baseWindow = 256 << 10
 
 func (c baseCoders) putEncoder(e *zstd.Encoder) {
 	select {
