@@ -353,8 +353,9 @@ type cachedBase struct {
 // DefaultBaseCacheBytes bounds the payloads the writer holds as bases: the first payload
 // of each open job and run, 8–20 KB each. 4 MB holds about 500 open jobs; past that the
 // oldest are let go and their later deliveries stored against the dictionary alone. It is
-// live heap, which serve's GOGC=400 lets grow fivefold: with 16 MB the receiver's peak RSS
-// was 143 MB under `benchingest` (BENCHMARKS.md "Session 10: bytes per job").
+// live heap, which serve's GOGC=400 lets grow fivefold: under `benchingest` the receiver's
+// peak RSS was 65–92 MB before bases, 113.5 MB with 4 MB of them (BENCHMARKS.md
+// "Session 10: bytes per job").
 const DefaultBaseCacheBytes = 4 << 20
 
 // baseCache holds the bases of open jobs and runs, oldest first, up to max bytes.
