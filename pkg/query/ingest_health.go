@@ -52,8 +52,8 @@ func IngestHealth(ctx context.Context, env Env, req Request) (data.Frames, error
 		m.Filters.where(st, forgeOf("d"))
 		st.add(" GROUP BY 1, 2, 3\n")
 	} else {
-		// Deliveries are counted bucket by bucket over the (received_at) INCLUDE (event)
-		// index: an index-only scan that never reads the payloads, grouped in a hash table
+		// Deliveries are counted bucket by bucket over the (received_at) index (0036: the
+		// rows are read for their event and forge, about 9 to an 8 KB page), grouped in a hash table
 		// Postgres sizes right because it knows the number of buckets (for date_bin over
 		// the whole table it guesses one group per row and sorts millions of rows instead).
 		st.add("  SELECT g.t, d.event, d.forge, 'stored' AS outcome, count(*) AS n\n",
