@@ -186,6 +186,8 @@ var rollupFuncs = []string{
 	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
 	// the most jobs running and queued at once, per hour (0027)
 	"SELECT rollup_concurrency($1, $2)",
+	// org_overview and runner_builds per day and hour (0034)
+	"SELECT rollup_table_days($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -196,6 +198,7 @@ var rollupTables = []string{
 	"rollup_step_day", "rollup_step_hour",
 	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 	"rollup_concurrency_hour",
+	"rollup_overview_day", "rollup_overview_hour", "rollup_build_day", "rollup_build_hour",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
