@@ -7,7 +7,7 @@ import (
 )
 
 // The table panels org_overview and runner_builds read the daily and hourly rollups of
-// migration 0034 (rollup_overview_*, rollup_build_*) as repo_stats reads its own: final
+// migration 0034 (rollup_overview_*, rollup_build_*) as repo_stats reads its own (0011): final
 // whole days from the days, the final whole hours around them from the hours, and the
 // partial hours at the ends, with anything at or after the watermark, from the projections.
 
@@ -17,9 +17,9 @@ import (
 // either way, and only the queue-time percentile moves, within the histograms' 1%.
 const minTableRolled = 6 * time.Hour
 
-// planTables is planDayHours with minTableRolled in place of minRolled. A scoped request
-// reads no rollups: these tables mix repositories (runner_builds) or are not split by
-// scope (org_overview), see planFor.
+// planTables is planDayHours with minTableRolled in place of minRolled, for org_overview,
+// runner_builds and repo_stats. A scoped request reads no rollups (see planFor); repo_stats
+// asks with repoSplit for its repository rows, as before.
 func planTables(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
 	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < minTableRolled {
 		return plan{}, nil

@@ -149,3 +149,20 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- nightly_failures reads, for each of up to 5,000 scheduled runs, its failed jobs and the
+-- error signatures found in their logs (the reconciler scans failed jobs' logs only). This
+-- index holds just the failed jobs, by run: most runs have none, and reading every job of
+-- each run was most of the query. The update that completes a job already changes an
+-- indexed predicate (workflow_jobs_failures_idx), so it adds one index entry per failed
+-- job and nothing for the others.
+CREATE INDEX workflow_jobs_failed_run_idx ON workflow_jobs (run_id, run_attempt)
+    WHERE conclusion IN ('failure', 'timed_out', 'startup_failure');
+
+-- error_signatures names, beside each signature listed, the step its jobs failed at most
+-- often: for each of them, a job lookup per occurrence in the range (thousands over 90
+-- days), which read scattered pages of workflow_jobs. The jobs with a failed step are a few
+-- percent of all; this index answers those lookups by itself (index-only). failed_step is
+-- set by the update that completes a job, which already changes indexed predicates.
+CREATE INDEX workflow_jobs_failed_step_idx ON workflow_jobs (job_id, forge) INCLUDE (failed_step)
+    WHERE failed_step <> '';
