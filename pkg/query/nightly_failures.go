@@ -45,7 +45,7 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	prev := func(col string) string {
 		return "lag(" + col + ") OVER (PARTITION BY r.repo, r.workflow_name ORDER BY r.night, r.run_id, r.run_attempt)"
 	}
-	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.steps, x.sigs, x.new_sigs, ", w.run("r.repo", "r.run_id"), ",\n",
+	st.add("SELECT r.night, r.run_id, r.repo, r.workflow_name, r.head_branch, r.conclusion, x.jobs, x.steps, x.sigs, coalesce(x.new_sigs, 0), ", w.run("r.repo", "r.run_id"), ",\n",
 		"  left(r.head_sha, 7), ", w.commit("r.repo", "r.head_sha"), ",\n",
 		"  CASE WHEN r.conclusion IN ", failed, " AND ", prev("r.conclusion"), " = 'success' AND ", prev("r.head_sha"), " <> r.head_sha\n",
 		"    THEN ", w.compare("r.repo", prev("r.head_sha"), "r.head_sha"), " END, ", w.repo("r.repo"), ", r.forge\n",
@@ -58,7 +58,10 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 	m.Filters.where(st, nightlyFilters)
 	st.add("\n  ORDER BY ", nightExpr, " DESC, r.repo, r.workflow_name, r.run_id DESC, r.run_attempt DESC LIMIT 5000\n",
 		") r\n",
-		"CROSS JOIN LATERAL (\n",
+		// Grouped, so that a run without a failed job makes no group, and none of the four
+		// DISTINCT aggregates sets up its sort for it: most runs have none (LEFT JOIN, and
+		// the NULLs the empty aggregate gave).
+		"LEFT JOIN LATERAL (\n",
 		"  SELECT string_agg(DISTINCT j.job_name, ', ') FILTER (WHERE j.conclusion IN ", failed, ") AS jobs,\n",
 		// Where each failed job failed: "test: Run tests" (0017).
 		"    string_agg(DISTINCT j.job_name || ': ' || j.failed_step, ', ') FILTER (WHERE j.conclusion IN ", failed, " AND j.failed_step <> '') AS steps,\n",
@@ -73,7 +76,8 @@ func NightlyFailures(ctx context.Context, env Env, req Request) (data.Frames, er
 		// other). Their partial index (migration 0034) holds a few percent of the jobs, and
 		// most runs have none: reading every job of 5,000 runs was most of the query.
 		"  WHERE j.run_id = r.run_id AND j.run_attempt = r.run_attempt AND j.forge = r.forge AND j.conclusion IN ", failed, "\n",
-		") x\n",
+		"  GROUP BY j.run_id\n",
+		") x ON true\n",
 		"ORDER BY r.night DESC, r.repo, r.workflow_name, r.run_id DESC, r.run_attempt DESC")
 
 	f := data.NewFrame("nightly_failures",
