@@ -23,6 +23,14 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
+	f := orgOverviewFrame()
+	p, err := planTables(ctx, env.DB, req, onlyFilters(m.Filters, "repos", "workflows"))
+	if err != nil {
+		return nil, err
+	}
+	if p.use {
+		return orgOverviewRolled(ctx, env, req, m.Filters, p, f)
+	}
 	st := newStmt("org_overview")
 	w := webLinks(st, env).at("h.forge", "h.forge_url")
 	from, to := st.arg(req.From), st.arg(req.To)
@@ -51,7 +59,12 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 		"FROM agg a LEFT JOIN head h USING (repo, workflow_name) LEFT JOIN q USING (repo, workflow_name)\n",
 		"ORDER BY (h.conclusion IN ", failed, ") DESC NULLS LAST, a.repo, a.workflow_name LIMIT 5000")
 
-	f := data.NewFrame("org_overview",
+	return table(ctx, env.DB, st, f)
+}
+
+// orgOverviewFrame is org_overview's frame, empty.
+func orgOverviewFrame() *data.Frame {
+	return data.NewFrame("org_overview",
 		data.NewField("repo", nil, []string{}),
 		data.NewField("workflow", nil, []string{}),
 		data.NewField("default_branch", nil, []string{}),
@@ -68,5 +81,4 @@ func OrgOverview(ctx context.Context, env Env, req Request) (data.Frames, error)
 		link(data.NewField("commit_url", nil, []*string{}), "Open commit"),
 		data.NewField("forge", nil, []string{}), // github or gitlab: the Pipeline dashboard's links name it
 	)
-	return table(ctx, env.DB, st, f)
 }

@@ -39,8 +39,9 @@ const failed = "('failure', 'timed_out', 'startup_failure')"
 // per value, where its first job with that value was created (first: no job of the run with
 // that value in the 30 hours before), so that days add up.
 //
-// Over long ranges whole final days come from rollup_job_day and the whole final hours
-// around them from rollup_job_hour, whose percentiles are histograms (within 1%); the
+// Over ranges with minTableRolled of final hours or more (a day that ends now is one), whole
+// final days come from rollup_job_day and the whole final hours around them from
+// rollup_job_hour, whose percentiles are histograms (within 1%); the
 // partial hours at the ends and what lies past the watermark are read from the projections
 // into the same shape, and the ranking is done here.
 func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
@@ -67,7 +68,7 @@ func RepoStats(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		// scoped request reads them, scoped by value (repoStatsRolled).
 		plan = repoSplit(req)
 	}
-	p, err := planDayHours(ctx, env.DB, plan, onlyFilters(m.Filters, d.filter))
+	p, err := planTables(ctx, env.DB, plan, onlyFilters(m.Filters, d.filter))
 	if err != nil {
 		return nil, err
 	}

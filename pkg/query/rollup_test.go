@@ -87,6 +87,10 @@ var rollupCases = []rollupCase{
 	{"concurrency", `{}`},
 	{"concurrency", `{"groupBy": "labels"}`},
 	{"concurrency", `{"groupBy": "runner_group"}`},
+	{"org_overview", `{}`},
+	{"org_overview", `{"filters": {"repos": ["acme/api"]}}`},
+	{"runner_builds", `{}`},
+	{"runner_builds", `{"filters": {"labels": ["ubuntu-latest"], "conclusions": ["success", "failure"]}}`},
 }
 
 // rollupRanges have partial hours at both ends, and buckets of one hour and more, or of
@@ -326,7 +330,7 @@ func close(field string, g, w any) bool {
 	}
 	a, b := *gp, *wp
 	switch field {
-	case "p50", "p90", "p95", "p99", "p95_duration", "p95_queue":
+	case "p50", "p90", "p95", "p99", "p95_duration", "p95_queue", "queue_p95":
 		return math.Abs(a-b) <= max(0.01*b, 0.5)
 	case "avg", "minutes", "busy_seconds", "busy_ratio", "flake_rate":
 		// sums of the same terms in another order
@@ -343,6 +347,11 @@ func show(v any) any {
 		}
 		return *x
 	case *string:
+		if x == nil {
+			return "null"
+		}
+		return *x
+	case *int64:
 		if x == nil {
 			return "null"
 		}

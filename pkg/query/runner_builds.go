@@ -26,17 +26,25 @@ func RunnerBuilds(ctx context.Context, env Env, req Request) (data.Frames, error
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
+	p, err := planTables(ctx, env.DB, req, onlyFilters(m.Filters, "labels", "conclusions"))
+	if err != nil {
+		return nil, err
+	}
 	st := newStmt("runner_builds")
-	st.add("SELECT ", osOf, " AS os, j.label_key, count(*)::float8,\n",
-		"  count(*) FILTER (WHERE j.conclusion = 'success')::float8,\n",
-		"  count(*) FILTER (WHERE j.conclusion IN ", failed, ")::float8,\n",
-		"  count(*) FILTER (WHERE j.conclusion IN ('cancelled', 'skipped'))::float8,\n",
-		"  (count(*) FILTER (WHERE j.conclusion IN ", failed, "))::float8 / nullif(count(*) FILTER (WHERE j.conclusion IN ", failed, " OR j.conclusion = 'success'), 0),\n",
-		"  coalesce(sum(greatest(extract(epoch FROM j.completed_at - j.started_at), 0)), 0)::float8 / 60\n",
-		"FROM workflow_jobs j WHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
-		" AND j.status = 'completed' AND j.label_key <> ''")
-	m.Filters.where(st, jobFilters)
-	st.add("\nGROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000")
+	if p.use {
+		runnerBuildsRolled(st, req, m.Filters, p)
+	} else {
+		st.add("SELECT ", osOf, " AS os, j.label_key, count(*)::float8,\n",
+			"  count(*) FILTER (WHERE j.conclusion = 'success')::float8,\n",
+			"  count(*) FILTER (WHERE j.conclusion IN ", failed, ")::float8,\n",
+			"  count(*) FILTER (WHERE j.conclusion IN ('cancelled', 'skipped'))::float8,\n",
+			"  (count(*) FILTER (WHERE j.conclusion IN ", failed, "))::float8 / nullif(count(*) FILTER (WHERE j.conclusion IN ", failed, " OR j.conclusion = 'success'), 0),\n",
+			"  coalesce(sum(greatest(extract(epoch FROM j.completed_at - j.started_at), 0)), 0)::float8 / 60\n",
+			"FROM workflow_jobs j WHERE j.created_at >= ", st.arg(req.From), " AND j.created_at < ", st.arg(req.To),
+			" AND j.status = 'completed' AND j.label_key <> ''")
+		m.Filters.where(st, jobFilters)
+		st.add("\nGROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000")
+	}
 
 	f := data.NewFrame("runner_builds",
 		data.NewField("os", nil, []string{}),
@@ -49,4 +57,34 @@ func RunnerBuilds(ctx context.Context, env Env, req Request) (data.Frames, error
 		unit(data.NewField("minutes", nil, []float64{}), "m"),
 	)
 	return table(ctx, env.DB, st, f)
+}
+
+// buildRollupFilters applies to rollup_build_day and rollup_build_hour aliased r.
+var buildRollupFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "conclusions": "r.conclusion = ANY(%s)"}
+
+// runnerBuildsRolled writes runner_builds over plan p: every part as (label set,
+// conclusion, builds, seconds run), the raw parts grouped as rollup_table_days (migration
+// 0034) groups a day, then summed per label set. The seconds are numeric throughout, so
+// the minutes equal the projections' to the last digit.
+func runnerBuildsRolled(st *stmt, req Request, fl Filters, p plan) {
+	st.add("SELECT ", osOf, " AS os, j.label_key, sum(j.builds)::float8,\n",
+		"  coalesce(sum(j.builds) FILTER (WHERE j.conclusion = 'success'), 0)::float8,\n",
+		"  coalesce(sum(j.builds) FILTER (WHERE j.conclusion IN ", failed, "), 0)::float8,\n",
+		"  coalesce(sum(j.builds) FILTER (WHERE j.conclusion IN ('cancelled', 'skipped')), 0)::float8,\n",
+		"  coalesce(sum(j.builds) FILTER (WHERE j.conclusion IN ", failed, "), 0)::float8\n",
+		"    / nullif(coalesce(sum(j.builds) FILTER (WHERE j.conclusion IN ", failed, " OR j.conclusion = 'success'), 0), 0)::float8,\n",
+		"  coalesce(sum(j.busy_s), 0)::float8 / 60\n",
+		"FROM (")
+	unionParts(st, req, p, func(w window) {
+		st.add("SELECT j.label_key, j.conclusion, count(*) AS builds, coalesce(sum(greatest(extract(epoch FROM j.completed_at - j.started_at), 0)), 0) AS busy_s\n",
+			"  FROM workflow_jobs j WHERE j.created_at >= ", st.arg(w.from), " AND j.created_at < ", st.arg(w.to),
+			" AND j.status = 'completed' AND j.label_key <> ''")
+		fl.where(st, jobFilters)
+		st.add(" GROUP BY 1, 2")
+	}, func(from, to string) {
+		dayHourRows(st, p, from, to, "r.label_key, r.conclusion, r.builds, r.busy_s", "rollup_build_day", "rollup_build_hour", func() {
+			fl.where(st, buildRollupFilters)
+		})
+	})
+	st.add("\n) j GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 1000")
 }

@@ -188,6 +188,8 @@ var rollupFuncs = []string{
 	"SELECT rollup_concurrency($1, $2)",
 	// the hourly rollups of time-series panels again, per 10 minutes (0032)
 	"SELECT rollup_10m($1, $2)",
+	// org_overview and runner_builds per day and hour (0034)
+	"SELECT rollup_table_days($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -199,6 +201,7 @@ var rollupTables = []string{
 	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 	"rollup_concurrency_hour",
 	"rollup_queue_10m", "rollup_job_transitions_10m", "rollup_run_10m", "rollup_delivery_10m", "rollup_cost_10m",
+	"rollup_overview_day", "rollup_overview_hour", "rollup_build_day", "rollup_build_hour",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
