@@ -186,6 +186,10 @@ var rollupFuncs = []string{
 	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
 	// the most jobs running and queued at once, per hour (0027)
 	"SELECT rollup_concurrency($1, $2)",
+	// runner samples, busy seconds and concurrency per minute, hosted busy seconds and
+	// runners per hour (0033)
+	"SELECT rollup_runner_minutes($1, $2)",
+	"SELECT rollup_concurrency_minutes($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -196,6 +200,7 @@ var rollupTables = []string{
 	"rollup_step_day", "rollup_step_hour",
 	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 	"rollup_concurrency_hour",
+	"rollup_sample_minute", "rollup_busy_minute", "rollup_hosted_hour", "rollup_runner_hour", "rollup_concurrency_minute",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
