@@ -184,12 +184,12 @@ var rollupFuncs = []string{
 	"SELECT rollup_sample_hours($1, $2)",
 	"SELECT rollup_step_days($1, $2)", // steps per day and hour (0017)
 	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
-	// the most jobs running and queued at once, per hour (0027)
+	// the most jobs running and queued at once, per hour (0027), and since 0033 per
+	// minute, the hours taken from the minutes
 	"SELECT rollup_concurrency($1, $2)",
-	// runner samples, busy seconds and concurrency per minute, hosted busy seconds and
-	// runners per hour (0033)
+	// runner samples and busy seconds per minute, hosted busy seconds and runners per
+	// hour (0033)
 	"SELECT rollup_runner_minutes($1, $2)",
-	"SELECT rollup_concurrency_minutes($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.

@@ -11,7 +11,8 @@
 -- rollup_hosted_hour: the hosted rows of rollup_busy_minute, per hour.
 -- rollup_runner_hour: rollup_runner_day (0008, 0011) per hour, for the runners panel's part
 --   days.
--- rollup_concurrency_minute: rollup_concurrency_hour (0027) per minute.
+-- rollup_concurrency_minute: rollup_concurrency_hour (0027) per minute, from which the hours
+--   are now taken.
 --
 -- Each is recomputed, like the hourly ones, for the hours the refresher rolls; the query
 -- reads its minutes only for whole final hours.
@@ -122,9 +123,13 @@ $$;
 -- rollup_concurrency_minutes is 0027's rollup_concurrency per minute: the most jobs
 -- running and queued at any instant of each minute of every UTC day [a, b) touches, with
 -- the level carried into the minute counted, and a row (peaks of 0 included) for every key
--- of a job the query would read in the minute.
+-- of a job the query would read in the minute. It fills rollup_concurrency_hour too, from
+-- the minutes: an hour's peak is the highest of its minutes', and a key is in an hour when
+-- it is in one of its minutes. (The planner estimated the minutes' rows far too low and
+-- joined peaks to them by a merge on the key alone, comparing 13 million pairs a day; the
+-- hash join, and sorts in memory, take a quarter of the time.)
 CREATE FUNCTION rollup_concurrency_minutes(a timestamptz, b timestamptz) RETURNS void
-LANGUAGE plpgsql SET jit = off AS $$
+LANGUAGE plpgsql SET jit = off SET enable_mergejoin = off SET work_mem = '64MB' AS $$
 DECLARE
     origin constant timestamptz := '1970-01-01T00:00:00Z';
     d0 constant timestamptz := date_bin('1 day', a, origin);
@@ -133,6 +138,7 @@ DECLARE
     d timestamptz := d0;
 BEGIN
     DELETE FROM rollup_concurrency_minute WHERE minute >= d0 AND minute < d1;
+    DELETE FROM rollup_concurrency_hour WHERE hour >= d0 AND hour < d1;
     WHILE d < d1 LOOP
         INSERT INTO rollup_concurrency_minute (minute, dim, key, running, queued)
         WITH j AS MATERIALIZED (
@@ -151,7 +157,9 @@ BEGIN
             UNION ALL
             SELECT label_key, grp, created, c, true, s, c FROM j WHERE s IS NOT NULL AND (c IS NULL OR c > s)
         ), k AS MATERIALIZED (
-            SELECT iv.created, iv.c, iv.running, iv.f, iv.t, g.dim, g.key
+            -- Keys compare bytewise: the windows and groups below sort them, and in the
+            -- database's collation that took half the function's time.
+            SELECT iv.created, iv.c, iv.running, iv.f, iv.t, g.dim COLLATE "C" AS dim, g.key COLLATE "C" AS key
             FROM iv CROSS JOIN LATERAL (VALUES
                 ('type', CASE WHEN 'self-hosted' = ANY (string_to_array(lower(iv.label_key), ',')) THEN 'self-hosted' ELSE 'github-hosted' END),
                 ('labels', iv.label_key),
@@ -195,10 +203,29 @@ BEGIN
         )
         SELECT p.minute, p.dim, p.key, coalesce(x.r, 0), coalesce(x.q, 0)
         FROM present p LEFT JOIN peak x ON x.minute = p.minute AND x.dim = p.dim AND x.key = p.key;
+        INSERT INTO rollup_concurrency_hour (hour, dim, key, running, queued)
+        SELECT date_bin('1 hour', m.minute, origin), m.dim, m.key, max(m.running), max(m.queued)
+        FROM rollup_concurrency_minute m WHERE m.minute >= d AND m.minute < d + interval '1 day'
+        GROUP BY 1, 2, 3;
         d := d + interval '1 day';
     END LOOP;
 END
 $$;
+
+-- rollup_concurrency (0027), which the refresher calls, now rolls the minutes and takes the
+-- hours from them: one pass over the day's jobs instead of two.
+CREATE OR REPLACE FUNCTION rollup_concurrency(a timestamptz, b timestamptz) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM rollup_concurrency_minutes(a, b);
+END
+$$;
+
+-- The jobs that ended from a time on: every raw part of a range reads the completed jobs
+-- created from 30 hours before it (finishedLookback) that ended in it or later, and at the
+-- end of a range, the final hour a panel reads raw, the 31 hours of jobs created held 30
+-- times those that ended in the hour (1M jobs: 8.4 ms, 0.8 ms through this index).
+CREATE INDEX workflow_jobs_completed_idx ON workflow_jobs (completed_at) WHERE status = 'completed';
 
 GRANT SELECT ON rollup_sample_minute, rollup_busy_minute, rollup_hosted_hour, rollup_runner_hour, rollup_concurrency_minute
     TO ciradar_reader;
@@ -218,7 +245,7 @@ BEGIN
     d := st.floor;
     WHILE d < st.watermark LOOP
         PERFORM rollup_runner_minutes(d, least(date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day', st.watermark));
-        PERFORM rollup_concurrency_minutes(d, least(date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day', st.watermark));
+        PERFORM rollup_concurrency(d, least(date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day', st.watermark));
         d := date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day';
     END LOOP;
 END
