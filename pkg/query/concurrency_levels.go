@@ -63,7 +63,7 @@ func concurrencyLevels(ctx context.Context, env Env, req Request, fl Filters, by
 		return nil, nil, err
 	}
 	rolled := newStmt("concurrency").noRepoData()
-	tbl, col := p.table("rollup_concurrency_hour", "rollup_concurrency_minute")
+	tbl, col := p.table("rollup_concurrency_hour", "rollup_concurrency_minute", "")
 	rolled.add("SELECT ", col, ", key, running, queued FROM ", tbl, " WHERE dim = ", rolled.arg(by),
 		" AND ", col, " >= ", rolled.arg(p.rolledFrom), " AND ", col, " < ", rolled.arg(p.rolledTo))
 	var key []byte

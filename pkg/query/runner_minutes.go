@@ -10,12 +10,13 @@ import (
 // 7-day one's otherwise read every sample and every job of the range.
 
 // minuteBuckets are the bucket widths, in minutes, that runnerBucket rounds up to: each
-// divides an hour, so that buckets of whole minutes also start on every hour.
-var minuteBuckets = []time.Duration{1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30}
+// divides an hour, so that buckets of whole minutes also start on every hour, and from 5
+// minutes on each is a multiple of 5, which the 5-minute rollups fill.
+var minuteBuckets = []time.Duration{1, 2, 3, 4, 5, 10, 15, 20, 30}
 
 // runnerBucket is bucketFor with buckets from a minute to half an hour rounded up to a
 // width of minuteBuckets, so that per-minute rollups fill them exactly: a 24-hour panel
-// asking for 86 s gets 2 minutes, a 7-day one asking for 604 s gets 12.
+// asking for 86 s gets 2 minutes, a 7-day one asking for 604 s gets 15.
 func runnerBucket(req Request) time.Duration {
 	b := bucketFor(req)
 	if b < time.Minute || b%time.Hour == 0 {
@@ -34,10 +35,11 @@ func runnerBucket(req Request) time.Duration {
 const minRolledMinutes = time.Hour
 
 // grain is which rollups a runner panel's plan reads: the hourly ones, the per-minute ones
-// (minutes), or none (the plan's use is false).
+// (minutes), their 5-minute sums where there are some (five), or none (the plan's use is
+// false).
 type grain struct {
 	plan
-	minutes bool
+	minutes, five bool
 }
 
 // runnerPlan plans a runner panel's request: buckets of whole hours read the hourly
@@ -61,12 +63,17 @@ func runnerPlan(ctx context.Context, db DB, req Request, bucket time.Duration, s
 		p.rolledTo = w
 	}
 	p.use = p.rolledTo.Sub(p.rolledFrom) >= minRolledMinutes
-	return grain{plan: p, minutes: true}, nil
+	return grain{plan: p, minutes: true, five: bucket%(5*time.Minute) == 0}, nil
 }
 
-// table names the rollup g reads: hourly, or its per-minute twin, with its time column.
-func (g grain) table(hourly, minutely string) (name, col string) {
-	if g.minutes {
+// table names the rollup g reads, with its time column: hourly, its per-minute twin, or
+// for buckets of multiples of 5 minutes its 5-minute one (fiveMinutely; "" where there is
+// none, and the minutes serve).
+func (g grain) table(hourly, minutely, fiveMinutely string) (name, col string) {
+	switch {
+	case g.five && fiveMinutely != "":
+		return fiveMinutely, "minute"
+	case g.minutes:
 		return minutely, "minute"
 	}
 	return hourly, "hour"

@@ -34,7 +34,7 @@ var minuteRanges = []struct {
 	interval time.Duration
 }{
 	{"day_2min", t0.Add(25*time.Hour + 17*time.Minute + 13*time.Second), t0.Add(49*time.Hour + 5*time.Minute + 3*time.Second), 86 * time.Second},
-	{"week_12min", t0.Add(97*time.Minute + 17*time.Second), t0.Add(6*24*time.Hour + 13*time.Hour + 5*time.Minute), 604 * time.Second},
+	{"week_15min", t0.Add(97*time.Minute + 17*time.Second), t0.Add(6*24*time.Hour + 13*time.Hour + 5*time.Minute), 604 * time.Second},
 	{"hours_5min", t0.Add(50*time.Hour + 7*time.Minute), t0.Add(53*time.Hour + 59*time.Minute), 5 * time.Minute},
 	{"to_end_1min", t0.Add(6*24*time.Hour + 20*time.Hour + 30*time.Second), t0.Add(7 * 24 * time.Hour), time.Minute},
 }
@@ -45,7 +45,7 @@ type tablesRead struct {
 	tables map[string]bool
 }
 
-var rollupTable = regexp.MustCompile(`FROM (rollup_[a-z_]+)`)
+var rollupTable = regexp.MustCompile(`FROM (rollup_[a-z_0-9]+)`)
 
 func (r *tablesRead) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	for _, m := range rollupTable.FindAllStringSubmatch(sql, -1) {
@@ -64,7 +64,7 @@ func TestRunnerRollupsMatchProjections(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := compareRunner(t, pool, runnerCases)
-	for _, want := range []string{"rollup_busy_minute", "rollup_hosted_hour", "rollup_concurrency_minute", "rollup_runner_hour"} {
+	for _, want := range []string{"rollup_busy_minute", "rollup_busy_5min", "rollup_hosted_hour", "rollup_concurrency_minute", "rollup_runner_hour"} {
 		if !read[want] {
 			t.Errorf("no query read %s", want)
 		}
@@ -91,8 +91,10 @@ func TestRunnerSampleMinutesMatchProjections(t *testing.T) {
 		{"runner_utilization", `{"filters": {"labels": ["linux,self-hosted,x64"], "orgs": ["acme"]}}`},
 		{"runner_utilization", `{"filters": {"runnerGroups": ["linux-pool"]}}`},
 	})
-	if !read["rollup_sample_minute"] {
-		t.Error("no query read rollup_sample_minute")
+	for _, want := range []string{"rollup_sample_minute", "rollup_sample_5min"} {
+		if !read[want] {
+			t.Errorf("no query read %s", want)
+		}
 	}
 }
 
@@ -191,7 +193,7 @@ func TestRunnerBuckets(t *testing.T) {
 		{"one hour, seconds", time.Hour, 2 * time.Second, 3 * time.Second},
 		{"a minute asked", 6 * time.Hour, time.Minute, time.Minute},
 		{"just over a minute", 24 * time.Hour, time.Minute, 2 * time.Minute},
-		{"seven days", 7 * 24 * time.Hour, 10 * time.Minute, 12 * time.Minute},
+		{"seven days", 7 * 24 * time.Hour, 10 * time.Minute, 15 * time.Minute},
 		{"over twenty minutes", 24 * time.Hour, 21 * time.Minute, 30 * time.Minute},
 		{"thirty days, hours", 30 * 24 * time.Hour, 30 * time.Minute, time.Hour},
 	}

@@ -21,7 +21,8 @@ import (
 // runners busy in the hour) and the runners of whole days from rollup_runner_day, or, for
 // samples, from rollup_sample_hour. Buckets under an hour are whole minutes (runnerBucket),
 // and the final whole hours' busy seconds and samples come from the per-minute rollups
-// rollup_busy_minute and rollup_sample_minute (migration 0033) instead.
+// rollup_busy_minute and rollup_sample_minute (migration 0033), or their 5-minute sums
+// for buckets of multiples of 5 minutes, instead.
 func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -80,7 +81,7 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		"  FROM j, generate_series(date_bin(", b, "::interval, j.s, ", origin, "), j.e, ", b, "::interval) AS t\n",
 		"  WHERE j.e > j.s")
 	if p.use {
-		tbl, col := p.table("rollup_pool_hour", "rollup_busy_minute")
+		tbl, col := p.table("rollup_pool_hour", "rollup_busy_minute", "rollup_busy_5min")
 		st.add("\n  UNION ALL SELECT r.label_key, date_bin(", b, "::interval, r.", col, ", ", origin, "), r.busy_s\n",
 			"  FROM ", tbl, " r WHERE r.", col, " >= ", st.arg(p.rolledFrom), " AND r.", col, " < ", st.arg(p.rolledTo))
 		if p.minutes { // the minutes keep hosted jobs' seconds too (hostedUtilization)
@@ -124,7 +125,7 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, ho
 		f.where(st, inventoryFilters)
 	}
 	if p.use {
-		tbl, col := p.table("rollup_sample_hour", "rollup_sample_minute")
+		tbl, col := p.table("rollup_sample_hour", "rollup_sample_minute", "rollup_sample_5min")
 		st.add("\n  UNION ALL SELECT r.label_key, r.", col, ", r.online, r.busy FROM ", tbl, " r\n",
 			"  WHERE r.", col, " >= ", st.arg(p.rolledFrom), " AND r.", col, " < ", st.arg(p.rolledTo))
 		f.where(st, inventoryFilters)

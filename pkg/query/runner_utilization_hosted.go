@@ -24,8 +24,8 @@ const hostedPool = typeHosted
 // limit was in use all the time, and jobs beyond it queued. None without a limit.
 //
 // The final whole hours of a range come from rollup_hosted_hour, or for buckets under an
-// hour from the hosted rows of rollup_busy_minute (migration 0033); the parts around them
-// from the jobs.
+// hour from the hosted rows of rollup_busy_minute or rollup_busy_5min (migration 0033);
+// the parts around them from the jobs.
 func hostedUtilization(ctx context.Context, env Env, req Request, f Filters) ([]utilPoint, error) {
 	if env.Limits.Hosted <= 0 {
 		return nil, nil
@@ -53,7 +53,7 @@ func hostedUtilization(ctx context.Context, env Env, req Request, f Filters) ([]
 			"  WHERE j.e > j.s")
 	}
 	if p.use {
-		tbl, col := p.table("rollup_hosted_hour", "rollup_busy_minute")
+		tbl, col := p.table("rollup_hosted_hour", "rollup_busy_minute", "rollup_busy_5min")
 		st.add("\n  UNION ALL SELECT date_bin(", b, "::interval, r.", col, ", ", origin, "), r.busy_s FROM ", tbl, " r\n",
 			"  WHERE r.", col, " >= ", st.arg(p.rolledFrom), " AND r.", col, " < ", st.arg(p.rolledTo))
 		if p.minutes {

@@ -37,6 +37,11 @@ CREATE TABLE rollup_busy_minute (
     PRIMARY KEY (minute, label_key, runner_group_name, hosted)
 );
 
+-- The same per five minutes, for buckets of multiples of 5 minutes (a 7-day panel's 15):
+-- a fifth of the rows to read.
+CREATE TABLE rollup_sample_5min (LIKE rollup_sample_minute INCLUDING ALL);
+CREATE TABLE rollup_busy_5min (LIKE rollup_busy_minute INCLUDING ALL);
+
 CREATE TABLE rollup_hosted_hour (
     hour              timestamptz NOT NULL,
     label_key         text        NOT NULL,
@@ -65,8 +70,9 @@ CREATE TABLE rollup_concurrency_minute (
     PRIMARY KEY (minute, dim, key)
 );
 
--- rollup_runner_minutes recomputes rollup_sample_minute, rollup_busy_minute,
--- rollup_hosted_hour and rollup_runner_hour for the hours in [a, b) (whole hours).
+-- rollup_runner_minutes recomputes rollup_sample_minute, rollup_busy_minute, their
+-- 5-minute sums, rollup_hosted_hour and rollup_runner_hour for the hours in [a, b) (whole
+-- hours).
 CREATE FUNCTION rollup_runner_minutes(a timestamptz, b timestamptz) RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
@@ -97,6 +103,17 @@ BEGIN
     CROSS JOIN LATERAL generate_series(date_bin('1 minute', greatest(j.started_at, a), origin),
                                        least(coalesce(j.completed_at, b), b), interval '1 minute') t
     WHERE t < b AND least(coalesce(j.completed_at, b), b) > greatest(j.started_at, a)
+    GROUP BY 1, 2, 3, 4;
+
+    DELETE FROM rollup_sample_5min WHERE minute >= a AND minute < b;
+    INSERT INTO rollup_sample_5min
+    SELECT date_bin('5 minutes', m.minute, origin), m.scope, m.label_key, m.runner_group_name, m.labels, sum(m.online), sum(m.busy)
+    FROM rollup_sample_minute m WHERE m.minute >= a AND m.minute < b
+    GROUP BY 1, 2, 3, 4, 5;
+    DELETE FROM rollup_busy_5min WHERE minute >= a AND minute < b;
+    INSERT INTO rollup_busy_5min
+    SELECT date_bin('5 minutes', m.minute, origin), m.label_key, m.runner_group_name, m.hosted, sum(m.busy_s)
+    FROM rollup_busy_minute m WHERE m.minute >= a AND m.minute < b
     GROUP BY 1, 2, 3, 4;
 
     DELETE FROM rollup_hosted_hour WHERE hour >= a AND hour < b;
@@ -227,7 +244,7 @@ $$;
 -- times those that ended in the hour (1M jobs: 8.4 ms, 0.8 ms through this index).
 CREATE INDEX workflow_jobs_completed_idx ON workflow_jobs (completed_at) WHERE status = 'completed';
 
-GRANT SELECT ON rollup_sample_minute, rollup_busy_minute, rollup_hosted_hour, rollup_runner_hour, rollup_concurrency_minute
+GRANT SELECT ON rollup_sample_minute, rollup_busy_minute, rollup_sample_5min, rollup_busy_5min, rollup_hosted_hour, rollup_runner_hour, rollup_concurrency_minute
     TO ciradar_reader;
 
 -- The hours already final are rolled up here, a day at a time, so that readers find them
