@@ -238,11 +238,13 @@ BEGIN
 END
 $$;
 
--- The jobs that ended from a time on: every raw part of a range reads the completed jobs
--- created from 30 hours before it (finishedLookback) that ended in it or later, and at the
+-- Completed jobs by creation, with their end: every raw part of a range reads the completed
+-- jobs created from 30 hours before it (finishedLookback) that ended in it or later. At the
 -- end of a range, the final hour a panel reads raw, the 31 hours of jobs created held 30
--- times those that ended in the hour (1M jobs: 8.4 ms, 0.8 ms through this index).
-CREATE INDEX workflow_jobs_completed_idx ON workflow_jobs (completed_at) WHERE status = 'completed';
+-- times those that ended in the hour; with the end in the index only those are fetched
+-- (1M jobs: 8.4 ms, 0.5 ms). An index on the end alone was worse at a range's start,
+-- where every later job ended after it: the planner combined both indexes, 40 ms.
+CREATE INDEX workflow_jobs_completed_idx ON workflow_jobs (created_at, completed_at) WHERE status = 'completed';
 
 GRANT SELECT ON rollup_sample_minute, rollup_busy_minute, rollup_sample_5min, rollup_busy_5min, rollup_hosted_hour, rollup_runner_hour, rollup_concurrency_minute
     TO ciradar_reader;
