@@ -64,7 +64,7 @@ func TestRunnerRollupsMatchProjections(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := compareRunner(t, pool, runnerCases)
-	for _, want := range []string{"rollup_busy_minute", "rollup_busy_5min", "rollup_hosted_hour", "rollup_concurrency_minute", "rollup_runner_hour"} {
+	for _, want := range []string{"rollup_busy_minute", "rollup_busy_5min", "rollup_hosted_hour", "rollup_concurrency_minute", "rollup_concurrency_5min", "rollup_runner_hour"} {
 		if !read[want] {
 			t.Errorf("no query read %s", want)
 		}

@@ -200,7 +200,7 @@ var rollupTables = []string{
 	"rollup_step_day", "rollup_step_hour",
 	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 	"rollup_concurrency_hour",
-	"rollup_sample_minute", "rollup_busy_minute", "rollup_sample_5min", "rollup_busy_5min", "rollup_hosted_hour", "rollup_runner_hour", "rollup_concurrency_minute",
+	"rollup_sample_minute", "rollup_busy_minute", "rollup_sample_5min", "rollup_busy_5min", "rollup_hosted_hour", "rollup_runner_hour", "rollup_concurrency_minute", "rollup_concurrency_5min",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays

@@ -70,6 +70,9 @@ CREATE TABLE rollup_concurrency_minute (
     PRIMARY KEY (minute, dim, key)
 );
 
+-- ... and its highest per five minutes.
+CREATE TABLE rollup_concurrency_5min (LIKE rollup_concurrency_minute INCLUDING ALL);
+
 -- rollup_runner_minutes recomputes rollup_sample_minute, rollup_busy_minute, their
 -- 5-minute sums, rollup_hosted_hour and rollup_runner_hour for the hours in [a, b) (whole
 -- hours).
@@ -140,8 +143,8 @@ $$;
 -- rollup_concurrency_minutes is 0027's rollup_concurrency per minute: the most jobs
 -- running and queued at any instant of each minute of every UTC day [a, b) touches, with
 -- the level carried into the minute counted, and a row (peaks of 0 included) for every key
--- of a job the query would read in the minute. It fills rollup_concurrency_hour too, from
--- the minutes: an hour's peak is the highest of its minutes', and a key is in an hour when
+-- of a job the query would read in the minute. It fills rollup_concurrency_5min and
+-- rollup_concurrency_hour too, from the minutes: an hour's peak is the highest of its minutes', and a key is in an hour when
 -- it is in one of its minutes. (The planner estimated the minutes' rows far too low and
 -- joined peaks to them by a merge on the key alone, comparing 13 million pairs a day; the
 -- hash join, and sorts in memory, take a quarter of the time.)
@@ -155,6 +158,7 @@ DECLARE
     d timestamptz := d0;
 BEGIN
     DELETE FROM rollup_concurrency_minute WHERE minute >= d0 AND minute < d1;
+    DELETE FROM rollup_concurrency_5min WHERE minute >= d0 AND minute < d1;
     DELETE FROM rollup_concurrency_hour WHERE hour >= d0 AND hour < d1;
     WHILE d < d1 LOOP
         INSERT INTO rollup_concurrency_minute (minute, dim, key, running, queued)
@@ -220,6 +224,10 @@ BEGIN
         )
         SELECT p.minute, p.dim, p.key, coalesce(x.r, 0), coalesce(x.q, 0)
         FROM present p LEFT JOIN peak x ON x.minute = p.minute AND x.dim = p.dim AND x.key = p.key;
+        INSERT INTO rollup_concurrency_5min (minute, dim, key, running, queued)
+        SELECT date_bin('5 minutes', m.minute, origin), m.dim, m.key, max(m.running), max(m.queued)
+        FROM rollup_concurrency_minute m WHERE m.minute >= d AND m.minute < d + interval '1 day'
+        GROUP BY 1, 2, 3;
         INSERT INTO rollup_concurrency_hour (hour, dim, key, running, queued)
         SELECT date_bin('1 hour', m.minute, origin), m.dim, m.key, max(m.running), max(m.queued)
         FROM rollup_concurrency_minute m WHERE m.minute >= d AND m.minute < d + interval '1 day'
@@ -246,7 +254,7 @@ $$;
 -- where every later job ended after it: the planner combined both indexes, 40 ms.
 CREATE INDEX workflow_jobs_completed_idx ON workflow_jobs (created_at, completed_at) WHERE status = 'completed';
 
-GRANT SELECT ON rollup_sample_minute, rollup_busy_minute, rollup_sample_5min, rollup_busy_5min, rollup_hosted_hour, rollup_runner_hour, rollup_concurrency_minute
+GRANT SELECT ON rollup_sample_minute, rollup_busy_minute, rollup_sample_5min, rollup_busy_5min, rollup_concurrency_5min, rollup_hosted_hour, rollup_runner_hour, rollup_concurrency_minute
     TO ciradar_reader;
 
 -- The hours already final are rolled up here, a day at a time, so that readers find them
