@@ -187,8 +187,8 @@ var rollupFuncs = []string{
 	// the most jobs running and queued at once, per hour (0027), and since 0033 per
 	// minute, the hours taken from the minutes
 	"SELECT rollup_concurrency($1, $2)",
-	// runner samples and busy seconds per minute, hosted busy seconds and runners per
-	// hour (0033)
+	// busy seconds per minute, hosted busy seconds and runners per hour (0033; the
+	// samples per minute are rollup_sample_hours' since 0033)
 	"SELECT rollup_runner_minutes($1, $2)",
 }
 

@@ -4,7 +4,8 @@
 -- per minute what those panels sum or take the highest of, so that buckets of whole minutes
 -- are filled from them exactly, and the hosted series per hour:
 --
--- rollup_sample_minute: rollup_sample_hour (0013, 0031) per minute.
+-- rollup_sample_minute: rollup_sample_hour (0013, 0031) per minute, from which the hours
+--   are now taken.
 -- rollup_busy_minute: busy seconds within the minute of the jobs that ran on a runner
 --   (runner_utilization from job events, and its hosted series), per label set, runner
 --   group, and whether the job asked for a self-hosted runner (hosted: it did not).
@@ -73,10 +74,10 @@ CREATE TABLE rollup_concurrency_minute (
 -- ... and its highest per five minutes.
 CREATE TABLE rollup_concurrency_5min (LIKE rollup_concurrency_minute INCLUDING ALL);
 
--- rollup_runner_minutes recomputes rollup_sample_minute, rollup_busy_minute, their
--- 5-minute sums, rollup_hosted_hour and rollup_runner_hour for the hours in [a, b) (whole
--- hours).
-CREATE FUNCTION rollup_runner_minutes(a timestamptz, b timestamptz) RETURNS void
+-- rollup_sample_hours (0013, 0031), which the refresher calls, now rolls the samples per
+-- minute, and takes the 5-minute rows and the hours from the minutes: one pass over the
+-- samples instead of two.
+CREATE OR REPLACE FUNCTION rollup_sample_hours(a timestamptz, b timestamptz) RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     origin constant timestamptz := '1970-01-01T00:00:00Z';
@@ -89,6 +90,27 @@ BEGIN
     WHERE s.sampled_at >= a AND s.sampled_at < b AND s.status = 'online'
     GROUP BY 1, 2, 3, 4, 5;
 
+    DELETE FROM rollup_sample_5min WHERE minute >= a AND minute < b;
+    INSERT INTO rollup_sample_5min
+    SELECT date_bin('5 minutes', m.minute, origin), m.scope, m.label_key, m.runner_group_name, m.labels, sum(m.online), sum(m.busy)
+    FROM rollup_sample_minute m WHERE m.minute >= a AND m.minute < b
+    GROUP BY 1, 2, 3, 4, 5;
+
+    DELETE FROM rollup_sample_hour WHERE hour >= a AND hour < b;
+    INSERT INTO rollup_sample_hour
+    SELECT date_bin('1 hour', m.minute, origin), m.scope, m.label_key, m.runner_group_name, m.labels, sum(m.online), sum(m.busy)
+    FROM rollup_sample_minute m WHERE m.minute >= a AND m.minute < b
+    GROUP BY 1, 2, 3, 4, 5;
+END
+$$;
+
+-- rollup_runner_minutes recomputes rollup_busy_minute, its 5-minute sums,
+-- rollup_hosted_hour and rollup_runner_hour for the hours in [a, b) (whole hours).
+CREATE FUNCTION rollup_runner_minutes(a timestamptz, b timestamptz) RETURNS void
+LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+    origin constant timestamptz := '1970-01-01T00:00:00Z';
+BEGIN
     -- The jobs pkg/query's activeJobs reads for [a, b) that ran on a runner, as
     -- runner_utilization and its hosted series take them.
     DELETE FROM rollup_busy_minute WHERE minute >= a AND minute < b;
@@ -108,11 +130,6 @@ BEGIN
     WHERE t < b AND least(coalesce(j.completed_at, b), b) > greatest(j.started_at, a)
     GROUP BY 1, 2, 3, 4;
 
-    DELETE FROM rollup_sample_5min WHERE minute >= a AND minute < b;
-    INSERT INTO rollup_sample_5min
-    SELECT date_bin('5 minutes', m.minute, origin), m.scope, m.label_key, m.runner_group_name, m.labels, sum(m.online), sum(m.busy)
-    FROM rollup_sample_minute m WHERE m.minute >= a AND m.minute < b
-    GROUP BY 1, 2, 3, 4, 5;
     DELETE FROM rollup_busy_5min WHERE minute >= a AND minute < b;
     INSERT INTO rollup_busy_5min
     SELECT date_bin('5 minutes', m.minute, origin), m.label_key, m.runner_group_name, m.hosted, sum(m.busy_s)
@@ -271,6 +288,7 @@ BEGIN
     END IF;
     d := st.floor;
     WHILE d < st.watermark LOOP
+        PERFORM rollup_sample_hours(d, least(date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day', st.watermark));
         PERFORM rollup_runner_minutes(d, least(date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day', st.watermark));
         PERFORM rollup_concurrency(d, least(date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day', st.watermark));
         d := date_bin('1 day', d, '1970-01-01T00:00:00Z') + interval '1 day';
