@@ -100,8 +100,8 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 // sampledUtilization reads utilization from the reconciler's runner samples: per pool and
 // bucket, the share of online samples that were busy. Over long ranges the final hours come
 // from rollup_sample_hour (migration 0013), each runner's online and busy samples in the
-// hour per pool, or for buckets under an hour from rollup_sample_minute (0033), and the rest
-// from the samples themselves.
+// hour per pool, or for buckets under an hour from rollup_sample_minute or rollup_sample_5min
+// (0033), and the rest from the samples themselves.
 func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, hosted []utilPoint) (data.Frames, error) {
 	bucket := runnerBucket(req)
 	// rollup_sample_hour mixes forges: a forges filter reads the samples.
