@@ -103,7 +103,7 @@ func Concurrency(ctx context.Context, env Env, req Request) (data.Frames, error)
 	if err != nil {
 		return nil, err
 	}
-	g := newGrid(req.From, req.To, bucketFor(req))
+	g := newGrid(req.From, req.To, runnerBucket(req))
 	levels, st, err := concurrencyLevels(ctx, env, req, m.Filters, by, g)
 	if err != nil {
 		return nil, err

@@ -23,11 +23,14 @@ func (l *levels) raise(bucket, run, queue int) {
 // concurrencyLevels works out every group's peaks over req. A range of whole-hour buckets
 // with a day or more of final hours and no filter reads those hours' peaks from
 // rollup_concurrency_hour (migration 0027): a bucket's peak is the highest of its hours'.
+// Buckets of whole minutes under an hour (runnerBucket) read the final whole hours' minutes
+// from rollup_concurrency_minute (0033), or for multiples of 5 minutes from its 5-minute
+// peaks, the same way, from an hour of final hours on.
 // The jobs of the parts around them (the first bucket's start up to the first rolled hour,
 // and from the last one to the end) are swept from their rows, as the whole range is
 // otherwise.
 func concurrencyLevels(ctx context.Context, env Env, req Request, fl Filters, by string, g *grid) (map[string]*levels, *stmt, error) {
-	p, err := planFor(ctx, env.DB, req, g.width, onlyFilters(fl))
+	p, err := runnerPlan(ctx, env.DB, req, g.width, onlyFilters(fl))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,8 +64,9 @@ func concurrencyLevels(ctx context.Context, env Env, req Request, fl Filters, by
 		return nil, nil, err
 	}
 	rolled := newStmt("concurrency").noRepoData()
-	rolled.add("SELECT hour, key, running, queued FROM rollup_concurrency_hour WHERE dim = ", rolled.arg(by),
-		" AND hour >= ", rolled.arg(p.rolledFrom), " AND hour < ", rolled.arg(p.rolledTo))
+	tbl, col := p.table("rollup_concurrency_hour", "rollup_concurrency_minute", "rollup_concurrency_5min")
+	rolled.add("SELECT ", col, ", key, running, queued FROM ", tbl, " WHERE dim = ", rolled.arg(by),
+		" AND ", col, " >= ", rolled.arg(p.rolledFrom), " AND ", col, " < ", rolled.arg(p.rolledTo))
 	var key []byte
 	in := interner{}
 	err = collect(ctx, env.DB, rolled, func(r pgx.Rows) error {

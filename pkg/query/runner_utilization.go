@@ -19,7 +19,10 @@ import (
 //
 // Over long ranges the final hours come from rollup_pool_hour (busy seconds, and the
 // runners busy in the hour) and the runners of whole days from rollup_runner_day, or, for
-// samples, from rollup_sample_hour.
+// samples, from rollup_sample_hour. Buckets under an hour are whole minutes (runnerBucket),
+// and the final whole hours' busy seconds and samples come from the per-minute rollups
+// rollup_busy_minute and rollup_sample_minute (migration 0033), or their 5-minute sums
+// for buckets of multiples of 5 minutes, instead.
 func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
@@ -33,15 +36,15 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 	if err != nil || frames[0].Rows() > 0 {
 		return frames, err
 	}
-	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "labels", "runnerGroups"))
+	bucket := runnerBucket(req)
+	p, err := runnerPlan(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "labels", "runnerGroups"))
 	if err != nil {
 		return nil, err
 	}
 	st := newStmt("runner_utilization")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
 	st.add("WITH j AS (\n")
-	for i, w := range rawWindows(req, p) {
+	for i, w := range rawWindows(req, p.plan) {
 		if i > 0 {
 			st.add("\n  UNION ALL\n")
 		}
@@ -78,8 +81,12 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 		"  FROM j, generate_series(date_bin(", b, "::interval, j.s, ", origin, "), j.e, ", b, "::interval) AS t\n",
 		"  WHERE j.e > j.s")
 	if p.use {
-		st.add("\n  UNION ALL SELECT r.label_key, date_bin(", b, "::interval, r.hour, ", origin, "), r.busy_s\n",
-			"  FROM rollup_pool_hour r WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
+		tbl, col := p.table("rollup_pool_hour", "rollup_busy_minute", "rollup_busy_5min")
+		st.add("\n  UNION ALL SELECT r.label_key, date_bin(", b, "::interval, r.", col, ", ", origin, "), r.busy_s\n",
+			"  FROM ", tbl, " r WHERE r.", col, " >= ", st.arg(p.rolledFrom), " AND r.", col, " < ", st.arg(p.rolledTo))
+		if p.minutes { // the minutes keep hosted jobs' seconds too (hostedUtilization)
+			st.add(" AND r.runner_group_name <> ", hostedGroup)
+		}
 		m.Filters.where(st, runnerRollupFilters)
 	}
 	st.add("\n)\n",
@@ -93,11 +100,12 @@ func RunnerUtilization(ctx context.Context, env Env, req Request) (data.Frames, 
 // sampledUtilization reads utilization from the reconciler's runner samples: per pool and
 // bucket, the share of online samples that were busy. Over long ranges the final hours come
 // from rollup_sample_hour (migration 0013), each runner's online and busy samples in the
-// hour per pool, and the rest from the samples themselves.
+// hour per pool, or for buckets under an hour from rollup_sample_minute or rollup_sample_5min
+// (0033), and the rest from the samples themselves.
 func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, hosted []utilPoint) (data.Frames, error) {
-	bucket := bucketFor(req)
+	bucket := runnerBucket(req)
 	// rollup_sample_hour mixes forges: a forges filter reads the samples.
-	p, err := planFor(ctx, env.DB, req, bucket, values(f.Forges) == nil)
+	p, err := runnerPlan(ctx, env.DB, req, bucket, values(f.Forges) == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +115,7 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, ho
 	// sample, with the filters on the inventory's columns, and the rolled hours one row a
 	// pool, with the same filters on the same columns.
 	st.add("SELECT s.pool, date_bin(", b, "::interval, s.t, ", origin, "), (sum(s.busy)::float8 / sum(s.online))::float8\nFROM (")
-	for i, w := range rawWindows(req, p) {
+	for i, w := range rawWindows(req, p.plan) {
 		if i > 0 {
 			st.add("\n  UNION ALL ")
 		}
@@ -117,8 +125,9 @@ func sampledUtilization(ctx context.Context, env Env, req Request, f Filters, ho
 		f.where(st, inventoryFilters)
 	}
 	if p.use {
-		st.add("\n  UNION ALL SELECT r.label_key, r.hour, r.online, r.busy FROM rollup_sample_hour r\n",
-			"  WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
+		tbl, col := p.table("rollup_sample_hour", "rollup_sample_minute", "rollup_sample_5min")
+		st.add("\n  UNION ALL SELECT r.label_key, r.", col, ", r.online, r.busy FROM ", tbl, " r\n",
+			"  WHERE r.", col, " >= ", st.arg(p.rolledFrom), " AND r.", col, " < ", st.arg(p.rolledTo))
 		f.where(st, inventoryFilters)
 	}
 	st.add(") s\nGROUP BY 1, 2 ORDER BY 2, 1")

@@ -40,15 +40,16 @@ var inventoryFilters = filterTarget{
 // synced yet, or a runner already removed) are listed too, with status busy or idle from
 // their jobs.
 //
-// Over long ranges the whole final days come from rollup_runner_day: jobs count on the day
-// they started, busy time is cut at day edges, and the parts of the range around those days
-// are read from the projections the same way.
+// Over long ranges the whole final days come from rollup_runner_day and the final whole
+// hours around them from rollup_runner_hour (migration 0033): jobs count on the day (hour)
+// they started, busy time is cut at day (hour) edges, and the partial hours at the ends and
+// anything from the watermark on are read from the projections the same way.
 func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m common
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
-	p, err := planDays(ctx, env.DB, req, onlyFilters(m.Filters, "labels", "runnerGroups"))
+	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "labels", "runnerGroups"))
 	if err != nil {
 		return nil, err
 	}
@@ -58,10 +59,10 @@ func Runners(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"    CASE WHEN bool_or(running) THEN 'busy' ELSE 'idle' END AS status, sum(jobs)::float8 AS jobs,\n",
 		"    sum(busy_s)::float8 AS busy_s, max(last_job) AS last_job\n  FROM (")
 	unionParts(st, req, p, func(w window) { runnerWindow(st, w, m.Filters) }, func(from, to string) {
-		st.add("SELECT r.runner_name, r.runner_group_name, r.label_key, false, sum(r.jobs), sum(r.busy_s), max(r.last_job)\n",
-			"    FROM rollup_runner_day r WHERE r.day >= ", from, " AND r.day < ", to)
-		m.Filters.where(st, runnerRollupFilters)
-		st.add(" GROUP BY 1, 2, 3")
+		st.add("SELECT r.runner_name, r.runner_group_name, r.label_key, false, sum(r.jobs), sum(r.busy_s), max(r.last_job)\n    FROM (")
+		dayHourRows(st, p, from, to, "r.runner_name, r.runner_group_name, r.label_key, r.jobs, r.busy_s, r.last_job",
+			"rollup_runner_day", "rollup_runner_hour", func() { m.Filters.where(st, runnerRollupFilters) })
+		st.add(") r GROUP BY 1, 2, 3")
 	})
 	st.add(") u\n  GROUP BY runner_name\n",
 		"), inventory AS (\n  SELECT r.* FROM runners r WHERE r.removed_at IS NULL")

@@ -184,12 +184,16 @@ var rollupFuncs = []string{
 	"SELECT rollup_sample_hours($1, $2)",
 	"SELECT rollup_step_days($1, $2)", // steps per day and hour (0017)
 	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
-	// the most jobs running and queued at once, per hour (0027)
+	// the most jobs running and queued at once, per hour (0027), and since 0033 per
+	// minute, the hours taken from the minutes
 	"SELECT rollup_concurrency($1, $2)",
 	// the hourly rollups of time-series panels again, per 10 minutes (0032)
 	"SELECT rollup_10m($1, $2)",
 	// org_overview and runner_builds per day and hour (0034)
 	"SELECT rollup_table_days($1, $2)",
+	// busy seconds per minute, hosted busy seconds and runners per hour (0033; the
+	// samples per minute are rollup_sample_hours' since 0033)
+	"SELECT rollup_runner_minutes($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -202,6 +206,7 @@ var rollupTables = []string{
 	"rollup_concurrency_hour",
 	"rollup_queue_10m", "rollup_job_transitions_10m", "rollup_run_10m", "rollup_delivery_10m", "rollup_cost_10m",
 	"rollup_overview_day", "rollup_overview_hour", "rollup_build_day", "rollup_build_hour",
+	"rollup_sample_minute", "rollup_busy_minute", "rollup_sample_5min", "rollup_busy_5min", "rollup_hosted_hour", "rollup_runner_hour", "rollup_concurrency_minute", "rollup_concurrency_5min",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays
