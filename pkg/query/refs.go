@@ -40,11 +40,18 @@ func Refs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	}
 	st := newStmt("refs")
 	w := webLinks(st, env).at("forge", "forge_url")
-	st.add("WITH runs AS (\n",
-		"  SELECT r.* FROM workflow_runs r\n",
-		"  WHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
-		" AND r.event = ANY(", st.arg(refEvents[kind]), ") AND r.head_branch <> ''", latestAttempt)
-	m.Filters.where(st, runFilters.without("conclusions", "events"))
+	// The newest limit branches or tags are found by a walk (newest_keys.go) instead of
+	// grouping every run of the range, then only their runs are read.
+	events := st.arg(refEvents[kind])
+	kw := keyWalk{k1: "r.repo", k2: "r.head_branch", from: st.arg(req.From), to: st.arg(req.To), limit: st.arg(limit),
+		cond: func() {
+			st.add(" AND r.event = ANY(", events, ") AND r.head_branch <> ''", latestAttempt)
+			m.Filters.where(st, runFilters.without("conclusions", "events"))
+		}}
+	st.add("WITH RECURSIVE ")
+	kw.walk(st)
+	st.add(", runs AS (\n")
+	kw.runs(st, "r.*")
 	st.add("\n), head AS (\n",
 		"  SELECT DISTINCT ON (repo, head_branch) repo, head_branch, forge, forge_url, head_sha, display_title, actor, created_at\n",
 		"  FROM runs ORDER BY repo, head_branch, created_at DESC, run_id DESC\n",
@@ -61,7 +68,7 @@ func Refs(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		"    (array_agg(wf.run_id ORDER BY (wf.conclusion IN ", failed, ") DESC, wf.run_id DESC))[1] AS run_id\n",
 		"  FROM head h JOIN wf USING (repo, head_branch)\n",
 		"  GROUP BY h.repo, h.head_branch, h.forge, h.forge_url, h.head_sha, h.display_title, h.actor, h.created_at\n",
-		"  ORDER BY h.created_at DESC, h.repo, h.head_branch LIMIT ", st.arg(limit), "\n",
+		"  ORDER BY h.created_at DESC, h.repo, h.head_branch LIMIT ", kw.limit, "\n",
 		")\n",
 		"SELECT repo, head_branch, left(head_sha, 7), display_title, actor, created_at, commits, result, run_id,\n",
 		"  ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), ", forge\n",
