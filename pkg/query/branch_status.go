@@ -23,14 +23,33 @@ func BranchStatus(ctx context.Context, env Env, req Request) (data.Frames, error
 		return nil, err
 	}
 	st := newStmt("branch_status")
-	st.add("SELECT DISTINCT ON (r.repo, r.workflow_name) r.org, r.repo, r.workflow_name, r.head_branch,\n",
-		"  (r.conclusion = ANY(", st.arg(failedConclusions), "))::int::float8\n",
-		"FROM workflow_runs r\n",
-		"WHERE r.status = 'completed' AND r.default_branch <> '' AND r.head_branch = r.default_branch\n",
-		"  AND r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To), "\n",
-		"  AND NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.run_id = r.run_id AND n.forge = r.forge AND n.run_attempt > r.run_attempt)")
-	m.Filters.where(st, runFilters.without("branches", "conclusions"))
-	st.add("\nORDER BY r.repo, r.workflow_name, r.created_at DESC, r.run_id DESC")
+	// One run per repository and workflow: the pairs are found by skipping from one to the
+	// next through an index (a loose index scan), and each pair's newest run is one probe,
+	// instead of sorting every run of the range (issue 18: a 400-day range sorted them all).
+	failing := st.arg(failedConclusions)
+	from, to := st.arg(req.From), st.arg(req.To)
+	cond := func() {
+		st.add(" AND r.status = 'completed' AND r.default_branch <> '' AND r.head_branch = r.default_branch",
+			" AND r.created_at >= ", from, " AND r.created_at < ", to,
+			" AND NOT EXISTS (SELECT 1 FROM workflow_runs n WHERE n.run_id = r.run_id AND n.forge = r.forge AND n.run_attempt > r.run_attempt)")
+		m.Filters.where(st, runFilters.without("branches", "conclusions"))
+	}
+	st.add("WITH RECURSIVE k AS (\n",
+		"  (SELECT r.repo, r.workflow_name FROM workflow_runs r WHERE true")
+	cond()
+	st.add("\n   ORDER BY r.repo, r.workflow_name LIMIT 1)\n",
+		"  UNION ALL\n",
+		"  SELECT x.repo, x.workflow_name FROM k CROSS JOIN LATERAL (\n",
+		"    SELECT r.repo, r.workflow_name FROM workflow_runs r WHERE (r.repo, r.workflow_name) > (k.repo, k.workflow_name)")
+	cond()
+	st.add("\n    ORDER BY r.repo, r.workflow_name LIMIT 1) x\n",
+		")\n",
+		"SELECT x.org, x.repo, x.workflow_name, x.head_branch, x.failing FROM k CROSS JOIN LATERAL (\n",
+		"  SELECT r.org, r.repo, r.workflow_name, r.head_branch, (r.conclusion = ANY(", failing, "))::int::float8 AS failing\n",
+		"  FROM workflow_runs r WHERE r.repo = k.repo AND r.workflow_name = k.workflow_name")
+	cond()
+	st.add("\n  ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1) x\n",
+		"ORDER BY x.repo, x.workflow_name")
 	var frames data.Frames
 	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var org, repo, workflow, branch string
