@@ -24,3 +24,11 @@ CREATE INDEX workflow_runs_ref_key_idx ON workflow_runs (event, repo, head_branc
 -- takes each one's newest completed run on its default branch (created_at, run_id).
 CREATE INDEX workflow_runs_default_key_idx ON workflow_runs (repo, workflow_name, created_at, run_id)
     WHERE status = 'completed' AND default_branch <> '' AND head_branch = default_branch;
+
+-- Failed-run annotations take the first 1,000 failed runs on default branches by start
+-- time. 0010's index on them now also holds the start time and the run's key, so that the
+-- 1,000 are chosen from the index alone and only they are read from the table.
+DROP INDEX workflow_runs_failed_default_idx;
+CREATE INDEX workflow_runs_failed_default_idx ON workflow_runs (created_at)
+    INCLUDE (run_started_at, run_id, run_attempt, forge)
+    WHERE conclusion IN ('failure', 'timed_out', 'startup_failure') AND default_branch <> '' AND head_branch = default_branch;
