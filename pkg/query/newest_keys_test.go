@@ -194,3 +194,47 @@ func TestRefsNewestFirst(t *testing.T) {
 		})
 	}
 }
+
+// branch_status skips from one repository and workflow to the next through an index and
+// takes each one's newest completed run on the default branch: pairs without such a run in
+// the range are skipped over, not answered, and one pair's runs never stand for another's.
+func TestBranchStatusSkipsByKey(t *testing.T) {
+	runs := []keyRun{
+		pushRun(1, "acme/a", "main", "a1", "CI", "failure", 10), pushRun(2, "acme/a", "main", "a2", "CI", "success", 20),
+		pushRun(3, "acme/a", "main", "a3", "Nightly", "failure", -60),
+		pushRun(4, "acme/b", "main", "b1", "CI", "success", 30), pushRun(5, "acme/b", "feature", "b2", "CI", "failure", 40),
+		pushRun(6, "acme/b", "main", "b3", "Lint", "failure", 50),
+		{id: 6, attempt: 2, repo: "acme/b", branch: "main", sha: "b3", wf: "Lint", ev: "push", conclusion: "success", at: 50},
+		pushRun(7, "acme/c", "main", "c1", "CI", "failure", 60), pushRun(8, "acme/c", "main", "c2", "CI", "", 70),
+		pushRun(9, "acme/d", "main", "d1", "Docs", "timed_out", 80),
+	}
+	cases := []struct {
+		name, json string
+		want       []string
+	}{
+		{"every pair with a completed run", `{}`, []string{"acme/a CI 0", "acme/b CI 0", "acme/b Lint 0", "acme/c CI 1", "acme/d Docs 1"}},
+		{"a workflow filter", `{"filters": {"workflows": ["CI"]}}`, []string{"acme/a CI 0", "acme/b CI 0", "acme/c CI 1"}},
+		{"a repository filter", `{"filters": {"repos": ["acme/d", "acme/b"]}}`, []string{"acme/b CI 0", "acme/b Lint 0", "acme/d Docs 1"}},
+	}
+	pool := seedKeyRuns(t, runs)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			frames, err := query.BranchStatus(context.Background(), query.Env{DB: pool}, request(c.json))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range frames {
+				for _, fl := range f.Fields {
+					if fl.Name == "failing" {
+						v, _ := fl.ConcreteAt(0)
+						got = append(got, fmt.Sprintf("%s %s %v", fl.Labels["repo"], fl.Labels["workflow"], v))
+					}
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("series:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
