@@ -36,7 +36,7 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 	// grouping every run of the range, then only their runs are read.
 	kw := keyWalk{k1: "r.repo", k2: "r.pull_requests[1]", from: st.arg(req.From), to: st.arg(req.To), limit: st.arg(limit),
 		cond: func() {
-			st.add(" AND cardinality(r.pull_requests) > 0", latestAttempt)
+			st.add(" AND cardinality(r.pull_requests) > 0", latestAttemptOf)
 			m.Filters.where(st, runFilters.without("conclusions"))
 		}}
 	st.add("WITH RECURSIVE ")
