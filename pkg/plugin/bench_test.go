@@ -21,7 +21,8 @@ import (
 )
 
 // benchQueries are the panels the benchmark times: a query type with typical settings.
-// github_status is left out: it reads a cached HTTP page, not the store. runner_utilization
+// github_status is left out: it reads a cached HTTP page, not the store, and so do the
+// incident annotations. runner_utilization
 // is timed twice: from job events (the fill's inventory runners are in another group, so
 // the filter leaves them out) and from the reconciler's runner samples.
 var benchQueries = map[string]struct{ queryType, json string }{
@@ -44,6 +45,10 @@ var benchQueries = map[string]struct{ queryType, json string }{
 	"steps_failing": {"steps", `{"view": "failing"}`}, "steps_warnings": {"steps", `{"view": "warnings"}`},
 	"cost": {"cost", `{"dimension": "repo"}`}, "cost_over_time": {"cost", `{"view": "over_time"}`},
 	"concurrency": {"concurrency", `{"groupBy": "type"}`},
+	// Session 10: the types that read the store and were not timed here (active_jobs has
+	// a busier benchmark of its own, BenchmarkActiveJobs).
+	"branch_status": {"branch_status", `{}`}, "reconciler_stats": {"reconciler_stats", `{}`},
+	"active_jobs": {"active_jobs", `{}`}, "refs_releases": {"refs", `{"kind": "releases"}`},
 }
 
 // BenchmarkQueries fills a store with CIRADAR_BENCH_JOBS jobs (default 1,000,000) spread
@@ -56,7 +61,7 @@ var benchQueries = map[string]struct{ queryType, json string }{
 // CIRADAR_BENCH_DATABASE_URL reuses a filled database (as a superuser URL) between runs;
 // CIRADAR_BENCH_ITER sets the samples per query (default 15); CIRADAR_BENCH_ONLY, a
 // comma-separated list of benchQueries' names, times only those; CIRADAR_BENCH_RANGES
-// (as "1h,7d") only those ranges.
+// (as "1h,7d") only those ranges; CIRADAR_BENCH_EXPLAIN logs each statement's plan.
 func BenchmarkQueries(b *testing.B) {
 	ctx := context.Background()
 	jobs := envInt("CIRADAR_BENCH_JOBS", 1_000_000)
@@ -123,6 +128,9 @@ func BenchmarkQueries(b *testing.B) {
 				stmts, err := capture(ctx, bq.queryType, q, d)
 				if err != nil {
 					b.Fatalf("%s: %v", name, err)
+				}
+				if os.Getenv("CIRADAR_BENCH_EXPLAIN") != "" {
+					explain(ctx, b, adminURL, q, d)
 				}
 				plugin, direct := timePair(iters, func() error {
 					resp, err := d.QueryData(ctx, &backend.QueryDataRequest{Queries: []backend.DataQuery{q}})

@@ -32,11 +32,17 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 	}
 	st := newStmt("pull_requests")
 	w := webLinks(st, env).at("forge", "forge_url")
-	st.add("WITH runs AS (\n",
-		"  SELECT r.*, r.pull_requests[1] AS pr FROM workflow_runs r\n",
-		"  WHERE r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To),
-		" AND cardinality(r.pull_requests) > 0", latestAttempt)
-	m.Filters.where(st, runFilters.without("conclusions"))
+	// The newest limit pull requests are found by a walk (newest_keys.go) instead of
+	// grouping every run of the range, then only their runs are read.
+	kw := keyWalk{k1: "r.repo", k2: "r.pull_requests[1]", from: st.arg(req.From), to: st.arg(req.To), limit: st.arg(limit),
+		cond: func() {
+			st.add(" AND cardinality(r.pull_requests) > 0", latestAttemptOf)
+			m.Filters.where(st, runFilters.without("conclusions"))
+		}}
+	st.add("WITH RECURSIVE ")
+	kw.walk(st)
+	st.add(", runs AS (\n")
+	kw.runs(st, "r.*, r.pull_requests[1] AS pr")
 	st.add("\n), head AS (\n",
 		"  SELECT DISTINCT ON (repo, pr) repo, pr, forge, forge_url, head_sha, head_branch, display_title, created_at FROM runs ORDER BY repo, pr, created_at DESC, run_id DESC\n",
 		"), wf AS (\n",
@@ -53,7 +59,7 @@ func PullRequests(ctx context.Context, env Env, req Request) (data.Frames, error
 		"    (array_agg(wf.run_id ORDER BY (wf.conclusion IN ", failed, ") DESC, wf.run_id DESC))[1] AS run_id\n",
 		"  FROM head h JOIN wf USING (repo, pr)\n",
 		"  GROUP BY h.repo, h.pr, h.forge, h.forge_url, h.display_title, h.head_branch, h.head_sha, h.created_at\n",
-		"  ORDER BY h.created_at DESC, h.repo, h.pr LIMIT ", st.arg(limit), "\n",
+		"  ORDER BY h.created_at DESC, h.repo, h.pr LIMIT ", kw.limit, "\n",
 		")\n",
 		"SELECT repo, pr, display_title, head_branch, left(head_sha, 7), created_at, result, failing, workflows, run_id,\n",
 		"  ", w.pull("repo", "pr"), ", ", w.commit("repo", "head_sha"), ", ", w.run("repo", "run_id"), ", ", w.repo("repo"), ", forge\n",
