@@ -8,4 +8,5 @@ var (
 	JobHTMLURL         = jobHTMLURL
 	JobRunURL          = jobRunURL
 	DeliveryGUID       = deliveryGUID
+	StepKeyID          = stepKeyID
 )

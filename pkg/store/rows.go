@@ -187,7 +187,7 @@ func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
 		}
 		what = append(what, fmt.Sprintf("upsert %d jobs", len(s.jobs)))
 		if n := queueUpsertSteps(b, s.jobs, s.storedSteps); n > 0 {
-			what = append(what, fmt.Sprintf("upsert %d steps", n))
+			what = append(what, stepKeysWhat, fmt.Sprintf("upsert %d steps", n))
 		}
 	}
 	if len(s.runs) > 0 {
@@ -225,12 +225,20 @@ func applyProjections(ctx context.Context, tx pgx.Tx, items []Item, locked bool)
 	br = tx.SendBatch(ctx, b)
 	defer br.Close()
 	for _, w := range what {
-		if _, err := br.Exec(); err != nil {
+		tag, err := br.Exec()
+		if err != nil {
 			return fmt.Errorf("%s: %w", w, err)
+		}
+		if w == stepKeysWhat && tag.RowsAffected() > 0 {
+			return fmt.Errorf("%s: %d keys stored with other texts (a digest collision)", w, tag.RowsAffected())
 		}
 	}
 	return br.Close()
 }
+
+// stepKeysWhat names the statement that adds step keys (queueUpsertSteps), whose rows are
+// collisions.
+const stepKeysWhat = "add step keys"
 
 func foldJob(into map[jobKey]*Job, j *Job) {
 	if cur, ok := into[j.key()]; ok {
