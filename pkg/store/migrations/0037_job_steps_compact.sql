@@ -55,7 +55,7 @@ CREATE VIEW workflow_job_steps AS
 SELECT s.job_id, coalesce(s.numbers[u.i], u.i)::integer AS number, k.name, k.status, k.conclusion,
        u.started AS started_at, u.completed AS completed_at,
        CASE WHEN u.started IS NOT NULL AND u.completed IS NOT NULL
-            THEN greatest(extract(epoch FROM u.completed - u.started), 0)::double precision END AS duration_s,
+            THEN greatest(date_part('epoch', u.completed - u.started), 0) END AS duration_s,
        coalesce(u.completed < u.started, false) AS inconsistent
 FROM job_steps s
 CROSS JOIN LATERAL unnest(s.keys, s.started, s.completed) WITH ORDINALITY AS u(key, started, completed, i)
@@ -77,7 +77,7 @@ BEGIN
     WITH x AS MATERIALIZED (
         SELECT g.grain, g.t, j.workflow_name, j.job_name, k.name AS step_name, k.conclusion, s.dur
         FROM workflow_jobs j
-        CROSS JOIN LATERAL (SELECT u.key, greatest(extract(epoch FROM u.completed - u.started), 0)::double precision AS dur
+        CROSS JOIN LATERAL (SELECT u.key, greatest(date_part('epoch', u.completed - u.started), 0) AS dur
                             FROM job_steps js, unnest(js.keys, js.started, js.completed) AS u(key, started, completed)
                             WHERE js.job_id = j.job_id AND u.started IS NOT NULL AND u.completed IS NOT NULL OFFSET 0) s
         JOIN step_keys k ON k.id = s.key
