@@ -257,7 +257,8 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 		m.stepHist(st, []string{group, t}, w.from, w.to)
 	}
 	if p.use {
-		// The chosen steps' hours, one index range (rollup_step_hour_step_idx) per step.
+		// The chosen steps' hours, one index-only range of rollup_step_hour_step_idx (migration
+		// 0037) per step.
 		from, to := p.outer()
 		var wfs, jobs, steps []string
 		for _, k := range m.only {

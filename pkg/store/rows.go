@@ -142,6 +142,10 @@ type rowSet struct {
 	// storedSteps are the steps already stored, by job id: only the ones the merge changed
 	// are written back.
 	storedSteps map[int64][]Step
+	// knownKeys are the step keys known committed (nil: none, as in Reproject), and
+	// newKeys the ones queueUpserts adds, known once the transaction commits.
+	knownKeys *stepKeySet
+	newKeys   map[int64]*Step
 }
 
 func foldRows(items []Item) rowSet {
@@ -179,16 +183,15 @@ func (s *rowSet) merge(st storedRows) {
 
 // queueUpserts queues the writes of the merged rows and returns what each one writes, for
 // errors.
-func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
+func (s *rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
 	var what []string
 	if len(s.jobs) > 0 {
 		if err := queueUpsertJobs(b, s.jobs); err != nil {
 			return nil, err
 		}
 		what = append(what, fmt.Sprintf("upsert %d jobs", len(s.jobs)))
-		if n := queueUpsertSteps(b, s.jobs, s.storedSteps); n > 0 {
-			what = append(what, stepKeysWhat, fmt.Sprintf("upsert %d steps", n))
-		}
+		steps, keys := queueUpsertSteps(b, s.jobs, s.storedSteps, s.knownKeys)
+		what, s.newKeys = append(what, steps...), keys
 	}
 	if len(s.runs) > 0 {
 		queueUpsertRuns(b, s.runs)
@@ -225,15 +228,24 @@ func applyProjections(ctx context.Context, tx pgx.Tx, items []Item, locked bool)
 	br = tx.SendBatch(ctx, b)
 	defer br.Close()
 	for _, w := range what {
-		tag, err := br.Exec()
-		if err != nil {
-			return fmt.Errorf("%s: %w", w, err)
-		}
-		if w == stepKeysWhat && tag.RowsAffected() > 0 {
-			return fmt.Errorf("%s: %d keys stored with other texts (a digest collision)", w, tag.RowsAffected())
+		if err := readUpsert(br, w); err != nil {
+			return err
 		}
 	}
 	return br.Close()
+}
+
+// readUpsert reads the result of the upsert what names (queueUpserts). The statement that
+// adds step keys returns the keys stored with other texts: any is an error.
+func readUpsert(br pgx.BatchResults, what string) error {
+	tag, err := br.Exec()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if what == stepKeysWhat && tag.RowsAffected() > 0 {
+		return fmt.Errorf("%s: %d keys stored with other texts (a digest collision)", what, tag.RowsAffected())
+	}
+	return nil
 }
 
 // stepKeysWhat names the statement that adds step keys (queueUpsertSteps), whose rows are

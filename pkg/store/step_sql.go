@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -116,14 +117,72 @@ func sameSteps(a, b []Step) bool {
 	return slices.EqualFunc(a, b, func(x, y Step) bool { return sameStep(&x, &y) })
 }
 
+// stepKeySet remembers, for one store, step keys known to be committed with their texts:
+// keys read back with stored steps, and keys a committed write added. A write leaves out
+// the keys it finds here with the same texts, and when that is all of them, the statement
+// that adds keys, so that a warm receiver spends nothing on them.
+type stepKeySet struct {
+	mu sync.Mutex
+	m  map[int64]stepText
+}
+
+type stepText struct{ name, status, conclusion string }
+
+// maxKnownStepKeys bounds the set's memory (names are up to 1 KB); past it, keys not yet
+// known are added by every write that uses them, as with no set at all.
+const maxKnownStepKeys = 1 << 16
+
+func textOf(s *Step) stepText { return stepText{s.Name, s.Status, s.Conclusion} }
+
+// has reports a key known committed with s's texts. A nil set knows nothing.
+func (k *stepKeySet) has(id int64, s *Step) bool {
+	if k == nil {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	t, ok := k.m[id]
+	return ok && t == textOf(s)
+}
+
+// add records committed keys: by id, the step whose texts the key holds.
+func (k *stepKeySet) add(keys map[int64]*Step) {
+	if k == nil || len(keys) == 0 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[int64]stepText{}
+	}
+	for id, s := range keys {
+		if len(k.m) >= maxKnownStepKeys {
+			return
+		}
+		k.m[id] = textOf(s)
+	}
+}
+
+// keysOf are the keys of stored steps, by id.
+func keysOf(stored map[int64][]Step) map[int64]*Step {
+	out := map[int64]*Step{}
+	for _, steps := range stored {
+		for i := range steps {
+			out[stepKeyID(&steps[i])] = &steps[i]
+		}
+	}
+	return out
+}
+
 // queueUpsertSteps queues the writes of the jobs whose merged steps differ from the stored
-// ones, each job's list whole, after the step keys they use, and reports how many steps it
-// writes (0: nothing queued; else two statements, the keys' first). A queued job's
-// deliveries carry no steps, so its row is written once a runner has it.
+// ones, each job's list whole, after the step keys they use that known does not hold. It
+// returns what each queued statement writes (none, the steps alone, or the keys and then
+// the steps; see stepKeysWhat) and the keys it adds, known once the transaction commits.
+// A queued job's deliveries carry no steps, so its row is written once a runner has it.
 //
 // job_steps is keyed by job id alone: steps are GitHub's only (GitLab's hooks send none),
 // so a GitLab job that shares a GitHub job's id neither writes nor reads them.
-func queueUpsertSteps(b *pgx.Batch, jobs map[jobKey]*Job, stored map[int64][]Step) int {
+func queueUpsertSteps(b *pgx.Batch, jobs map[jobKey]*Job, stored map[int64][]Step, known *stepKeySet) ([]string, map[int64]*Step) {
 	var a stepArrays
 	ids := make([]int64, 0, len(jobs))
 	for k := range jobs {
@@ -142,15 +201,24 @@ func queueUpsertSteps(b *pgx.Batch, jobs map[jobKey]*Job, stored map[int64][]Ste
 		}
 	}
 	if len(a.jobIDs) == 0 {
-		return 0
+		return nil, nil
 	}
-	keys := slices.Sorted(maps.Keys(a.texts))
-	names, sts, concls := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		s := a.texts[k]
-		names[i], sts[i], concls[i] = s.Name, s.Status, s.Conclusion
+	var what []string
+	for k, s := range a.texts {
+		if known.has(k, s) {
+			delete(a.texts, k)
+		}
 	}
-	b.Queue(insertStepKeysSQL, keys, names, sts, concls)
+	if len(a.texts) > 0 {
+		keys := slices.Sorted(maps.Keys(a.texts))
+		names, sts, concls := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			s := a.texts[k]
+			names[i], sts[i], concls[i] = s.Name, s.Status, s.Conclusion
+		}
+		b.Queue(insertStepKeysSQL, keys, names, sts, concls)
+		what = append(what, stepKeysWhat)
+	}
 	b.Queue(upsertStepsSQL, a.jobIDs, a.numbers, a.keys, a.started, a.completed)
-	return len(a.jobIDs)
+	return append(what, fmt.Sprintf("upsert %d steps", len(a.jobIDs))), a.texts
 }
