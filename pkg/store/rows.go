@@ -79,10 +79,13 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 
 // storedRows are the rows read by queueLockAndRead.
 type storedRows struct {
-	jobs    []*Job
-	steps   map[int64][]Step // by job id
-	runs    []*Run
-	origins map[string]time.Time
+	jobs  []*Job
+	steps map[int64][]Step // by job id
+	// stepKeys are the keys of the stored steps, read before the transaction wrote
+	// anything: committed.
+	stepKeys map[int64]*Step
+	runs     []*Run
+	origins  map[string]time.Time
 }
 
 // readStored reads the results of queueLockAndRead, in its order.
@@ -107,7 +110,7 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 		if rows, err = br.Query(); err != nil {
 			return st, fmt.Errorf("read steps: %w", err)
 		}
-		if st.steps, err = scanSteps(rows); err != nil {
+		if st.steps, st.stepKeys, err = scanSteps(rows); err != nil {
 			return st, err
 		}
 		for _, j := range st.jobs {

@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -33,7 +32,7 @@ ins AS (INSERT INTO step_keys (id, name, status, conclusion) SELECT * FROM i ON 
 SELECT i.id FROM i JOIN step_keys k USING (id) WHERE (k.name, k.status, k.conclusion) <> (i.name, i.status, i.conclusion)`
 	// selectStepsByJobSQL reads the stored steps of a batch's jobs, in the order that
 	// scanSteps groups them.
-	selectStepsByJobSQL = `SELECT s.job_id, coalesce(s.numbers[u.i], u.i)::int4, k.name, k.status, k.conclusion, u.started, u.completed
+	selectStepsByJobSQL = `SELECT s.job_id, coalesce(s.numbers[u.i], u.i)::int4, k.name, k.status, k.conclusion, u.started, u.completed, k.id
 FROM job_steps s CROSS JOIN LATERAL unnest(s.keys, s.started, s.completed) WITH ORDINALITY AS u(key, started, completed, i)
 JOIN step_keys k ON k.id = u.key
 WHERE s.job_id = ANY($1) ORDER BY s.job_id, u.i`
@@ -42,28 +41,28 @@ WHERE s.job_id = ANY($1) ORDER BY s.job_id, u.i`
 // stepKeyID is a step's key in step_keys: the first 8 bytes of md5 over the lengths of its
 // name and status and the three texts, as step_key_id (migration 0037) computes it.
 func stepKeyID(s *Step) int64 {
-	h := md5.New()
-	h.Write(strconv.AppendInt(nil, int64(len(s.Name)), 10))
-	h.Write([]byte{','})
-	h.Write(strconv.AppendInt(nil, int64(len(s.Status)), 10))
-	h.Write([]byte{','})
-	io.WriteString(h, s.Name)
-	io.WriteString(h, s.Status)
-	io.WriteString(h, s.Conclusion)
-	var sum [md5.Size]byte
-	return int64(binary.BigEndian.Uint64(h.Sum(sum[:0])))
+	var small [128]byte
+	b := strconv.AppendInt(small[:0], int64(len(s.Name)), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(len(s.Status)), 10)
+	b = append(b, ',')
+	b = append(append(append(b, s.Name...), s.Status...), s.Conclusion...)
+	sum := md5.Sum(b)
+	return int64(binary.BigEndian.Uint64(sum[:8]))
 }
 
-// scanSteps reads and closes rows selected with selectStepsByJobSQL, by job id.
-func scanSteps(rows pgx.Rows) (map[int64][]Step, error) {
+// scanSteps reads and closes rows selected with selectStepsByJobSQL, by job id, and the
+// keys they use, by id.
+func scanSteps(rows pgx.Rows) (map[int64][]Step, map[int64]*Step, error) {
 	defer rows.Close()
 	out := map[int64][]Step{}
+	var keys []int64
 	for rows.Next() {
-		var jobID int64
+		var jobID, key int64
 		var number int32
 		var s Step
-		if err := rows.Scan(&jobID, &number, &s.Name, &s.Status, &s.Conclusion, &s.StartedAt, &s.CompletedAt); err != nil {
-			return nil, fmt.Errorf("scan step: %w", err)
+		if err := rows.Scan(&jobID, &number, &s.Name, &s.Status, &s.Conclusion, &s.StartedAt, &s.CompletedAt, &key); err != nil {
+			return nil, nil, fmt.Errorf("scan step: %w", err)
 		}
 		s.Number = int64(number)
 		for _, p := range []**time.Time{&s.StartedAt, &s.CompletedAt} {
@@ -73,14 +72,22 @@ func scanSteps(rows pgx.Rows) (map[int64][]Step, error) {
 			}
 		}
 		out[jobID] = append(out[jobID], s)
+		keys = append(keys, key)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read steps: %w", err)
+		return nil, nil, fmt.Errorf("read steps: %w", err)
 	}
-	for id, s := range out {
-		out[id] = slices.Clip(s)
+	byKey := make(map[int64]*Step, len(keys))
+	i := 0
+	for _, id := range slices.Sorted(maps.Keys(out)) {
+		steps := slices.Clip(out[id])
+		out[id] = steps
+		for k := range steps {
+			byKey[keys[i]] = &steps[k]
+			i++
+		}
 	}
-	return out, nil
+	return out, byKey, nil
 }
 
 // sameStep reports two versions of a step with the same row.
@@ -161,17 +168,6 @@ func (k *stepKeySet) add(keys map[int64]*Step) {
 		}
 		k.m[id] = textOf(s)
 	}
-}
-
-// keysOf are the keys of stored steps, by id.
-func keysOf(stored map[int64][]Step) map[int64]*Step {
-	out := map[int64]*Step{}
-	for _, steps := range stored {
-		for i := range steps {
-			out[stepKeyID(&steps[i])] = &steps[i]
-		}
-	}
-	return out
 }
 
 // queueUpsertSteps queues the writes of the jobs whose merged steps differ from the stored

@@ -104,9 +104,7 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads 
 		return WriteResult{}, err
 	}
 
-	// The stored steps were read before this transaction wrote anything: their keys are
-	// committed.
-	known.add(keysOf(stored.steps))
+	known.add(stored.stepKeys)
 	rows := foldRows(fresh)
 	rows.merge(stored)
 	rows.knownKeys = known
