@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -246,10 +247,15 @@ func readUpsert(br pgx.BatchResults, what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	if what == stepKeysWhat && tag.RowsAffected() > 0 {
-		return fmt.Errorf("%s: %d keys stored with other texts (a digest collision)", what, tag.RowsAffected())
+		return fmt.Errorf("%s: %d keys: %w", what, tag.RowsAffected(), errStepKeyCollision)
 	}
 	return nil
 }
+
+// errStepKeyCollision is a step key already stored with other texts: two triples whose
+// digests share their first 8 bytes. The write fails rather than store a step under
+// another's texts.
+var errStepKeyCollision = errors.New("step key stored with other texts (a digest collision)")
 
 // stepKeysWhat names the statement that adds step keys (queueUpsertSteps), whose rows are
 // collisions.

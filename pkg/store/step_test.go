@@ -3,8 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -212,7 +212,7 @@ func TestStepKeyCollisionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := s.Write(ctx, []store.Item{item(t, "d-501", "workflow_job", e.payload(t), created)})
-	if err == nil || !strings.Contains(err.Error(), "collision") {
+	if !errors.Is(err, store.ErrStepKeyCollision) {
 		t.Fatalf("write with a colliding key: %v, want a collision error", err)
 	}
 	if _, err := s.Pool().Exec(ctx, "DELETE FROM step_keys"); err != nil {
