@@ -263,48 +263,81 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 			"  CROSS JOIN LATERAL (SELECT * FROM rollup_step_hour r WHERE r.workflow_name = k.w AND r.job_name = k.j AND r.step_name = k.s\n",
 			"    AND r.hour >= ", st.arg(from), " AND r.hour < ", st.arg(to), " OFFSET 0) r")
 	}
+	// A point keeps its rows' histograms as they came (copied out of the driver's buffer),
+	// and only the kept steps' points are merged, each into one reused histogram: a
+	// histogram a point (4 KB of buckets each) was most of the plugin's own work over 30
+	// days and more, where most points have one or two rows.
 	type point struct {
-		group string
-		t     time.Time
+		group int // index into names
+		t     int64
 	}
-	by := map[point]*stepStats{}
-	total := map[string]float64{}
-	var pt point
+	type pointStats struct {
+		runs int64
+		max  float64
+		encs [][]byte
+	}
+	names, ids := []string{}, map[string]int{}
+	by := map[point]*pointStats{}
+	var total []float64
+	var gb, enc pgtype.DriverBytes
+	var at time.Time
 	var runs, failures int64
 	var mx, sum float64
-	// The histogram is merged where it lies, in the driver's buffer, never copied.
-	var enc pgtype.DriverBytes
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		if err := r.Scan(&pt.group, &pt.t, &runs, &failures, &mx, &sum, &enc); err != nil {
+		if err := r.Scan(&gb, &at, &runs, &failures, &mx, &sum, &enc); err != nil {
 			return err
 		}
-		pt.t = pt.t.UTC()
-		s := by[pt]
-		if s == nil {
-			s = &stepStats{}
-			by[pt] = s
+		g, ok := ids[string(gb)]
+		if !ok {
+			g = len(names)
+			names = append(names, string(gb))
+			ids[names[g]] = g
+			total = append(total, 0)
 		}
-		total[pt.group] += sum
-		return s.add(runs, failures, mx, sum, enc)
+		pt := point{g, at.UnixMicro()}
+		ps := by[pt]
+		if ps == nil {
+			ps = &pointStats{}
+			by[pt] = ps
+		}
+		if ps.runs == 0 || mx > ps.max {
+			ps.max = mx
+		}
+		ps.runs += runs
+		ps.encs = append(ps.encs, slices.Clone(enc))
+		total[g] += sum
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if keep == nil {
-		keep = topSteps(total, m.Limit)
+		sums := make(map[string]float64, len(names))
+		for g, n := range names {
+			sums[n] = total[g]
+		}
+		keep = topSteps(sums, m.Limit)
 	}
 	pts := make([]point, 0, len(by))
 	for k := range by {
-		if keep[k.group] {
+		if keep[names[k.group]] {
 			pts = append(pts, k)
 		}
 	}
-	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(a.group, b.group), a.t.Compare(b.t)) })
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(names[a.group], names[b.group]), cmp.Compare(a.t, b.t)) })
 	series := &groupedSeries{label: "step", fields: []string{"p50", "p95", "max", "runs"}}
+	var h hist
 	for _, k := range pts {
-		s := by[k]
-		p50, p95 := s.percentiles()
-		series.add(k.group, k.t, cells(p50, p95, s.max, float64(s.runs))...)
+		ps := by[k]
+		h.reset()
+		for _, e := range ps.encs {
+			if err := h.mergeGaps(e); err != nil {
+				return nil, err
+			}
+		}
+		h.max = ps.max // mergeGaps knows no maximum; the rows carry the exact one
+		p := h.percentiles(0.5, 0.95)
+		series.add(names[k.group], time.UnixMicro(k.t).UTC(), cells(p[0], p[1], ps.max, float64(ps.runs))...)
 	}
 	frames := series.result("steps", st)
 	for _, f := range frames {
