@@ -80,8 +80,13 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		latest = latestAttempt
 	}
 	s := buildSplits[split]
-	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, split != "repo" && split != "workflow" && split != "warnings" && onlyFilters(m.Filters, "events", "conclusions"))
+	bucket := fineBucket(req)
+	// Calendar weeks, months and years (UTC) are whole hours, whatever interval Grafana asks.
+	planBucket := bucket
+	if calendar != "" {
+		planBucket = time.Hour
+	}
+	p, err := planFine(ctx, env.DB, req, planBucket, split != "repo" && split != "workflow" && split != "warnings" && onlyFilters(m.Filters, "events", "conclusions"))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +116,7 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		m.Filters.where(st, runFilters)
 		// The rollups count every attempt.
 		st.add("\n  UNION ALL\n  SELECT ", s.expr, ", ", bin("r.hour"), ", r.conclusion, r.n\n",
-			"  FROM rollup_run_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
+			"  FROM ", p.table("rollup_run_hour"), " r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
 		m.Filters.where(st, runRollupFilters)
 		if countBy == "run" {
 			supersededAttempts(st, s.expr, bin, rf, rt, m.Filters)
@@ -120,7 +125,13 @@ func BuildResults(ctx context.Context, env Env, req Request) (data.Frames, error
 		st.add("r.created_at >= ", st.arg(req.From), " AND r.created_at < ", st.arg(req.To), latest)
 		m.Filters.where(st, runFilters)
 	}
-	st.add("\n) x\nGROUP BY 1, 2 ORDER BY 1, 2")
+	st.add("\n) x\nGROUP BY 1, 2")
+	if p.use {
+		// A bucket whose rolled-up runs were all superseded sums to nothing: no runs, no
+		// row, as from the projections.
+		st.add(" HAVING sum(n) > 0")
+	}
+	st.add(" ORDER BY 1, 2")
 
 	series := &groupedSeries{label: s.label, fields: []string{"success", "failure", "cancelled", "timed_out", "skipped", "other", "success_rate"}}
 	// Read in the driver's buffer: the group is copied only when it changes.

@@ -131,8 +131,8 @@ func costRows(st *stmt, req Request, p plan, fl Filters, dim string, bucket time
 			st.add(" AND r.dim = ", dimArg)
 			fl.where(st, filterTarget{d.filter: "r.value = ANY(%s)"})
 		}
-		if p.hoursFrom.IsZero() { // an hourly plan (over_time): hours only
-			st.add("SELECT ", at("r.hour"), ", r.value, r.label_key, r.visibility, r.jobs, r.minutes FROM rollup_cost_hour r",
+		if p.hoursFrom.IsZero() { // an hourly or 10-minute plan (over_time): those only
+			st.add("SELECT ", at("r.hour"), ", r.value, r.label_key, r.visibility, r.jobs, r.minutes FROM ", p.table("rollup_cost_hour"), " r",
 				" WHERE r.hour >= ", from, " AND r.hour < ", to)
 			where()
 			return

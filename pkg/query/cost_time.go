@@ -10,9 +10,11 @@ import (
 
 // costOverTime is cost's over_time view: per bucket the totals (billable_minutes, cost and
 // unpriced_minutes), or, with a dimension, one series of the metric for each of the top
-// values over the whole range. Hourly rollups serve the final whole hours.
+// values over the whole range. Hourly rollups serve the final whole hours, and 10-minute
+// ones the final whole 10 minutes of 10-minute buckets (without a dimension, or by label
+// or event).
 func costOverTime(ctx context.Context, env Env, req Request, fl Filters, rates Rates, dim, metric string, limit int) (data.Frames, error) {
-	bucket := bucketFor(req)
+	bucket := fineBucket(req)
 	g := newGrid(req.From, req.To, bucket)
 	rowsDim := dim
 	switch {
@@ -22,7 +24,9 @@ func costOverTime(ctx context.Context, env Env, req Request, fl Filters, rates R
 	default:
 		rowsDim = "repo" // every job is in exactly one repository: its rows sum to the totals
 	}
-	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(fl, costDims[rowsDim].filter))
+	// rollup_cost_10m keeps only the dimensions with few values (migration 0032).
+	fineDim := rowsDim == "total" || rowsDim == "label" || rowsDim == "event"
+	p, err := planFine(ctx, env.DB, req, bucket, onlyFilters(fl, costDims[rowsDim].filter) && (fineDim || bucket%time.Hour == 0))
 	if err != nil {
 		return nil, err
 	}

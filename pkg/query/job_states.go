@@ -19,9 +19,9 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if err := decode(req, &m); err != nil {
 		return nil, err
 	}
-	bucket := bucketFor(req)
+	bucket := fineBucket(req)
 	g := newGrid(req.From, req.To, bucket)
-	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "labels", "runnerGroups", "conclusions"))
+	p, err := planFine(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "labels", "runnerGroups", "conclusions"))
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func JobStates(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	if p.use {
 		since = p.rolledTo
 		raw.From = since
-		if err := rolledTransitions(ctx, env, m.Filters, g, since); err != nil {
+		if err := rolledTransitions(ctx, env, m.Filters, g, p); err != nil {
 			return nil, err
 		}
 	}
@@ -108,16 +108,26 @@ const queueEntry = "CASE WHEN j.forge = 'gitlab' THEN coalesce(j.queued_at, s.s_
 // transitionFilters applies to rollup_job_transitions aliased r.
 var transitionFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runnerGroups": "r.runner_group_name = ANY(%s)"}
 
-// rolledTransitions adds the transitions of every final hour before since to g: the hours
-// before the grid, summed into one row, set the first levels.
-func rolledTransitions(ctx context.Context, env Env, f Filters, g *grid, since time.Time) error {
+// rolledTransitions adds the transitions of every final hour before p.rolledTo to g: the
+// hours before the grid, summed into one row, set the first levels. A fine plan reads the
+// 10-minute rollup from the hour the grid starts in, and the hourly one before it.
+func rolledTransitions(ctx context.Context, env Env, f Filters, g *grid, p plan) error {
 	st := newStmt("job_states_rollup")
-	start := st.arg(g.start)
+	start, since := st.arg(g.start), st.arg(p.rolledTo)
 	st.add("SELECT CASE WHEN r.hour < ", start, " THEN ", start, " - interval '1 hour' ELSE r.hour END,\n",
 		"  sum(r.queued)::float8, sum(r.started)::float8, sum(r.completed)::float8, sum(r.completed_started)::float8\n",
-		"FROM rollup_job_transitions r WHERE r.hour < ", st.arg(since))
+		"FROM (")
+	cols := "SELECT r.hour, r.queued, r.started, r.completed, r.completed_started FROM "
+	if p.fine {
+		split := st.arg(g.start.Truncate(time.Hour))
+		st.add(cols, "rollup_job_transitions r WHERE r.hour < ", split)
+		f.where(st, transitionFilters)
+		st.add("\n  UNION ALL ", cols, p.table("rollup_job_transitions"), " r WHERE r.hour >= ", split, " AND r.hour < ", since)
+	} else {
+		st.add(cols, "rollup_job_transitions r WHERE r.hour < ", since)
+	}
 	f.where(st, transitionFilters)
-	st.add("\nGROUP BY 1")
+	st.add(") r\nGROUP BY 1")
 	return collect(ctx, env.DB, st, func(r pgx.Rows) error {
 		var h time.Time
 		var queued, started, completed, completedStarted float64

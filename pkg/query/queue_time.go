@@ -54,8 +54,8 @@ func QueueTime(ctx context.Context, env Env, req Request) (data.Frames, error) {
 		return nil, err
 	}
 	g := queueGroups[groupBy]
-	bucket := bucketFor(req)
-	p, err := planFor(ctx, env.DB, req, bucket, groupBy != "repo" && groupBy != "workflow" &&
+	bucket := fineBucket(req)
+	p, err := planFine(ctx, env.DB, req, bucket, groupBy != "repo" && groupBy != "workflow" &&
 		onlyFilters(m.Filters, "labels", "runnerGroups", "conclusions"))
 	if err != nil {
 		return nil, err
@@ -122,11 +122,11 @@ var (
 	queueRollupFilters = filterTarget{"labels": "r.label_key = ANY(%s)", "runnerGroups": "r.runner_group_name = ANY(%s)"}
 )
 
-// queueTimeRolled answers queue_time from hourly histograms for the final hours and from
-// the projections, bucketed the same way, for the rest. Counts, sums and maxima are exact;
-// percentiles are nearest-rank over the merged histogram, within 1% (see histValue).
-// Histograms travel as bytea of (bucket int2, count int4) pairs (see hist.merge): two
-// arrays cost several times as much to send and to decode.
+// queueTimeRolled answers queue_time from histograms of the final hours (or 10 minutes, for
+// a plan from planFine) and from the projections, bucketed the same way, for the rest.
+// Counts, sums and maxima are exact; percentiles are nearest-rank over the merged
+// histogram, within 1% (see histValue). Histograms travel as bytea of (bucket int2, count
+// int4) pairs (see hist.merge): two arrays cost several times as much to send and to decode.
 func queueTimeRolled(ctx context.Context, env Env, req Request, m queueTimeModel, groupBy string, bucket time.Duration, p plan, ab abandonedPoints) (data.Frames, error) {
 	g, f := queueGroups[groupBy], m.Filters
 	sample, cond := queueSample(m.IncludeAbandoned)
@@ -136,7 +136,7 @@ func queueTimeRolled(ctx context.Context, env Env, req Request, m queueTimeModel
 	st.add("SELECT grp, t, h, n, s, m FROM (\n",
 		"  SELECT ", queueRollupGroups[groupBy], " AS grp, date_bin(", b, "::interval, r.hour, ", origin, ") AS t,\n",
 		"    r.hist AS h, r.n AS n, r.sum_s AS s, r.max_s AS m\n",
-		"  FROM rollup_queue_hour r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
+		"  FROM ", p.table("rollup_queue_hour"), " r WHERE r.hour >= ", rf, " AND r.hour < ", rt)
 	f.where(st, queueRollupFilters)
 	// The hours around the final ones, raw: two index ranges (one OR of both would be
 	// planned as a scan of the whole table).

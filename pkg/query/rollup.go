@@ -28,10 +28,14 @@ const minRolled = 24 * time.Hour
 // A plan from planDayHours reads hourly rollups around the days as well: [hoursFrom,
 // rolledFrom) and [rolledTo, hoursTo), whole final hours, and the projections serve only
 // what lies outside [hoursFrom, hoursTo). Other plans leave hoursFrom and hoursTo zero.
+//
+// A plan from planFine may read 10-minute rollups instead of hourly ones (fine, see
+// rollup_fine.go): its rolled span is then whole 10 minutes.
 type plan struct {
 	use                  bool
 	rolledFrom, rolledTo time.Time
 	hoursFrom, hoursTo   time.Time
+	fine                 bool
 }
 
 // outer is the span the rollups serve, days and hours together.

@@ -58,6 +58,7 @@ var rollupCases = []rollupCase{
 	{"job_states", `{}`},
 	{"job_states", `{"filters": {"labels": ["ubuntu-latest"]}}`},
 	{"ingest_health", `{}`},
+	{"ingest_health", `{"filters": {"forges": ["github"]}}`},
 	{"runners", `{}`},
 	{"runners", `{"filters": {"runnerGroups": ["linux-pool"]}}`},
 	{"runner_utilization", `{}`},
@@ -80,13 +81,17 @@ var rollupCases = []rollupCase{
 	{"cost", `{"view": "over_time"}`},
 	{"cost", `{"view": "over_time", "filters": {"repos": ["acme/api"]}}`}, // the repo rows, not the totals
 	{"cost", `{"view": "over_time", "dimension": "workflow"}`},
+	{"cost", `{"view": "over_time", "dimension": "label", "filters": {"labels": ["ubuntu-latest"]}}`},
+	{"cost", `{"view": "over_time", "dimension": "event", "metric": "billable_minutes"}`},
 	{"cost", `{"view": "unpriced"}`},
 	{"concurrency", `{}`},
 	{"concurrency", `{"groupBy": "labels"}`},
 	{"concurrency", `{"groupBy": "runner_group"}`},
 }
 
-// rollupRanges have partial hours at both ends, and buckets of one hour and more.
+// rollupRanges have partial hours at both ends, and buckets of one hour and more, or of
+// 10 and 20 minutes (the 10-minute rollups, migration 0032) with partial 10 minutes at both
+// ends, before the watermark and across it.
 var rollupRanges = []struct {
 	name     string
 	from, to time.Time
@@ -96,6 +101,9 @@ var rollupRanges = []struct {
 	{"partial_ends_3h", t0.Add(97*time.Minute + 17*time.Second), t0.Add(6*24*time.Hour + 13*time.Hour + 5*time.Minute), 3 * time.Hour},
 	{"partial_ends_daily", t0.Add(-5 * time.Hour), t0.Add(8*24*time.Hour + 30*time.Minute), 24 * time.Hour},
 	{"two_days_odd_interval", t0.Add(26*time.Hour + 59*time.Minute), t0.Add(74*time.Hour + time.Minute), 100 * time.Minute},
+	{"week_10m_partial_ends", t0.Add(2*time.Hour + 34*time.Minute + 9*time.Second), t0.Add(6*24*time.Hour + 20*time.Hour + 47*time.Minute), 10 * time.Minute},
+	{"week_10m_past_watermark", t0.Add(7 * time.Minute), t0.Add(7*24*time.Hour - 3*time.Minute), 10 * time.Minute},
+	{"days_20m", t0.Add(31*time.Hour + 3*time.Minute), t0.Add(4*24*time.Hour + 5*time.Hour + 50*time.Minute), 20 * time.Minute},
 }
 
 // TestRollupsMatchProjections holds every rollup-reading query to the answer the
@@ -109,6 +117,46 @@ func TestRollupsMatchProjections(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareAll(t, pool, rollupCases, true)
+	fineRead(t, pool)
+}
+
+// fineRead holds that the panels with 10-minute rollups read them for 10-minute buckets:
+// otherwise the ranges of rollupRanges that have such buckets would prove nothing of them.
+func fineRead(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for _, c := range []rollupCase{
+		{"queue_time", `{"groupBy": "labels"}`},
+		{"build_results", `{"splitBy": "trigger"}`},
+		{"job_states", `{}`},
+		{"ingest_health", `{}`},
+		{"cost", `{"view": "over_time"}`},
+		{"cost", `{"view": "over_time", "dimension": "label"}`},
+	} {
+		t.Run("fine/"+c.queryType+"/"+c.json, func(t *testing.T) {
+			req := query.Request{RefID: "A", From: t0.Add(7 * time.Minute), To: t0.Add(7*24*time.Hour - 3*time.Minute),
+				Interval: 10 * time.Minute, MaxDataPoints: 1000, JSON: []byte(c.json)}
+			db := &readsFine{db: pool}
+			if _, err := types[c.queryType](context.Background(), query.Env{DB: db}, req); err != nil {
+				t.Fatal(err)
+			}
+			if !db.read {
+				t.Error("read no 10-minute rollup")
+			}
+		})
+	}
+}
+
+// readsFine remembers whether a query read a 10-minute rollup (migration 0032).
+type readsFine struct {
+	db   query.DB
+	read bool
+}
+
+func (r *readsFine) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if strings.Contains(sql, "_10m r") || strings.Contains(sql, "_10m h") {
+		r.read = true
+	}
+	return r.db.Query(ctx, sql, args...)
 }
 
 // TestSampleRollupsMatchProjections gives the store the reconciler's runner inventory and

@@ -29,6 +29,7 @@ func (s *Store) Compact(ctx context.Context, rewrite bool, batch int) (CompactSt
 	s.ensureLoaded(ctx)
 	st := CompactStats{ByFormat: map[string]int{}}
 	lastAt, lastID := time.Time{}, ""
+	reader := s.payloadReader()
 	for {
 		rows, err := s.pool.Query(ctx, `SELECT delivery_id, received_at, payload_codec, payload_dict, payload FROM deliveries
 			WHERE (received_at, delivery_id) > ($1, $2) ORDER BY received_at, delivery_id LIMIT $3`, lastAt, lastID, batch)
@@ -57,16 +58,23 @@ func (s *Store) Compact(ctx context.Context, rewrite bool, batch int) (CompactSt
 		var dicts []*int32
 		var payloads [][]byte
 		var ats []time.Time
-		for _, r := range all {
+		stored := make([]storedPayload, len(all))
+		for i, r := range all {
+			stored[i] = storedPayload{id: r.ID, at: r.At, codec: r.Codec, dict: r.Dict, bytes: r.Payload}
+		}
+		raws, errs := reader.decode(ctx, stored)
+		for i, r := range all {
 			st.Rows++
 			st.Bytes += int64(len(r.Payload))
 			st.ByFormat[formatName(r.Codec, r.Dict)]++
-			raw, err := s.decodePayload(ctx, r.Codec, r.Dict, r.Payload)
+			raw, err := raws[i], errs[i]
 			if err != nil {
 				st.Corrupt = append(st.Corrupt, r.ID)
 				continue
 			}
-			current := r.Codec == CodecZstd && r.Dict != nil && *r.Dict == newest
+			// A delta row depends on no dictionary: it is as compact as it gets, and
+			// rows of its job may be its bases' deltas, never rewritten into a chain.
+			current := r.Codec == CodecZstdBase || r.Codec == CodecZstd && r.Dict != nil && *r.Dict == newest
 			if !rewrite || current || newest == 0 {
 				continue
 			}
@@ -98,6 +106,8 @@ func formatName(codec int16, dict *int32) string {
 		return "as received"
 	case codec == CodecFallback:
 		return "fallback"
+	case codec == CodecZstdBase:
+		return "zstd+base"
 	case codec == CodecZstd && dict == nil:
 		return "zstd"
 	case codec == CodecZstd:

@@ -20,7 +20,7 @@ import (
 const maxDictSize = 64 << 10
 
 // LoadDictionaries reads the newest payload dictionary into the codec, which encodes with
-// it from now on; older ones are read when a row needs them (decodePayload). Receivers
+// it from now on; older ones are read when a row needs them (decodePlain). Receivers
 // call it at start and every minute, so a dictionary that one replica trains reaches the
 // others.
 func (s *Store) LoadDictionaries(ctx context.Context) error {
@@ -224,61 +224,61 @@ const maxSampleBytes = 12 << 20
 // API rows are CI Radar's own and not what the dictionary is for), decoded, and stops
 // once they hold maxSampleBytes.
 func (s *Store) recentPayloads(ctx context.Context, n int) ([]sampled, error) {
-	rows, err := s.pool.Query(ctx, `SELECT event, payload_codec, payload_dict, payload FROM deliveries
+	rows, err := s.pool.Query(ctx, `SELECT delivery_id, received_at, event, payload_codec, payload_dict, payload FROM deliveries
 		WHERE target_type <> $1 AND event <> $2 ORDER BY received_at DESC LIMIT $3`, APITarget, closureEvent, n)
 	if err != nil {
 		return nil, fmt.Errorf("read payloads to train on: %w", err)
 	}
-	defer rows.Close()
+	type row struct {
+		p     storedPayload
+		event string
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		err := r.Scan(&x.p.id, &x.p.at, &x.event, &x.p.codec, &x.p.dict, &x.p.bytes)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read payloads to train on: %w", err)
+	}
+	// Decoded a chunk at a time, so that the bases of a chunk's deltas (older rows, often
+	// outside the sample) are read in one query, held only while the chunk is decoded (a
+	// reader a chunk: the retrain's memory stays about maxSampleBytes), and decoding stops
+	// at maxSampleBytes.
+	const chunk = 500
 	var out []sampled
 	held := 0
-	for held < maxSampleBytes && rows.Next() {
-		var event string
-		var codec int16
-		var id *int32
-		var stored []byte
-		if err := rows.Scan(&event, &codec, &id, &stored); err != nil {
-			return nil, fmt.Errorf("read payloads to train on: %w", err)
+	for lo := 0; lo < len(all) && held < maxSampleBytes; lo += chunk {
+		r := s.payloadReader()
+		part := all[lo:min(lo+chunk, len(all))]
+		stored := make([]storedPayload, len(part))
+		for i, x := range part {
+			stored[i] = x.p
 		}
-		p, err := s.decodePayload(ctx, codec, id, stored)
-		if err != nil {
-			continue // a corrupt row is for `ciradar compact` to report, not to train on
+		payloads, errs := r.decode(ctx, stored)
+		for i, p := range payloads {
+			if errs[i] != nil || held >= maxSampleBytes {
+				continue // a corrupt row is for `ciradar compact` to report, not to train on
+			}
+			out = append(out, sampled{part[i].event, p})
+			held += len(p)
 		}
-		out = append(out, sampled{event, p})
-		held += len(p)
 	}
-	return out, rows.Err()
-}
-
-// decodePayload is the one way to read a stored payload: reproject, the reconciler and
-// `ciradar compact` all come through here. A dictionary the codec does not hold (an
-// older version it let go, or one another replica just trained) is loaded, once, before
-// giving up.
-func (s *Store) decodePayload(ctx context.Context, codec int16, id *int32, stored []byte) ([]byte, error) {
-	out, err := s.codec.decode(codec, id, stored)
-	if errors.Is(err, ErrMissingDictionary) && id != nil {
-		if lerr := s.loadDictionary(ctx, *id); lerr != nil {
-			return nil, lerr
-		}
-		out, err = s.codec.decode(codec, id, stored)
-	}
-	return out, err
+	return out, nil
 }
 
 // RawPayload returns delivery id's payload as GitHub sent it.
 func (s *Store) RawPayload(ctx context.Context, id string) ([]byte, error) {
-	var codec int16
-	var dictID *int32
-	var stored []byte
+	p := storedPayload{id: id}
 	// The id's receipt time, from delivery_guids, prunes the read to one partition.
-	err := s.pool.QueryRow(ctx, `SELECT d.payload_codec, d.payload_dict, d.payload FROM delivery_guids g
+	err := s.pool.QueryRow(ctx, `SELECT d.received_at, d.payload_codec, d.payload_dict, d.payload FROM delivery_guids g
 		JOIN deliveries d ON d.received_at = g.received_at AND d.delivery_id = $1
 		WHERE g.guid = delivery_uuid($1) OR g.delivery_id = $1`, id).
-		Scan(&codec, &dictID, &stored)
+		Scan(&p.at, &p.codec, &p.dict, &p.bytes)
 	if err != nil {
 		return nil, fmt.Errorf("read payload of %q: %w", id, err)
 	}
-	return s.decodePayload(ctx, codec, dictID, stored)
+	return s.payloadReader().decodeOne(ctx, p)
 }
 
 // RetrainDue reports whether `every` deliveries from GitHub have been stored since the

@@ -76,9 +76,7 @@ func (s *Store) ensurePartition(ctx context.Context, at time.Time) (bool, error)
 
 // weekName is the name ensure_delivery_partition gives the partition of the week holding t.
 func weekName(t time.Time) string {
-	t = t.UTC()
-	monday := time.Date(t.Year(), t.Month(), t.Day()-(int(t.Weekday())+6)%7, 0, 0, 0, 0, time.UTC)
-	return "deliveries_w" + monday.Format("20060102")
+	return "deliveries_w" + weekStart(t).Format("20060102")
 }
 
 // DeliveryPartitions lists the partitions of deliveries, weekly ones oldest first, then the

@@ -25,9 +25,11 @@ const dropLockTimeout = "2s"
 
 // PruneDeliveries removes raw deliveries received before cutoff and returns how many. A
 // weekly partition that ends by cutoff is dropped whole, once the ids of its rows have
-// left delivery_guids; rows of the default partition are deleted in chunks. Rows in the
-// partition that holds cutoff stay until all of it is older: retention keeps deliveries at
-// least as long as asked and at most a week longer. Projections are kept.
+// left delivery_guids; rows of the default partition are deleted in chunks, those of the
+// weeks that end by cutoff. Rows of the week that holds cutoff stay until all of it is
+// older: retention keeps deliveries at least as long as asked and at most a week longer,
+// and a delta row (CodecZstdBase) goes with its base, which is of the same week.
+// Projections are kept.
 //
 // When another replica is pruning it returns at once with nothing done.
 func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, error) {
@@ -60,7 +62,7 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, e
 			return total, fmt.Errorf("prune deliveries: drop %s: %w", p.Name, err)
 		}
 	}
-	n, err := pruneDefault(ctx, conn.Conn(), cutoff)
+	n, err := pruneDefault(ctx, conn.Conn(), weekStart(cutoff))
 	total += n
 	if err != nil {
 		return total, fmt.Errorf("prune deliveries: %w", err)
@@ -103,7 +105,14 @@ func dropPartition(ctx context.Context, conn *pgx.Conn, name string) (int64, err
 	return rows, err
 }
 
-// pruneDefault deletes old rows of the default partition, 5,000 at a time, with their ids.
+// weekStart is the start of the partition week holding t (UTC, Monday).
+func weekStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day()-(int(t.Weekday())+6)%7, 0, 0, 0, 0, time.UTC)
+}
+
+// pruneDefault deletes the default partition's rows received before cutoff, the start of
+// a week, 5,000 at a time, with their ids.
 func pruneDefault(ctx context.Context, conn *pgx.Conn, cutoff time.Time) (int64, error) {
 	var total int64
 	for {

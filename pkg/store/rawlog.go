@@ -45,6 +45,14 @@ type rawCodec struct {
 	older  []int32 // held dictionaries other than the newest, least recently loaded first
 
 	asReceived bool // Options.AsReceived: store every payload as received
+	// bases holds the first committed payload of open jobs and runs, which their later
+	// deliveries are encoded against (CodecZstdBase, rawbase.go); nil: Options.NoBases.
+	bases *baseCache
+	// baseFailures counts deltas that could not be encoded (stored with the dictionary
+	// alone instead) and rows whose base could not be read.
+	baseFailures atomic.Int64
+	// onBaseFailure hears each of those, with why (see SetBaseFailureHook).
+	onBaseFailure atomic.Pointer[func(error)]
 
 	fallbacks atomic.Int64
 	// onFallback hears each payload stored as received, with why; serve logs the first of
@@ -150,6 +158,9 @@ type encoded struct {
 	codec int16
 	dict  *int32
 	bytes []byte
+	// dep is 1 + the index of the item of the same batch this delta is encoded against
+	// (0: none, or a base already committed); see encodeBatch.
+	dep int
 }
 
 // encode compresses raw with the newest dictionary. Whatever goes wrong, the payload is
@@ -187,12 +198,15 @@ func (c *rawCodec) fallback(raw []byte, why error) encoded {
 }
 
 // decode returns the payload a row holds. Dictionaries it does not know yet are loaded by
-// the caller (Store.decodePayload) and the decode tried again.
+// the caller (Store.decodePlain) and the decode tried again; a delta row (CodecZstdBase)
+// is payloadReader.decode's to read with its base.
 func (c *rawCodec) decode(codec int16, dict *int32, stored []byte) ([]byte, error) {
 	switch codec {
 	case CodecAsReceived, CodecFallback:
 		return stored, nil
 	case CodecZstd:
+	case CodecZstdBase:
+		return nil, errNeedsBase
 	default:
 		return nil, fmt.Errorf("unknown payload codec %d", codec)
 	}
@@ -209,6 +223,26 @@ func (c *rawCodec) decode(codec int16, dict *int32, stored []byte) ([]byte, erro
 		return nil, fmt.Errorf("decode payload (dictionary %d): %w", id, err)
 	}
 	return out, nil
+}
+
+// errNeedsBase is codec.decode's answer for a delta row: payloadReader reads its base.
+var errNeedsBase = errors.New("payload needs its base")
+
+// PayloadBaseFailures counts deltas the writer could not encode (stored with the
+// dictionary alone) and delta rows a reader could not decode for want of their base.
+func (s *Store) PayloadBaseFailures() int64 { return s.codec.baseFailures.Load() }
+
+// SetBaseFailureHook makes f hear why a payload could not be stored against its base, or
+// a delta row not read for want of its base; f must be cheap and safe for concurrent use
+// (serve logs the first of each kind, ratelog-limited).
+func (s *Store) SetBaseFailureHook(f func(error)) { s.codec.onBaseFailure.Store(&f) }
+
+// baseFailed counts and reports one base failure.
+func (c *rawCodec) baseFailed(err error) {
+	c.baseFailures.Add(1)
+	if f := c.onBaseFailure.Load(); f != nil {
+		(*f)(err)
+	}
 }
 
 // PayloadFallbacks counts payloads stored as received because compressing them failed.

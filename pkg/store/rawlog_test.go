@@ -61,18 +61,36 @@ func TestFirstDictionary(t *testing.T) {
 // Every real payload in testdata round-trips through every dictionary version a store has
 // held, of both kinds: dictionary 1 and 2 formatted, 3 to 7 raw content. Rows keep the
 // dictionary they were written with, and stay readable after newer ones are adopted,
-// though the codec holds only a few at a time. A check of the whole log finds each
-// version and nothing corrupt.
+// though the codec holds only a few at a time. Each version also stores every payload in
+// the delta form (CodecZstdBase): as a later delivery of a job whose first payload, its
+// base, that version's dictionary encoded; read one by one (each base read from the
+// store) and in a pass. A check of the whole log finds each version and nothing corrupt.
 func TestPayloadsRoundTripEveryDictionary(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	all := fixtures.All()
+	at := func(version int) time.Time { return time.Date(2026, 1, 2, 3, 4, version, 0, time.UTC) }
 	write := func(version int) {
 		t.Helper()
 		var items []store.Item
 		for _, p := range all {
 			items = append(items, store.Item{Delivery: store.Delivery{ID: fmt.Sprintf("v%d-%s", version, p.Name), Event: p.Event,
-				ReceivedAt: time.Date(2026, 1, 2, 3, 4, version, 0, time.UTC), Payload: p.Body}})
+				ReceivedAt: at(version), Payload: p.Body}})
+		}
+		if _, err := s.Write(ctx, items); err != nil {
+			t.Fatal(err)
+		}
+		// The delta form: a job's first delivery (a UUID id, as GitHub's), committed, then
+		// every payload as a later delivery of that job; a job of its own each version.
+		base := item(t, fmt.Sprintf("00000000-0000-4000-8000-%012d", version), "workflow_job",
+			fixtures.Edited("workflow_job.queued.1", fixtures.SetJobField("id", 9000+version)), at(version).Add(-time.Minute))
+		if _, err := s.Write(ctx, []store.Item{base}); err != nil {
+			t.Fatal(err)
+		}
+		items = nil
+		for _, p := range all {
+			items = append(items, store.Item{Delivery: store.Delivery{ID: fmt.Sprintf("v%d-delta-%s", version, p.Name), Event: p.Event,
+				ReceivedAt: at(version).Add(time.Minute), Payload: p.Body}, Projection: base.Projection})
 		}
 		if _, err := s.Write(ctx, items); err != nil {
 			t.Fatal(err)
@@ -88,19 +106,22 @@ func TestPayloadsRoundTripEveryDictionary(t *testing.T) {
 		}
 		write(v)
 	}
-	want := map[string]int{}
+	want := map[string]int{"zstd+base": versions * len(all)}
 	for v := 1; v <= versions; v++ {
-		want[fmt.Sprintf("zstd+dict %d", v)] = len(all)
-		for _, p := range all {
-			got, err := s.RawPayload(ctx, fmt.Sprintf("v%d-%s", v, p.Name))
-			if err != nil || !bytes.Equal(got, p.Body) {
-				t.Fatalf("version %d, %s: %d bytes back (%v), want the %d sent", v, p.Name, len(got), err, len(p.Body))
+		want[fmt.Sprintf("zstd+dict %d", v)] = len(all) + 1
+		for _, form := range []string{"", "delta-"} {
+			for _, p := range all {
+				got, err := s.RawPayload(ctx, fmt.Sprintf("v%d-%s%s", v, form, p.Name))
+				if err != nil || !bytes.Equal(got, p.Body) {
+					t.Fatalf("version %d, %s%s: %d bytes back (%v), want the %d sent", v, form, p.Name, len(got), err, len(p.Body))
+				}
 			}
 		}
 		if n := s.HeldDictionaries(); n > 5 {
 			t.Errorf("after reading version %d the codec holds %d dictionaries; want at most 5", v, n)
 		}
 	}
+	// A small batch: most deltas' bases are in an earlier batch of the pass, or none.
 	st, err := s.Compact(ctx, false, 7)
 	if err != nil {
 		t.Fatal(err)

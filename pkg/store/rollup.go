@@ -186,6 +186,8 @@ var rollupFuncs = []string{
 	"SELECT rollup_cost($1, $2)",      // billable minutes (0018)
 	// the most jobs running and queued at once, per hour (0027)
 	"SELECT rollup_concurrency($1, $2)",
+	// the hourly rollups of time-series panels again, per 10 minutes (0032)
+	"SELECT rollup_10m($1, $2)",
 }
 
 // rollupTables are every rollup table, emptied by RebuildRollups.
@@ -196,6 +198,7 @@ var rollupTables = []string{
 	"rollup_step_day", "rollup_step_hour",
 	"rollup_sample_hour", "rollup_cost_day", "rollup_cost_hour",
 	"rollup_concurrency_hour",
+	"rollup_queue_10m", "rollup_job_transitions_10m", "rollup_run_10m", "rollup_delivery_10m", "rollup_cost_10m",
 }
 
 // rollHours re-rolls [a, b) a UTC day at a time, so that one statement's memory stays

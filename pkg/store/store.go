@@ -8,6 +8,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,11 @@ type Options struct {
 	// AsReceived stores new payloads uncompressed (codec 0), as before migration 0023: the
 	// "before" of the compact raw log's A/B measurement (pkg/cmd/benchrawlog).
 	AsReceived bool
+	// NoBases stores every payload against the dictionary alone, never against its job's
+	// first payload (CodecZstdBase): the "before" of that codec's A/B measurement.
+	NoBases bool
+	// BaseCacheBytes bounds the bases the writer holds (0: DefaultBaseCacheBytes).
+	BaseCacheBytes int
 }
 
 // Open connects to the database at url. It does not run migrations.
@@ -57,6 +63,9 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	codec := newRawCodec()
 	codec.asReceived = opts.AsReceived
+	if !opts.NoBases {
+		codec.bases = newBaseCache(cmp.Or(opts.BaseCacheBytes, DefaultBaseCacheBytes))
+	}
 	return &Store{pool: pool, codec: codec, stepKeys: &stepKeySet{}}, nil
 }
 

@@ -36,17 +36,25 @@ func (s *Store) Write(ctx context.Context, items []Item) (WriteResult, error) {
 	items = uniqueByID(items)
 	// Compressed once, before the attempts: a retried transaction sends the same bytes.
 	s.ensureLoaded(ctx)
-	stored := make([]encoded, len(items))
-	for i, it := range items {
-		stored[i] = s.codec.encode(it.Delivery.Payload)
-	}
+	stored := s.codec.encodeBatch(items)
 	var res WriteResult
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		res, err = s.writeOnce(ctx, items, stored)
+		if nb := (*errBaseNotStored)(nil); errors.As(err, &nb) {
+			// Stored against the dictionary instead; no attempt is spent on it.
+			for _, i := range nb.items {
+				stored[i] = s.codec.encode(items[i].Delivery.Payload)
+			}
+			attempt--
+			continue
+		}
 		if err == nil || !retryable(err) {
 			break
 		}
+	}
+	if err == nil {
+		s.codec.committed(items, stored, res.New)
 	}
 	return res, err
 }
@@ -100,6 +108,10 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads 
 		br.Close()
 		return WriteResult{}, err
 	}
+	if err := basesNotStored(items, payloads, newIDs(fresh)); err != nil {
+		br.Close()
+		return WriteResult{}, err
+	}
 	if err := br.Close(); err != nil {
 		return WriteResult{}, err
 	}
@@ -134,11 +146,16 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads 
 		return WriteResult{}, fmt.Errorf("commit: the transaction was rolled back (%s)", tag)
 	}
 	known.add(rows.newKeys)
-	res := WriteResult{Stored: len(fresh), Duplicates: len(items) - len(fresh), New: make(map[string]bool, len(fresh))}
+	return WriteResult{Stored: len(fresh), Duplicates: len(items) - len(fresh), New: newIDs(fresh)}, nil
+}
+
+// newIDs is the set of the items' delivery ids.
+func newIDs(fresh []Item) map[string]bool {
+	out := make(map[string]bool, len(fresh))
 	for _, it := range fresh {
-		res.New[it.Delivery.ID] = true
+		out[it.Delivery.ID] = true
 	}
-	return res, nil
+	return out
 }
 
 // planSettings make every statement of a write reuse one plan per connection. Each has

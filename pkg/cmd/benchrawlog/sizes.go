@@ -51,19 +51,20 @@ func printSizes(ctx context.Context, url, name string) error {
 	// evenly: the figure by event type is its row plus that share.
 	overhead := per(total - rowBytes)
 	byEvent, err := conn.Query(ctx, `SELECT event, action, count(*), avg(octet_length(payload)), avg(pg_column_size(payload)),
-		avg(pg_column_size(d.*) + 4) FROM deliveries d GROUP BY 1, 2 ORDER BY 1, 2`)
+		avg(pg_column_size(d.*) + 4), count(*) FILTER (WHERE payload_codec = 3) FROM deliveries d GROUP BY 1, 2 ORDER BY 1, 2`)
 	if err != nil {
 		return fmt.Errorf("sizes by event: %w", err)
 	}
-	fmt.Printf("   %-13s %-12s %7s %14s %14s %10s %14s\n", "event", "action", "rows", "payload stored", "column size", "row", "all included")
+	fmt.Printf("   %-13s %-12s %7s %14s %14s %10s %14s %16s\n", "event", "action", "rows", "payload stored", "column size", "row", "all included", "against a base")
 	for byEvent.Next() {
 		var ev, action string
 		var n int64
 		var stored, column, row float64
-		if err := byEvent.Scan(&ev, &action, &n, &stored, &column, &row); err != nil {
+		var deltas int64 // rows of codec 3 (store.CodecZstdBase)
+		if err := byEvent.Scan(&ev, &action, &n, &stored, &column, &row, &deltas); err != nil {
 			return err
 		}
-		fmt.Printf("   %-13s %-12s %7d %14.0f %14.0f %10.0f %14.0f\n", ev, action, n, stored, column, row, row+overhead)
+		fmt.Printf("   %-13s %-12s %7d %14.0f %14.0f %10.0f %14.0f %16d\n", ev, action, n, stored, column, row, row+overhead, deltas)
 	}
 	if err := byEvent.Err(); err != nil {
 		return err

@@ -21,6 +21,7 @@ type format struct {
 	asReceived bool   // Options.AsReceived: codec 0
 	ddl        string // applied after the migrations
 	retrained  string // adopt this dictionary, trained on another stream, before writing ("": none)
+	noBases    bool   // Options.NoBases: no payload against its job's first (CodecZstdBase)
 }
 
 var formats = []format{
@@ -38,6 +39,8 @@ var formats = []format{
 	{name: "zstd-raw256k", retrained: "raw256k"},
 	{name: "zstd-raw512k", retrained: "raw512k"},
 	{name: "zstd-raw1m", retrained: "raw1m"},
+	// The same dictionary, every payload against it alone: as before CodecZstdBase.
+	{name: "zstd-raw1m-nobase", retrained: "raw1m", noBases: true},
 }
 
 // selectFormats keeps only the named formats (and as-received, the ratio's base).
@@ -161,7 +164,7 @@ func (r writeResult) pgPerDelivery() float64 {
 // writeAll writes items through Store.Write in batches from writers goroutines, as the
 // receiver's group commit does, and times it.
 func writeAll(ctx context.Context, url string, f format, items []store.Item, batch, writers, serverPid int) (writeResult, error) {
-	s, err := store.Open(ctx, url, store.Options{AsReceived: f.asReceived, MaxConns: int32(writers + 1)})
+	s, err := store.Open(ctx, url, store.Options{AsReceived: f.asReceived, NoBases: f.noBases, MaxConns: int32(writers + 1)})
 	if err != nil {
 		return writeResult{}, err
 	}
@@ -222,6 +225,6 @@ func report(results map[string][]writeResult) {
 	}
 	fmt.Println("\nformat          deliveries/s (median)  writer cpu µs/delivery (median)  postgres cpu µs/delivery (median)  throughput vs as-received")
 	for _, f := range formats {
-		fmt.Printf("%-15s %22.0f %32.1f %34.1f %26.2f×\n", f.name, tput[f.name], cpu[f.name], pg[f.name], tput[f.name]/tput["as-received"])
+		fmt.Printf("%-18s %22.0f %32.1f %34.1f %26.2f×\n", f.name, tput[f.name], cpu[f.name], pg[f.name], tput[f.name]/tput["as-received"])
 	}
 }

@@ -154,11 +154,22 @@ func serve(ctx context.Context, db *databaseFlags, f *serveFlags, secrets []stri
 	}
 	fallbacks := ratelog.New(log, time.Minute)
 	s.SetFallbackHook(func(why error) { fallbacks.Warn(why.Error(), "payload stored uncompressed", "reason", why) })
+	baseFailures := ratelog.New(log, time.Minute)
+	s.SetBaseFailureHook(func(why error) {
+		key := "encode" // one line a minute for each kind: a missing base names its row
+		if errors.Is(why, store.ErrMissingBase) {
+			key = "missing base"
+		}
+		baseFailures.Warn(key, "payload not stored or read against its job's first payload", "reason", why)
+	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ciradar_payload_uncompressed_total",
 		Help: "Payloads stored as received because compressing them failed"}, func() float64 { return float64(s.PayloadFallbacks()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ciradar_payload_base_failures_total",
+		Help: "Payloads stored against the dictionary alone because encoding them against their base failed, and rows not read for want of their base"},
+		func() float64 { return float64(s.PayloadBaseFailures()) }))
 	metrics := webhook.NewMetrics(reg)
 	committer := store.NewCommitter(s, store.CommitterOptions{
 		Writers: f.writers, MaxBatch: f.maxBatch, ObserveBatch: metrics.ObserveBatch,
