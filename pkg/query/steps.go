@@ -3,8 +3,8 @@ package query
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -13,7 +13,7 @@ import (
 )
 
 // stepsModel is the steps query: the steps of completed jobs created in the range
-// (workflow_job_steps, migration 0017).
+// (job_steps and step_keys, migrations 0017 and 0037).
 type stepsModel struct {
 	common
 	// View is "slowest" (a table per workflow, job and step name: runs, failures, p50, p95
@@ -37,9 +37,9 @@ type stepKey struct{ workflow, job, step string }
 
 func (k stepKey) String() string { return k.workflow + " / " + k.job + " / " + k.step }
 
-// Steps answers steps. Over long ranges the final whole days and hours come from
-// rollup_step_day and rollup_step_hour, whose percentiles are histograms (within 1%, and
-// never above the exact maximum); short ranges read the projections and are exact.
+// Steps answers steps. From stepMinRolled of final hours on, the final whole days and hours
+// come from rollup_step_day and rollup_step_hour, whose percentiles are histograms (within
+// 1%, and never above the exact maximum); shorter ranges read the projections and are exact.
 func Steps(ctx context.Context, env Env, req Request) (data.Frames, error) {
 	var m stepsModel
 	if err := decode(req, &m); err != nil {
@@ -81,39 +81,34 @@ func (m stepsModel) names(st *stmt, workflow, job, step string) {
 }
 
 // stepRows writes the FROM and WHERE of the steps of completed jobs created in [from, to),
-// as rollup_step_days (migration 0017) reads them.
+// as rollup_step_days (migration 0037) reads them: s.duration_s, and sk.name and
+// sk.conclusion from step_keys.
 func (m stepsModel) stepRows(st *stmt, from, to time.Time) {
-	// Each job's steps through the primary key: OFFSET 0 keeps the planner from making this
-	// a hash join over every step of the store.
-	st.add("FROM workflow_jobs j CROSS JOIN LATERAL (SELECT s.name, s.conclusion, s.duration_s FROM workflow_job_steps s\n",
-		"    WHERE s.job_id = j.job_id AND s.duration_s IS NOT NULL OFFSET 0) s\n",
+	// Each job's row of job_steps through the primary key: OFFSET 0 keeps the planner from
+	// making this a hash join over every job's steps. The keys' texts by a hash join on
+	// step_keys, which is small.
+	st.add("FROM workflow_jobs j CROSS JOIN LATERAL (SELECT u.key, greatest(date_part('epoch', u.completed - u.started), 0) AS duration_s\n",
+		"    FROM job_steps js, unnest(js.keys, js.started, js.completed) AS u(key, started, completed)\n",
+		"    WHERE js.job_id = j.job_id AND u.started IS NOT NULL AND u.completed IS NOT NULL OFFSET 0) s\n",
+		"  JOIN step_keys sk ON sk.id = s.key\n",
 		// Steps are GitHub's only: a GitLab job with the same id has none of these.
 		"  WHERE j.forge = 'github' AND j.created_at >= ", st.arg(from), " AND j.created_at < ", st.arg(to), " AND j.status = 'completed'")
 	m.Filters.where(st, jobFilters)
-	m.names(st, "j.workflow_name", "j.job_name", "s.name")
+	m.names(st, "j.workflow_name", "j.job_name", "sk.name")
 }
 
-// stepHist writes, over the rows of stepRows grouped by keys (SQL expressions), the
-// columns (keys..., runs, failures, max, sum, gap-coded histogram) that the rollups hold.
+// stepHist writes, over the rows of stepRows grouped by keys (SQL expressions), rows of
+// the rollups' columns (keys..., runs, failures, max, sum, gap-coded histogram): one for
+// each histogram bucket a group has, its histogram that bucket alone. The reader merges a
+// group's rows as it merges rollup rows. Each group's histogram built in SQL (a window over
+// its buckets, then string_agg) was most of the time of the raw hour every long range
+// reads (40-60 of about 100 ms at a million jobs, under load).
 func (m stepsModel) stepHist(st *stmt, keys []string, from, to time.Time) {
-	var inner, outer, partition string
-	for i, k := range keys {
-		sep := ""
-		if i > 0 {
-			sep = ", "
-		}
-		g := fmt.Sprintf("g%d", i+1)
-		inner += sep + k + " AS " + g
-		outer += sep + g
-		partition += sep + k
-	}
-	st.add("(SELECT ", outer, ", sum(c)::int8, sum(f)::int8, max(mx), sum(sm),\n",
-		"  string_agg(rollup_varint((k - coalesce(pk, 0))::int) || rollup_varint(c::int), ''::bytea ORDER BY k)\n",
-		"FROM (SELECT ", inner, ", rollup_bucket(s.duration_s) AS k, count(*) AS c, count(*) FILTER (WHERE s.conclusion = 'failure') AS f,\n",
-		"    max(s.duration_s) AS mx, sum(s.duration_s) AS sm,\n",
-		"    lag(rollup_bucket(s.duration_s)) OVER (PARTITION BY ", partition, " ORDER BY rollup_bucket(s.duration_s)) AS pk\n  ")
+	group := strings.Join(keys, ", ")
+	st.add("(SELECT ", group, ", count(*)::int8, (count(*) FILTER (WHERE sk.conclusion = 'failure'))::int8, max(s.duration_s), sum(s.duration_s),\n",
+		"  rollup_varint(rollup_bucket(s.duration_s)) || rollup_varint(count(*)::int)\n  ")
 	m.stepRows(st, from, to)
-	st.add("\n  GROUP BY ", outer, ", k) z GROUP BY ", outer, ")")
+	st.add("\n  GROUP BY ", group, ", rollup_bucket(s.duration_s))")
 }
 
 // stepStats are one group's figures, merged from rollups and raw parts.
@@ -142,13 +137,13 @@ func slowestSteps(ctx context.Context, env Env, req Request, m stepsModel) (data
 		data.NewField("runs", nil, []float64{}), data.NewField("failures", nil, []float64{}),
 		unit(data.NewField("p50", nil, []*float64{}), "s"), unit(data.NewField("p95", nil, []*float64{}), "s"),
 		unit(data.NewField("max", nil, []*float64{}), "s"))
-	p, err := planDayHours(ctx, env.DB, req, onlyFilters(m.Filters, "workflows"))
+	p, err := planSteps(ctx, env.DB, req, onlyFilters(m.Filters, "workflows"))
 	if err != nil {
 		return nil, err
 	}
 	if !p.use {
 		st := newStmt("steps")
-		st.add("SELECT j.workflow_name, j.job_name, s.name, count(*)::float8, (count(*) FILTER (WHERE s.conclusion = 'failure'))::float8,\n",
+		st.add("SELECT j.workflow_name, j.job_name, sk.name, count(*)::float8, (count(*) FILTER (WHERE sk.conclusion = 'failure'))::float8,\n",
 			"  percentile_disc(0.5) WITHIN GROUP (ORDER BY s.duration_s), percentile_disc(0.95) WITHIN GROUP (ORDER BY s.duration_s),\n",
 			"  max(s.duration_s)\n")
 		m.stepRows(st, req.From, req.To)
@@ -179,12 +174,12 @@ func slowestSteps(ctx context.Context, env Env, req Request, m stepsModel) (data
 	return data.Frames{finish(f, st, data.FrameTypeTable)}, nil
 }
 
-// stepTotals merges every step's figures over the range under plan p (planDayHours): the
+// stepTotals merges every step's figures over the range under plan p (planSteps): the
 // final days and hours from the rollups, the rest from the projections.
 func stepTotals(ctx context.Context, env Env, req Request, m stepsModel, p plan) (map[stepKey]*stepStats, *stmt, error) {
 	st := newStmt("steps")
 	unionParts(st, req, p, func(w window) {
-		m.stepHist(st, []string{"j.workflow_name", "j.job_name", "s.name"}, w.from, w.to)
+		m.stepHist(st, []string{"j.workflow_name", "j.job_name", "sk.name"}, w.from, w.to)
 	}, func(from, to string) {
 		dayHourRows(st, p, from, to, "r.workflow_name, r.job_name, r.step_name, r.runs, r.failures, r.max_s, r.sum_s, r.hist",
 			"rollup_step_day", "rollup_step_hour", func() {
@@ -213,41 +208,38 @@ func stepTotals(ctx context.Context, env Env, req Request, m stepsModel, p plan)
 }
 
 // stepDurations answers the duration view: a series per workflow, job and step, for the
-// limit steps with the most time in the range. Over long ranges those steps are chosen
-// first, from their totals (stepTotals: mostly daily rollups), and only their hours are
-// read: every step's hours over 90 days would be most of a million rows.
+// limit steps with the most time in the range. When the range reads rollups, those steps
+// are chosen first, from their summed time alone (stepSums: mostly daily rollups, no
+// histogram), and only their hours are read: every step's hours over 90 days would be most
+// of a million rows.
 func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (data.Frames, error) {
-	// Buckets are an hour at least: a step's trend needs no finer grain, and from a day's
-	// range on they come from the hourly rollups (a 7-day panel's 10-minute buckets read
-	// 770,000 steps at a million jobs over 90 days).
+	// Buckets are an hour at least: a step's trend needs no finer grain, and from a few
+	// hours' range on they come from the hourly rollups (a 7-day panel's 10-minute buckets
+	// read 770,000 steps at a million jobs over 90 days).
 	bucket := max(bucketFor(req), time.Hour)
-	p, err := planFor(ctx, env.DB, req, bucket, onlyFilters(m.Filters, "workflows"))
+	p, err := planSteps(ctx, env.DB, req, onlyFilters(m.Filters, "workflows"))
 	if err != nil {
 		return nil, err
 	}
 	var keep map[string]bool
 	if p.use {
-		dp, err := planDayHours(ctx, env.DB, req, true)
+		sums, tst, err := stepSums(ctx, env, req, m, p)
 		if err != nil {
 			return nil, err
 		}
-		totals, tst, err := stepTotals(ctx, env, req, m, dp)
-		if err != nil {
-			return nil, err
+		named := make(map[string]float64, len(sums))
+		for k, s := range sums {
+			named[k.String()] = s
 		}
-		sums := make(map[string]float64, len(totals))
-		for k, s := range totals {
-			sums[k.String()] = s.sum
-		}
-		keep = topSteps(sums, m.Limit)
+		keep = topSteps(named, m.Limit)
 		var found bool
-		if m, found = m.narrowed(totals, keep); !found {
+		if m, found = m.narrowed(sums, keep); !found {
 			return (&groupedSeries{fields: []string{"p50", "p95", "max", "runs"}}).result("steps", tst), nil
 		}
 	}
 	st := newStmt("steps")
 	b, origin := st.arg(seconds(bucket)), st.arg(bucketOrigin)
-	group := "j.workflow_name || ' / ' || j.job_name || ' / ' || s.name"
+	group := "j.workflow_name || ' / ' || j.job_name || ' / ' || sk.name"
 	t := "date_bin(" + b + "::interval, j.created_at, " + origin + ")"
 	for i, w := range rawWindows(req, p) {
 		if i > 0 {
@@ -256,53 +248,96 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 		m.stepHist(st, []string{group, t}, w.from, w.to)
 	}
 	if p.use {
-		st.add("\n  UNION ALL SELECT r.workflow_name || ' / ' || r.job_name || ' / ' || r.step_name, date_bin(", b, "::interval, r.hour, ", origin, "),\n",
-			"  r.runs, r.failures, r.max_s, r.sum_s, r.hist FROM rollup_step_hour r WHERE r.hour >= ", st.arg(p.rolledFrom), " AND r.hour < ", st.arg(p.rolledTo))
-		m.Filters.where(st, stepRollupFilters)
-		m.names(st, "r.workflow_name", "r.job_name", "r.step_name")
+		// The chosen steps' hours, one index-only range of rollup_step_hour_step_idx (migration
+		// 0037) per step.
+		from, to := p.outer()
+		var wfs, jobs, steps []string
+		for _, k := range m.only {
+			wfs, jobs, steps = append(wfs, k.workflow), append(jobs, k.job), append(steps, k.step)
+		}
+		// LATERAL with OFFSET 0: joined, the planner hashed the few steps against a parallel
+		// scan of every hour of every step (0.45 s of a 90-day panel at a million jobs).
+		st.add("\n  UNION ALL SELECT k.w || ' / ' || k.j || ' / ' || k.s, date_bin(", b, "::interval, r.hour, ", origin, "),\n",
+			"  r.runs, r.failures, r.max_s, r.sum_s, r.hist FROM unnest(", st.arg(wfs), "::text[], ", st.arg(jobs), "::text[], ",
+			st.arg(steps), "::text[]) k(w, j, s)\n",
+			"  CROSS JOIN LATERAL (SELECT * FROM rollup_step_hour r WHERE r.workflow_name = k.w AND r.job_name = k.j AND r.step_name = k.s\n",
+			"    AND r.hour >= ", st.arg(from), " AND r.hour < ", st.arg(to), " OFFSET 0) r")
 	}
+	// A point keeps its rows' histograms as they came (copied out of the driver's buffer),
+	// and only the kept steps' points are merged, each into one reused histogram: a
+	// histogram a point (4 KB of buckets each) was most of the plugin's own work over 30
+	// days and more, where most points have one or two rows.
 	type point struct {
-		group string
-		t     time.Time
+		group int // index into names
+		t     int64
 	}
-	by := map[point]*stepStats{}
-	total := map[string]float64{}
-	var pt point
+	type pointStats struct {
+		runs int64
+		max  float64
+		encs [][]byte
+	}
+	names, ids := []string{}, map[string]int{}
+	by := map[point]*pointStats{}
+	var total []float64
+	var gb, enc pgtype.DriverBytes
+	var at time.Time
 	var runs, failures int64
 	var mx, sum float64
-	// The histogram is merged where it lies, in the driver's buffer, never copied.
-	var enc pgtype.DriverBytes
 	err = collect(ctx, env.DB, st, func(r pgx.Rows) error {
-		if err := r.Scan(&pt.group, &pt.t, &runs, &failures, &mx, &sum, &enc); err != nil {
+		if err := r.Scan(&gb, &at, &runs, &failures, &mx, &sum, &enc); err != nil {
 			return err
 		}
-		pt.t = pt.t.UTC()
-		s := by[pt]
-		if s == nil {
-			s = &stepStats{}
-			by[pt] = s
+		g, ok := ids[string(gb)]
+		if !ok {
+			g = len(names)
+			names = append(names, string(gb))
+			ids[names[g]] = g
+			total = append(total, 0)
 		}
-		total[pt.group] += sum
-		return s.add(runs, failures, mx, sum, enc)
+		pt := point{g, at.UnixMicro()}
+		ps := by[pt]
+		if ps == nil {
+			ps = &pointStats{}
+			by[pt] = ps
+		}
+		if ps.runs == 0 || mx > ps.max {
+			ps.max = mx
+		}
+		ps.runs += runs
+		ps.encs = append(ps.encs, slices.Clone(enc))
+		total[g] += sum
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	if keep == nil {
-		keep = topSteps(total, m.Limit)
+		sums := make(map[string]float64, len(names))
+		for g, n := range names {
+			sums[n] = total[g]
+		}
+		keep = topSteps(sums, m.Limit)
 	}
 	pts := make([]point, 0, len(by))
 	for k := range by {
-		if keep[k.group] {
+		if keep[names[k.group]] {
 			pts = append(pts, k)
 		}
 	}
-	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(a.group, b.group), a.t.Compare(b.t)) })
+	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(names[a.group], names[b.group]), cmp.Compare(a.t, b.t)) })
 	series := &groupedSeries{label: "step", fields: []string{"p50", "p95", "max", "runs"}}
+	var h hist
 	for _, k := range pts {
-		s := by[k]
-		p50, p95 := s.percentiles()
-		series.add(k.group, k.t, cells(p50, p95, s.max, float64(s.runs))...)
+		ps := by[k]
+		h.reset()
+		for _, e := range ps.encs {
+			if err := h.mergeGaps(e); err != nil {
+				return nil, err
+			}
+		}
+		h.max = ps.max // mergeGaps knows no maximum; the rows carry the exact one
+		p := h.percentiles(0.5, 0.95)
+		series.add(names[k.group], time.UnixMicro(k.t).UTC(), cells(p[0], p[1], ps.max, float64(ps.runs))...)
 	}
 	frames := series.result("steps", st)
 	for _, f := range frames {
@@ -329,7 +364,7 @@ func topSteps(sums map[string]float64, n int) map[string]bool {
 
 // narrowed restricts m to the kept steps, by (workflow, job, step) through the index on
 // rollup_step_hour (migration 0017). With none kept there is nothing to read.
-func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool) (stepsModel, bool) {
+func (m stepsModel) narrowed(totals map[stepKey]float64, keep map[string]bool) (stepsModel, bool) {
 	m.only = nil
 	for k := range totals {
 		if keep[k.String()] {
@@ -338,6 +373,69 @@ func (m stepsModel) narrowed(totals map[stepKey]*stepStats, keep map[string]bool
 	}
 	slices.SortFunc(m.only, func(a, b stepKey) int { return cmp.Compare(a.String(), b.String()) })
 	return m, len(m.only) > 0
+}
+
+// stepMinRolled is the shortest stretch of final hours the steps query reads from rollups.
+// Shorter than other queries' minRolled: a day of steps read raw is about 110,000 rows at a
+// million jobs (ten steps a job), and their exact percentiles took 0.7 s (slowest) to 2.5 s
+// (duration) where the hourly rollups answer in milliseconds. Ranges under it stay exact.
+const stepMinRolled = 2 * time.Hour
+
+// planSteps is planDayHours with stepMinRolled in place of minRolled: the final whole days
+// of the range from rollup_step_day, the final whole hours around them from
+// rollup_step_hour, and the rest (the partial hours at the ends, anything at or after the
+// watermark) from the projections. A scoped request reads no rollups (see planFor).
+func planSteps(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
+	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < stepMinRolled {
+		return plan{}, nil
+	}
+	w, ok, err := watermark(ctx, db)
+	if err != nil || !ok {
+		return plan{}, err
+	}
+	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
+	if w.Before(p.hoursTo) {
+		p.hoursTo = w
+	}
+	if p.hoursTo.Sub(p.hoursFrom) < stepMinRolled {
+		return plan{}, nil
+	}
+	p.use = true
+	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
+	if !p.rolledTo.After(p.rolledFrom) {
+		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo
+	}
+	return p, nil
+}
+
+// stepSums is every step's summed duration over the range under plan p, for choosing the
+// duration view's steps: stepTotals without the histograms, added up by Postgres.
+func stepSums(ctx context.Context, env Env, req Request, m stepsModel, p plan) (map[stepKey]float64, *stmt, error) {
+	st := newStmt("steps")
+	st.add("SELECT g1, g2, g3, sum(t) FROM (")
+	unionParts(st, req, p, func(w window) {
+		st.add("SELECT j.workflow_name AS g1, j.job_name AS g2, sk.name AS g3, sum(s.duration_s) AS t\n  ")
+		m.stepRows(st, w.from, w.to)
+		st.add("\n  GROUP BY 1, 2, 3")
+	}, func(from, to string) {
+		dayHourRows(st, p, from, to, "r.workflow_name, r.job_name, r.step_name, r.sum_s",
+			"rollup_step_day", "rollup_step_hour", func() {
+				m.Filters.where(st, stepRollupFilters)
+				m.names(st, "r.workflow_name", "r.job_name", "r.step_name")
+			})
+	})
+	st.add("\n) x GROUP BY 1, 2, 3")
+	sums := map[stepKey]float64{}
+	var k stepKey
+	var sum float64
+	err := collect(ctx, env.DB, st, func(r pgx.Rows) error {
+		if err := r.Scan(&k.workflow, &k.job, &k.step, &sum); err != nil {
+			return err
+		}
+		sums[k] = sum
+		return nil
+	})
+	return sums, st, err
 }
 
 // failingSteps lists failed jobs with the first step that failed, or (warnings) the jobs

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/query"
+	"github.com/ciradar/ciradar/pkg/store"
 )
 
 // steps are a seeded job's steps as its event lists them: none before a runner took it;
@@ -112,5 +113,52 @@ func TestStepsFailingAndWarnings(t *testing.T) {
 				t.Fatalf("%s:\n got %v\nwant %v", c.field, got, c.want)
 			}
 		})
+	}
+}
+
+// The steps query reads its rollups from two final hours on (planSteps), well under a day:
+// short ranges with partial hours at both ends, and one right up to the watermark, answer
+// as the projections alone do (percentiles within the histogram's 1%), and the ranges
+// under two hours read no rollup at all.
+func TestStepsRollupsShortRanges(t *testing.T) {
+	pool, url := seed(t, newWorld())
+	s := openStore(t, url)
+	end := t0.Add(7 * 24 * time.Hour)
+	if _, err := s.RefreshRollups(context.Background(), store.RollupOptions{Now: end.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		from, to time.Time
+		rolled   bool
+	}{
+		{"three_hours_partial_ends", t0.Add(2*24*time.Hour + 9*time.Hour + 13*time.Minute), t0.Add(2*24*time.Hour + 12*time.Hour + 40*time.Minute), true},
+		{"twelve_hours_over_midnight", t0.Add(3*24*time.Hour - 6*time.Hour - 30*time.Minute), t0.Add(3*24*time.Hour + 5*time.Hour + 30*time.Minute), true},
+		{"day_to_the_end", end.Add(-24 * time.Hour), end, true},
+		{"two_hours_unaligned", t0.Add(4*24*time.Hour + 10*time.Minute), t0.Add(4*24*time.Hour + 2*time.Hour + 10*time.Minute), false},
+		{"one_hour", t0.Add(10 * time.Hour), t0.Add(11 * time.Hour), false},
+	}
+	for _, c := range cases {
+		for _, js := range []string{`{"limit": 1000}`, `{"view": "duration", "limit": 3}`, `{"view": "duration", "limit": 100}`} {
+			t.Run(c.name+"/"+js, func(t *testing.T) {
+				req := query.Request{RefID: "A", From: c.from, To: c.to, Interval: time.Minute, MaxDataPoints: 1000, JSON: []byte(js)}
+				want, err := query.Steps(context.Background(), query.Env{DB: rawOnly{pool}}, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				db := &readsRollup{db: pool}
+				got, err := query.Steps(context.Background(), query.Env{DB: db}, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if db.read != c.rolled {
+					t.Errorf("read rollups: %v, want %v", db.read, c.rolled)
+				}
+				if want[0].Rows() == 0 {
+					t.Fatal("no steps in the range: the comparison would prove nothing")
+				}
+				sameFrames(t, got, want)
+			})
+		}
 	}
 }

@@ -71,7 +71,7 @@ func BenchmarkStepsIngest(b *testing.B) {
 			b.ReportMetric(float64((processCPU()-goCPU).Microseconds())/n, "go_cpu_µs/delivery")
 			b.ReportMetric(float64((backendCPU(backend)-pgCPU).Microseconds())/n, "pg_cpu_µs/delivery")
 			var stepBytes, jobs, stepRows int64
-			if err := s.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('workflow_job_steps'),
+			if err := s.Pool().QueryRow(ctx, `SELECT pg_total_relation_size('job_steps') + pg_total_relation_size('step_keys'),
 				(SELECT count(*) FROM workflow_jobs), (SELECT count(*) FROM workflow_job_steps)`).Scan(&stepBytes, &jobs, &stepRows); err != nil {
 				b.Fatal(err)
 			}

@@ -32,7 +32,7 @@ func (s *Store) Jobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list steps: %w", err)
 	}
-	steps, err := scanSteps(srows)
+	steps, _, err := scanSteps(srows)
 	if err != nil {
 		return nil, fmt.Errorf("list steps: %w", err)
 	}

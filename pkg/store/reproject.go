@@ -33,10 +33,10 @@ func (s *Store) Reproject(ctx context.Context, batch int) (ReprojectStats, error
 	var st ReprojectStats
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Lock out live writers' merges for the duration; they queue and then merge on top.
-		if _, err := tx.Exec(ctx, "LOCK TABLE workflow_jobs, workflow_job_steps, workflow_runs IN EXCLUSIVE MODE"); err != nil {
+		if _, err := tx.Exec(ctx, "LOCK TABLE workflow_jobs, job_steps, workflow_runs IN EXCLUSIVE MODE"); err != nil {
 			return fmt.Errorf("lock projections: %w", err)
 		}
-		if _, err := tx.Exec(ctx, "TRUNCATE workflow_jobs, workflow_job_steps, workflow_runs"); err != nil {
+		if _, err := tx.Exec(ctx, "TRUNCATE workflow_jobs, job_steps, workflow_runs"); err != nil {
 			return fmt.Errorf("truncate projections: %w", err)
 		}
 		lastAt, lastID := time.Time{}, ""

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -79,10 +80,13 @@ func (k rowKeys) queueLockAndRead(b *pgx.Batch) {
 
 // storedRows are the rows read by queueLockAndRead.
 type storedRows struct {
-	jobs    []*Job
-	steps   map[int64][]Step // by job id
-	runs    []*Run
-	origins map[string]time.Time
+	jobs  []*Job
+	steps map[int64][]Step // by job id
+	// stepKeys are the keys of the stored steps, read before the transaction wrote
+	// anything: committed.
+	stepKeys map[int64]*Step
+	runs     []*Run
+	origins  map[string]time.Time
 }
 
 // readStored reads the results of queueLockAndRead, in its order.
@@ -107,7 +111,7 @@ func (k rowKeys) readStored(br pgx.BatchResults) (storedRows, error) {
 		if rows, err = br.Query(); err != nil {
 			return st, fmt.Errorf("read steps: %w", err)
 		}
-		if st.steps, err = scanSteps(rows); err != nil {
+		if st.steps, st.stepKeys, err = scanSteps(rows); err != nil {
 			return st, err
 		}
 		for _, j := range st.jobs {
@@ -142,6 +146,10 @@ type rowSet struct {
 	// storedSteps are the steps already stored, by job id: only the ones the merge changed
 	// are written back.
 	storedSteps map[int64][]Step
+	// knownKeys are the step keys known committed (nil: none, as in Reproject), and
+	// newKeys the ones queueUpserts adds, known once the transaction commits.
+	knownKeys *stepKeySet
+	newKeys   map[int64]*Step
 }
 
 func foldRows(items []Item) rowSet {
@@ -179,16 +187,15 @@ func (s *rowSet) merge(st storedRows) {
 
 // queueUpserts queues the writes of the merged rows and returns what each one writes, for
 // errors.
-func (s rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
+func (s *rowSet) queueUpserts(b *pgx.Batch) ([]string, error) {
 	var what []string
 	if len(s.jobs) > 0 {
 		if err := queueUpsertJobs(b, s.jobs); err != nil {
 			return nil, err
 		}
 		what = append(what, fmt.Sprintf("upsert %d jobs", len(s.jobs)))
-		if n := queueUpsertSteps(b, s.jobs, s.storedSteps); n > 0 {
-			what = append(what, fmt.Sprintf("upsert %d steps", n))
-		}
+		steps, keys := queueUpsertSteps(b, s.jobs, s.storedSteps, s.knownKeys)
+		what, s.newKeys = append(what, steps...), keys
 	}
 	if len(s.runs) > 0 {
 		queueUpsertRuns(b, s.runs)
@@ -225,12 +232,34 @@ func applyProjections(ctx context.Context, tx pgx.Tx, items []Item, locked bool)
 	br = tx.SendBatch(ctx, b)
 	defer br.Close()
 	for _, w := range what {
-		if _, err := br.Exec(); err != nil {
-			return fmt.Errorf("%s: %w", w, err)
+		if err := readUpsert(br, w); err != nil {
+			return err
 		}
 	}
 	return br.Close()
 }
+
+// readUpsert reads the result of the upsert what names (queueUpserts). The statement that
+// adds step keys returns the keys stored with other texts: any is an error.
+func readUpsert(br pgx.BatchResults, what string) error {
+	tag, err := br.Exec()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if what == stepKeysWhat && tag.RowsAffected() > 0 {
+		return fmt.Errorf("%s: %d keys: %w", what, tag.RowsAffected(), errStepKeyCollision)
+	}
+	return nil
+}
+
+// errStepKeyCollision is a step key already stored with other texts: two triples whose
+// digests share their first 8 bytes. The write fails rather than store a step under
+// another's texts.
+var errStepKeyCollision = errors.New("step key stored with other texts (a digest collision)")
+
+// stepKeysWhat names the statement that adds step keys (queueUpsertSteps), whose rows are
+// collisions.
+const stepKeysWhat = "add step keys"
 
 func foldJob(into map[jobKey]*Job, j *Job) {
 	if cur, ok := into[j.key()]; ok {

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Step is one row of workflow_job_steps: one step of a job, keyed by (job id, number).
+// Step is one step of a job, keyed by (job id, number); a job's steps are stored as one
+// row of job_steps (migration 0037).
 //
 // A job's steps merge step by step on their number, with the same kind of rules as the job
 // (highest status, earliest start, latest end, non-empty over empty), so any order of a

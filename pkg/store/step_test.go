@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -194,5 +195,37 @@ func TestAbsurdStepLists(t *testing.T) {
 				t.Fatalf("raw payload not kept whole (%d of %d bytes): %v", len(raw), len(body), err)
 			}
 		})
+	}
+}
+
+// A step key already stored with other texts (an md5 collision, made here by hand) makes
+// the write fail: the step is never stored under another step's texts. The same write
+// without the collision stores every step, whether its keys are new or already known.
+func TestStepKeyCollisionRefused(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	created := time.Date(2026, 9, 2, 10, 0, 0, 0, time.UTC)
+	e := jobEvent{jobID: 501, runID: 9, created: created, started: created.Add(time.Minute), completed: created.Add(13 * time.Minute),
+		runner: "pool-a-1", labels: []string{"ubuntu-latest"}, conclusion: "success", status: "completed"}
+	setUp := store.Step{Name: "Set up job", Status: "completed", Conclusion: "success"}
+	if _, err := s.Pool().Exec(ctx, "INSERT INTO step_keys VALUES ($1, 'Something else', 'completed', 'success')", store.StepKeyID(&setUp)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Write(ctx, []store.Item{item(t, "d-501", "workflow_job", e.payload(t), created)})
+	if !errors.Is(err, store.ErrStepKeyCollision) {
+		t.Fatalf("write with a colliding key: %v, want a collision error", err)
+	}
+	if _, err := s.Pool().Exec(ctx, "DELETE FROM step_keys"); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []int64{501, 502} { // new keys, then the same keys known
+		e.jobID = id
+		if _, err := s.Write(ctx, []store.Item{item(t, fmt.Sprintf("d-%d-%d", id, i), "workflow_job", e.payload(t), created)}); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := s.Jobs(ctx, store.JobFilter{MinID: id, MaxID: id})
+		if err != nil || len(jobs) != 1 || len(jobs[0].Steps) != len(stepNames) || jobs[0].Steps[0].Name != "Set up job" {
+			t.Fatalf("job %d: %+v, %v; want its %d steps", id, jobs, err, len(stepNames))
+		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 type Store struct {
 	pool  *pgxpool.Pool
 	codec *rawCodec // compresses payloads in, decodes them out (rawlog.go)
+	// stepKeys are the step keys known committed (step_sql.go).
+	stepKeys *stepKeySet
 }
 
 // Options tune the connection pool.
@@ -64,7 +66,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if !opts.NoBases {
 		codec.bases = newBaseCache(cmp.Or(opts.BaseCacheBytes, DefaultBaseCacheBytes))
 	}
-	return &Store{pool: pool, codec: codec}, nil
+	return &Store{pool: pool, codec: codec, stepKeys: &stepKeySet{}}, nil
 }
 
 // Pool exposes the pool to packages that read the store (queries, reconciler).

@@ -72,7 +72,7 @@ func (s *Store) writeOnce(ctx context.Context, items []Item, stored []encoded) (
 		return WriteResult{}, fmt.Errorf("write %d deliveries: %w", len(items), err)
 	}
 	defer conn.Release()
-	res, err := writePipelined(ctx, conn.Conn(), items, stored)
+	res, err := writePipelined(ctx, conn.Conn(), items, stored, s.stepKeys)
 	if err != nil {
 		rollback(conn)
 		return WriteResult{}, fmt.Errorf("write %d deliveries: %w", len(items), err)
@@ -80,7 +80,7 @@ func (s *Store) writeOnce(ctx context.Context, items []Item, stored []encoded) (
 	return res, nil
 }
 
-func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads []encoded) (WriteResult, error) {
+func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads []encoded, known *stepKeySet) (WriteResult, error) {
 	keys := rowKeysOf(items)
 	first := &pgx.Batch{}
 	first.Queue("BEGIN")
@@ -116,8 +116,10 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads 
 		return WriteResult{}, err
 	}
 
+	known.add(stored.stepKeys)
 	rows := foldRows(fresh)
 	rows.merge(stored)
+	rows.knownKeys = known
 	second := &pgx.Batch{}
 	upserts, err := rows.queueUpserts(second)
 	if err != nil {
@@ -126,9 +128,9 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads 
 	second.Queue("COMMIT")
 	br = conn.SendBatch(ctx, second)
 	for _, what := range upserts {
-		if _, err := br.Exec(); err != nil {
+		if err := readUpsert(br, what); err != nil {
 			br.Close()
-			return WriteResult{}, fmt.Errorf("%s: %w", what, err)
+			return WriteResult{}, err
 		}
 	}
 	tag, err := br.Exec()
@@ -143,6 +145,7 @@ func writePipelined(ctx context.Context, conn *pgx.Conn, items []Item, payloads 
 		// Postgres answers COMMIT in a failed transaction with ROLLBACK, not an error.
 		return WriteResult{}, fmt.Errorf("commit: the transaction was rolled back (%s)", tag)
 	}
+	known.add(rows.newKeys)
 	return WriteResult{Stored: len(fresh), Duplicates: len(items) - len(fresh), New: newIDs(fresh)}, nil
 }
 

@@ -102,6 +102,20 @@ var whatIfs = []struct{ name, ddl, size string }{
 		 FROM workflow_job_steps GROUP BY job_id;
 		 ALTER TABLE whatif_steps_compact ADD PRIMARY KEY (job_id)`,
 		`SELECT pg_total_relation_size('whatif_steps_compact')`},
+	{"job_steps rebuilt as it is (no update churn)",
+		`CREATE TABLE whatif_job_steps AS SELECT * FROM job_steps;
+		 ALTER TABLE whatif_job_steps ADD PRIMARY KEY (job_id)`,
+		`SELECT pg_total_relation_size('whatif_job_steps')`},
+	{"job_steps with started and completed in one array (no update churn)",
+		`CREATE TABLE whatif_job_steps_times AS SELECT job_id, numbers, keys, started || completed AS times FROM job_steps;
+		 ALTER TABLE whatif_job_steps_times ADD PRIMARY KEY (job_id)`,
+		`SELECT pg_total_relation_size('whatif_job_steps_times')`},
+	{"job_steps with its arrays compressed in line, lz4 (no update churn)",
+		`CREATE TABLE whatif_job_steps_lz4 (job_id bigint PRIMARY KEY, numbers integer[], keys bigint[] COMPRESSION lz4,
+			started timestamptz[] COMPRESSION lz4, completed timestamptz[] COMPRESSION lz4) WITH (toast_tuple_target = 128);
+		 ALTER TABLE whatif_job_steps_lz4 ALTER keys SET STORAGE MAIN, ALTER started SET STORAGE MAIN, ALTER completed SET STORAGE MAIN;
+		 INSERT INTO whatif_job_steps_lz4 SELECT * FROM job_steps`,
+		`SELECT pg_total_relation_size('whatif_job_steps_lz4')`},
 	{"deliveries index on (received_at) without INCLUDE",
 		`CREATE INDEX whatif_received_at ON deliveries (received_at)`,
 		`SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree('whatif_received_at') WHERE isleaf`},
