@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -254,8 +253,12 @@ func readUpsert(br pgx.BatchResults, what string) error {
 
 // errStepKeyCollision is a step key already stored with other texts: two triples whose
 // digests share their first 8 bytes. The write fails rather than store a step under
-// another's texts.
-var errStepKeyCollision = errors.New("step key stored with other texts (a digest collision)")
+// another's texts. It is the delivery's fault, as any unstorable content is (IsDataError):
+// step names are chosen by whoever writes the workflow, and 8 bytes of md5 can be made to
+// collide, so the receiver answers 400 and keeps the delivery on record as refused, and
+// the committer commits the rest of the batch without it; it is never an unavailable store
+// (503), which would be tried again for ever.
+var errStepKeyCollision = fmt.Errorf("%w: step key stored with other texts (a digest collision)", ErrUnstorable)
 
 // stepKeysWhat names the statement that adds step keys (queueUpsertSteps), whose rows are
 // collisions.

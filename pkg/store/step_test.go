@@ -215,6 +215,9 @@ func TestStepKeyCollisionRefused(t *testing.T) {
 	if !errors.Is(err, store.ErrStepKeyCollision) {
 		t.Fatalf("write with a colliding key: %v, want a collision error", err)
 	}
+	if !store.IsDataError(err) || store.IsUnavailable(err) {
+		t.Fatalf("a collision is the delivery's fault (400, on record), not an unavailable store (503): %v", err)
+	}
 	if _, err := s.Pool().Exec(ctx, "DELETE FROM step_keys"); err != nil {
 		t.Fatal(err)
 	}
