@@ -39,12 +39,29 @@ func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, er
 // hours at the ends and anything at or after the watermark from the projections. A range
 // with no whole final day reads hours only (rolledFrom = rolledTo).
 func planDayHours(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
-	// The final whole hours are what an hourly plan would read; the days are cut from them.
-	p, err := planFor(ctx, db, req, time.Hour, supported)
-	if err != nil || !p.use {
+	return planDayHoursMin(ctx, db, req, supported, minRolled)
+}
+
+// planDayHoursMin is planDayHours reading rollups once at least atLeast of the range's hours
+// are final: the queries whose raw reads cost the most within a day (steps, the table
+// panels) ask for less than minRolled.
+func planDayHoursMin(ctx context.Context, db DB, req Request, supported bool, atLeast time.Duration) (plan, error) {
+	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < atLeast {
+		return plan{}, nil
+	}
+	w, ok, err := watermark(ctx, db)
+	if err != nil || !ok {
 		return plan{}, err
 	}
-	p.hoursFrom, p.hoursTo = p.rolledFrom, p.rolledTo
+	// The final whole hours are what an hourly plan would read; the days are cut from them.
+	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
+	if w.Before(p.hoursTo) {
+		p.hoursTo = w
+	}
+	if p.hoursTo.Sub(p.hoursFrom) < atLeast {
+		return plan{}, nil
+	}
+	p.use = true
 	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
 	if !p.rolledTo.After(p.rolledFrom) {
 		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo

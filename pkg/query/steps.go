@@ -386,26 +386,7 @@ const stepMinRolled = 2 * time.Hour
 // rollup_step_hour, and the rest (the partial hours at the ends, anything at or after the
 // watermark) from the projections. A scoped request reads no rollups (see planFor).
 func planSteps(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
-	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < stepMinRolled {
-		return plan{}, nil
-	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
-		return plan{}, err
-	}
-	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
-	if w.Before(p.hoursTo) {
-		p.hoursTo = w
-	}
-	if p.hoursTo.Sub(p.hoursFrom) < stepMinRolled {
-		return plan{}, nil
-	}
-	p.use = true
-	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
-	if !p.rolledTo.After(p.rolledFrom) {
-		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo
-	}
-	return p, nil
+	return planDayHoursMin(ctx, db, req, supported, stepMinRolled)
 }
 
 // stepSums is every step's summed duration over the range under plan p, for choosing the

@@ -21,26 +21,7 @@ const minTableRolled = 6 * time.Hour
 // runner_builds and repo_stats. A scoped request reads no rollups (see planFor); repo_stats
 // asks with repoSplit for its repository rows, as before.
 func planTables(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
-	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < minTableRolled {
-		return plan{}, nil
-	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
-		return plan{}, err
-	}
-	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
-	if w.Before(p.hoursTo) {
-		p.hoursTo = w
-	}
-	if p.hoursTo.Sub(p.hoursFrom) < minTableRolled {
-		return plan{}, nil
-	}
-	p.use = true
-	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
-	if !p.rolledTo.After(p.rolledFrom) {
-		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo
-	}
-	return p, nil
+	return planDayHoursMin(ctx, db, req, supported, minTableRolled)
 }
 
 // percentileCont is percentile_cont(p) of h: the value at position p·(n-1) among the
