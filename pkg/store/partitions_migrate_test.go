@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
-	"github.com/ciradar/ciradar/pkg/simulate"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/jackc/pgx/v5"
 )
@@ -61,44 +60,21 @@ func TestMigrationPartitionsAFilledStore(t *testing.T) {
 
 	// Three days across a week boundary (Saturday to Tuesday), duplicates and reordering on.
 	start := time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC)
-	cfg := simulate.DefaultConfig()
-	cfg.Orgs = []simulate.OrgConfig{{Name: "acme", Repos: 5}}
-	w, err := simulate.NewWorld(cfg, 7, start)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var first []store.Item
-	sim, err := simulate.New(w, simulate.Options{
-		Noise: simulate.Noise{Duplicate: 0.05, Reorder: 0.1},
-		Deliver: func(ctx context.Context, d simulate.Delivery) (int, error) {
-			del := store.Delivery{ID: d.GUID, Event: d.Event, Action: d.Action, HookID: d.Org.HookID, TargetType: "organization",
-				TargetID: d.Org.ID, ReceivedAt: d.At, Payload: d.Body}
-			p, err := store.Project(del)
-			if err != nil {
-				return 400, err
-			}
-			// As 0023's receiver stored it: one row per id, the payload as received.
-			tag, err := old.Exec(ctx, `INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at, payload)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delivery_id) DO NOTHING`,
-				del.ID, del.Event, del.Action, del.HookID, del.TargetType, del.TargetID, del.ReceivedAt, del.Payload)
-			if err != nil {
-				return 503, err
-			}
-			if tag.RowsAffected() == 1 {
-				first = append(first, store.Item{Delivery: del, Projection: p})
-			}
-			if _, err := live.Write(ctx, []store.Item{{Delivery: del, Projection: p}}); err != nil {
-				return 503, err
-			}
-			return 202, nil
-		},
+	sim := simulateInto(t, live, 7, start, 72*time.Hour, func(it store.Item) error {
+		// As 0023's receiver stored it: one row per id, the payload as received.
+		del := it.Delivery
+		tag, err := old.Exec(ctx, `INSERT INTO deliveries (delivery_id, event, action, hook_id, target_type, target_id, received_at, payload)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delivery_id) DO NOTHING`,
+			del.ID, del.Event, del.Action, del.HookID, del.TargetType, del.TargetID, del.ReceivedAt, del.Payload)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			first = append(first, it)
+		}
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.RunFast(ctx, start.Add(72*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
 	if len(first) < 100 || sim.Truth().Deliveries.Duplicates == 0 {
 		t.Fatalf("the simulator sent %d deliveries, %+v: too few to test on", len(first), sim.Truth().Deliveries)
 	}

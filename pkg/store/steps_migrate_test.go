@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ciradar/ciradar/pkg/pgtest"
-	"github.com/ciradar/ciradar/pkg/simulate"
 	"github.com/ciradar/ciradar/pkg/store"
 	"github.com/jackc/pgx/v5"
 )
@@ -33,35 +32,11 @@ func TestMigrationCompactsSteps(t *testing.T) {
 	live := newStore(t) // the same deliveries through live ingest, for reference
 
 	start := time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC)
-	cfg := simulate.DefaultConfig()
-	cfg.Orgs = []simulate.OrgConfig{{Name: "acme", Repos: 5}}
-	w, err := simulate.NewWorld(cfg, 11, start)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var items []store.Item
-	sim, err := simulate.New(w, simulate.Options{
-		Noise: simulate.Noise{Duplicate: 0.05, Reorder: 0.1},
-		Deliver: func(ctx context.Context, d simulate.Delivery) (int, error) {
-			del := store.Delivery{ID: d.GUID, Event: d.Event, Action: d.Action, HookID: d.Org.HookID, TargetType: "organization",
-				TargetID: d.Org.ID, ReceivedAt: d.At, Payload: d.Body}
-			p, err := store.Project(del)
-			if err != nil {
-				return 400, err
-			}
-			items = append(items, store.Item{Delivery: del, Projection: p})
-			if _, err := live.Write(ctx, []store.Item{{Delivery: del, Projection: p}}); err != nil {
-				return 503, err
-			}
-			return 202, nil
-		},
+	simulateInto(t, live, 11, start, 48*time.Hour, func(it store.Item) error {
+		items = append(items, it)
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sim.RunFast(ctx, start.Add(48*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
 	want, err := live.Jobs(ctx, store.JobFilter{})
 	if err != nil {
 		t.Fatal(err)
