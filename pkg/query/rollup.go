@@ -50,18 +50,29 @@ func (p plan) outer() (from, to time.Time) {
 // are whole hours, and at least minRolled of the range is final. A scoped request never
 // does: every rollup table mixes repositories (docs/scope.md), so its rows are read.
 func planFor(ctx context.Context, db DB, req Request, bucket time.Duration, supported bool) (plan, error) {
-	if !req.Scope.IsZero() || !supported || bucket%time.Hour != 0 || req.To.Sub(req.From) < minRolled {
+	if bucket%time.Hour != 0 {
+		return plan{}, nil
+	}
+	return finalSpan(ctx, db, req, supported, time.Hour, minRolled)
+}
+
+// finalSpan is what every plan starts from: the final whole grains of req,
+// [rolledFrom, rolledTo) (grain-aligned, up to the watermark), in use when the query can
+// read rollups (supported), req is not scoped, and the span is at least atLeast long.
+// The plans differ only in the grain of the rollups they read and how much they need.
+func finalSpan(ctx context.Context, db DB, req Request, supported bool, grain, atLeast time.Duration) (plan, error) {
+	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < atLeast {
 		return plan{}, nil
 	}
 	w, ok, err := watermark(ctx, db)
 	if err != nil || !ok {
 		return plan{}, err
 	}
-	p := plan{rolledFrom: ceilHour(req.From), rolledTo: req.To.UTC().Truncate(time.Hour)}
+	p := plan{rolledFrom: ceilTo(req.From, grain), rolledTo: req.To.UTC().Truncate(grain)}
 	if w.Before(p.rolledTo) {
 		p.rolledTo = w
 	}
-	p.use = p.rolledTo.Sub(p.rolledFrom) >= minRolled
+	p.use = p.rolledTo.Sub(p.rolledFrom) >= atLeast
 	return p, nil
 }
 
@@ -92,12 +103,15 @@ func watermark(ctx context.Context, db DB) (time.Time, bool, error) {
 	return w.UTC(), found, err
 }
 
-func ceilHour(t time.Time) time.Time {
-	h := t.UTC().Truncate(time.Hour)
-	if h.Before(t) {
-		h = h.Add(time.Hour)
+func ceilHour(t time.Time) time.Time { return ceilTo(t, time.Hour) }
+
+// ceilTo is t rounded up to a whole d, epoch-aligned (d divides a day).
+func ceilTo(t time.Time, d time.Duration) time.Time {
+	c := t.UTC().Truncate(d)
+	if c.Before(t) {
+		c = c.Add(d)
 	}
-	return h
+	return c
 }
 
 // onlyFilters reports whether f sets no filter outside the named ones: rollups keep only

@@ -46,22 +46,12 @@ func planDayHours(ctx context.Context, db DB, req Request, supported bool) (plan
 // are final: the queries whose raw reads cost the most within a day (steps, the table
 // panels) ask for less than minRolled.
 func planDayHoursMin(ctx context.Context, db DB, req Request, supported bool, atLeast time.Duration) (plan, error) {
-	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < atLeast {
-		return plan{}, nil
-	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
+	// The final whole hours are what an hourly plan would read; the days are cut from them.
+	h, err := finalSpan(ctx, db, req, supported, time.Hour, atLeast)
+	if err != nil || !h.use {
 		return plan{}, err
 	}
-	// The final whole hours are what an hourly plan would read; the days are cut from them.
-	p := plan{hoursFrom: ceilHour(req.From), hoursTo: req.To.UTC().Truncate(time.Hour)}
-	if w.Before(p.hoursTo) {
-		p.hoursTo = w
-	}
-	if p.hoursTo.Sub(p.hoursFrom) < atLeast {
-		return plan{}, nil
-	}
-	p.use = true
+	p := plan{use: true, hoursFrom: h.rolledFrom, hoursTo: h.rolledTo}
 	p.rolledFrom, p.rolledTo = ceilDay(p.hoursFrom), p.hoursTo.Truncate(day)
 	if !p.rolledTo.After(p.rolledFrom) {
 		p.rolledFrom, p.rolledTo = p.hoursTo, p.hoursTo
@@ -69,13 +59,7 @@ func planDayHoursMin(ctx context.Context, db DB, req Request, supported bool, at
 	return p, nil
 }
 
-func ceilDay(t time.Time) time.Time {
-	d := t.UTC().Truncate(day)
-	if d.Before(t) {
-		d = d.Add(day)
-	}
-	return d
-}
+func ceilDay(t time.Time) time.Time { return ceilTo(t, day) }
 
 // window is a part of a range read from the projections: [from, to), and the time from
 // which a job's start counts it there (a job started earlier is counted by the part or day

@@ -55,26 +55,7 @@ func planFine(ctx context.Context, db DB, req Request, bucket time.Duration, sup
 	if bucket%time.Hour == 0 || bucket%fineGrain != 0 {
 		return planFor(ctx, db, req, bucket, supported)
 	}
-	if !req.Scope.IsZero() || !supported || req.To.Sub(req.From) < minRolled {
-		return plan{}, nil
-	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
-		return plan{}, err
-	}
-	p := plan{fine: true, rolledFrom: ceilTo(req.From, fineGrain), rolledTo: req.To.UTC().Truncate(fineGrain)}
-	if w.Before(p.rolledTo) {
-		p.rolledTo = w
-	}
-	p.use = p.rolledTo.Sub(p.rolledFrom) >= minRolled
-	return p, nil
-}
-
-// ceilTo is t rounded up to a whole d, epoch-aligned (d divides a day).
-func ceilTo(t time.Time, d time.Duration) time.Time {
-	c := t.UTC().Truncate(d)
-	if c.Before(t) {
-		c = c.Add(d)
-	}
-	return c
+	p, err := finalSpan(ctx, db, req, supported, fineGrain, minRolled)
+	p.fine = true // read only where p.use
+	return p, err
 }

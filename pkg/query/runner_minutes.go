@@ -54,19 +54,12 @@ func runnerPlan(ctx context.Context, db DB, req Request, bucket time.Duration, s
 		p, err := planFor(ctx, db, req, bucket, supported)
 		return grain{plan: p}, err
 	}
-	if !req.Scope.IsZero() || !supported || bucket%time.Minute != 0 || req.To.Sub(req.From) < minRolledMinutes {
+	if bucket%time.Minute != 0 {
 		return grain{}, nil
 	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
-		return grain{}, err
-	}
-	p := plan{rolledFrom: ceilHour(req.From), rolledTo: req.To.UTC().Truncate(time.Hour)}
-	if w.Before(p.rolledTo) {
-		p.rolledTo = w
-	}
-	p.use = p.rolledTo.Sub(p.rolledFrom) >= minRolledMinutes
-	return grain{plan: p, minutes: true, five: bucket%(5*time.Minute) == 0}, nil
+	// minutes and five are read only where p.use
+	p, err := finalSpan(ctx, db, req, supported, time.Hour, minRolledMinutes)
+	return grain{plan: p, minutes: true, five: bucket%(5*time.Minute) == 0}, err
 }
 
 // table names the rollup g reads, with its time column: hourly, its per-minute twin, or
