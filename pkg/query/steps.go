@@ -324,7 +324,9 @@ func stepDurations(ctx context.Context, env Env, req Request, m stepsModel) (dat
 			pts = append(pts, k)
 		}
 	}
-	slices.SortFunc(pts, func(a, b point) int { return cmp.Or(cmp.Compare(names[a.group], names[b.group]), cmp.Compare(a.t, b.t)) })
+	slices.SortFunc(pts, func(a, b point) int {
+		return cmp.Or(cmp.Compare(names[a.group], names[b.group]), cmp.Compare(a.t, b.t))
+	})
 	series := &groupedSeries{label: "step", fields: []string{"p50", "p95", "max", "runs"}}
 	var h hist
 	for _, k := range pts {
