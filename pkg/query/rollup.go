@@ -22,7 +22,7 @@ import (
 const minRolled = 24 * time.Hour
 
 // plan is how one request splits between rollups and projections. Rollups serve
-// [rolledFrom, rolledTo), whole hours (or whole days, see planDays); the projections serve
+// [rolledFrom, rolledTo), whole hours (or whole days, see planDayHours); the projections serve
 // the rest of [from, to).
 //
 // A plan from planDayHours reads hourly rollups around the days as well: [hoursFrom,
@@ -76,7 +76,7 @@ func finalSpan(ctx context.Context, db DB, req Request, supported bool, grain, a
 	return p, nil
 }
 
-// repoSplit is req as a query asks planFor, planDays or planDayHours when every rollup
+// repoSplit is req as a query asks planFor or planDayHours when every rollup
 // it would read keeps each repository in rows of its own (rollup_flake_day and
 // rollup_flake_hour): a scope does not rule those out. The query must then apply the scope
 // to the rollup's rows through where, with a target that has "scope.org" and "scope.repo";
@@ -102,8 +102,6 @@ func watermark(ctx context.Context, db DB) (time.Time, bool, error) {
 	}
 	return w.UTC(), found, err
 }
-
-func ceilHour(t time.Time) time.Time { return ceilTo(t, time.Hour) }
 
 // ceilTo is t rounded up to a whole d, epoch-aligned (d divides a day).
 func ceilTo(t time.Time, d time.Duration) time.Time {

@@ -13,28 +13,8 @@ import (
 
 const day = 24 * time.Hour
 
-// planDays decides whether req reads daily rollups: only when the query can (supported)
-// and at least one whole final day lies in the range. The plan's rolled span is whole days.
-// A scoped request reads no rollups (see planFor).
-func planDays(ctx context.Context, db DB, req Request, supported bool) (plan, error) {
-	p := plan{rolledFrom: ceilDay(req.From), rolledTo: req.To.UTC().Truncate(day)}
-	if !req.Scope.IsZero() || !supported || p.rolledTo.Sub(p.rolledFrom) < day {
-		return plan{}, nil
-	}
-	w, ok, err := watermark(ctx, db)
-	if err != nil || !ok {
-		return plan{}, err
-	}
-	if wd := w.Truncate(day); wd.Before(p.rolledTo) {
-		p.rolledTo = wd
-	}
-	p.use = p.rolledTo.Sub(p.rolledFrom) >= day
-	return p, nil
-}
-
-// planDayHours is planDays for a query that has hourly rollups as well (repo_stats,
-// flaky_jobs): when
-// at least minRolled of the range is final, its final whole days come from the daily
+// planDayHours plans a query that has daily and hourly rollups (repo_stats, flaky_jobs,
+// runners): when at least minRolled of the range is final, its final whole days come from the daily
 // rollups, the final whole hours around them from the hourly ones, and only the partial
 // hours at the ends and anything at or after the watermark from the projections. A range
 // with no whole final day reads hours only (rolledFrom = rolledTo).

@@ -23,8 +23,8 @@ import (
 //     that has "scope.org" and "scope.repo" entries (jobFilters, runFilters,
 //     occurrenceFilters, inventoryFilters have them): where adds the scope as bound
 //     parameters;
-//  3. decide on rollups with planFor, planDays or planDayHours: on a scoped request they
-//     answer "no rollups", since most rollups mix repositories (docs/scope.md checks each
+//  3. decide on rollups with planFor or planDayHours (every plan is built on finalSpan):
+//     on a scoped request they answer "no rollups", since most rollups mix repositories (docs/scope.md checks each
 //     table); only a query whose rollups all keep repositories apart passes repoSplit(req)
 //     and applies the scope to their rows through where;
 //  4. run statements with collect (or table, or collectHistRows).
